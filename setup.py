@@ -1,0 +1,64 @@
+"""Packaging for novel_pyramid: the French Novel Tool backend."""
+
+from setuptools import find_packages, setup
+
+requires = [
+    "pyramid>=2.0,<3",
+    "pyramid_tm>=2.5",
+    "pyramid_retry>=2.1",
+    "cornice>=6.1,<7",
+    "colander>=2.0",
+    "SQLAlchemy>=2.0,<2.2",
+    "zope.sqlalchemy>=3.1",
+    "transaction>=4.0",
+    "alembic>=1.13",
+    "psycopg2-binary>=2.9",
+    "celery[redis]>=5.4,<6",
+    "redis>=5.0",
+    "dogpile.cache>=1.3",
+    "python-json-logger>=3.1",
+    "pypdf>=5.0",
+    "google-genai>=1.0",
+    "google-auth>=2.30",
+    "google-api-python-client>=2.130",
+    "requests>=2.32",
+    "PyJWT[crypto]>=2.9",
+    "waitress>=3.0",
+    # Pyramid 2.1 and Cornice 6.1 still import pkg_resources.
+    "setuptools<82",
+]
+
+tests_require = [
+    "pytest>=8",
+    "pytest-xdist>=3.6",
+    "WebTest>=3.0",
+    "fpdf2>=2.7",
+    "hypothesis>=6.100",
+    "openapi-spec-validator>=0.7",
+    "ruff>=0.6",
+]
+
+setup(
+    name="novel_pyramid",
+    version="1.0.0",
+    description="French Novel Tool backend: PDF novels rewritten into short French sentences",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["novel_pyramid", "novel_pyramid.*"]),
+    include_package_data=True,
+    zip_safe=False,
+    install_requires=requires,
+    extras_require={"test": tests_require},
+    entry_points={
+        "paste.app_factory": ["main = novel_pyramid:main"],
+        "console_scripts": ["novel-pyramid = novel_pyramid.scripts:main"],
+        # Plugin groups: a separate distribution adds a normaliser or an exporter
+        # by declaring an entry point here; its value is a factory taking settings.
+        "novel_pyramid.normalizers": [
+            "local = novel_pyramid.normalizers.local:LocalNormalizer.from_settings",
+            "gemini = novel_pyramid.normalizers.gemini:GeminiNormalizer.from_settings",
+        ],
+        "novel_pyramid.exporters": [],
+    },
+)
