@@ -1,0 +1,99 @@
+"""Every setting the application reads: INI key, environment variable, type and default.
+
+This table is the single place a setting is declared; ``load_settings`` reads it,
+and README's configuration table is written from it. Environment variables win
+over the INI file (CONTRACT §4). Secrets have no INI default in the repository.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from novel_pyramid.config.parsers import (
+    as_bool,
+    as_choice,
+    as_float,
+    as_int,
+    as_list,
+    as_str,
+    as_url,
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    env: str | None
+    parse: Callable[[Any], Any]
+    default: Any = None
+    secret: bool = False
+    doc: str = ""
+
+
+SETTINGS = (
+    Setting("environment", "NOVEL_ENVIRONMENT", as_choice("development", "production", "testing"),
+            "development", doc="Which safety checks apply: production refuses unsafe settings."),
+    Setting("database_url", "DATABASE_URL", as_url("sqlite", "postgresql"),
+            doc="SQLAlchemy URL of the database."),
+    Setting("database.allow_sqlite_in_production", "ALLOW_SQLITE_IN_PRODUCTION", as_bool, False,
+            doc="Let production run on SQLite (single-process installs only)."),
+    Setting("database.pool_size", "DATABASE_POOL_SIZE", as_int(1, 200), 10,
+            doc="Connections kept per web or worker process (PostgreSQL)."),
+    Setting("redis_url", "REDIS_URL", as_url("redis", "rediss", "unix"),
+            doc="Redis for cache, rate limits and the default Celery broker; unset: in-process stand-ins."),
+    Setting("celery.broker_url", "CELERY_BROKER_URL", as_url("redis", "rediss", "amqp", "memory"),
+            doc="Celery broker; defaults to REDIS_URL."),
+    Setting("celery.result_backend", "CELERY_RESULT_BACKEND", as_url("redis", "rediss", "db+postgresql", "db+sqlite"),
+            doc="Celery result store; defaults to REDIS_URL."),
+    Setting("celery.task_always_eager", "CELERY_TASK_ALWAYS_EAGER", as_bool,
+            doc="Run tasks in the web process; defaults to true when there is no broker."),
+    Setting("normalizer", "NOVEL_NORMALIZER", as_str,
+            doc="Normaliser plugin name; defaults to gemini when GEMINI_API_KEY is set, else local."),
+    Setting("gemini.api_key", "GEMINI_API_KEY", as_str, secret=True, doc="Gemini API key."),
+    Setting("gemini.model", "GEMINI_MODEL", as_str, "gemini-2.5-flash", doc="Gemini model name."),
+    Setting("gemini.base_url", "GEMINI_BASE_URL", as_url("http", "https"),
+            doc="Gemini endpoint (proxies, private gateways, tests); unset: Google's."),
+    Setting("gemini.timeout_seconds", "GEMINI_TIMEOUT_SECONDS", as_float(0.1), 60.0,
+            doc="Time limit of one Gemini request."),
+    Setting("gemini.max_retries", "GEMINI_MAX_RETRIES", as_int(0, 10), 4,
+            doc="Retries of a transient Gemini failure (429, 5xx, time-out)."),
+    Setting("gemini.backoff_seconds", "GEMINI_BACKOFF_SECONDS", as_float(0.0), 1.0,
+            doc="First retry delay; doubles each time, with jitter."),
+    Setting("secret_key", "SECRET_KEY", as_str, secret=True,
+            doc="Application secret; required in production."),
+    Setting("jwt.secret_key", "JWT_SECRET_KEY", as_str, secret=True,
+            doc="Key that signs access tokens; required in production."),
+    Setting("jwt.previous_secret_keys", "JWT_PREVIOUS_SECRET_KEYS", as_list, (), secret=True,
+            doc="Retired signing keys still accepted for verification (key rotation)."),
+    Setting("jwt.access_token_expires_hours", "JWT_ACCESS_TOKEN_EXPIRES_HOURS", as_int(1, 24 * 7), 1,
+            doc="Lifetime of an access token."),
+    Setting("jwt.refresh_token_expires_days", "JWT_REFRESH_TOKEN_EXPIRES_DAYS", as_int(1, 365), 30,
+            doc="Lifetime of a sign-in session (refresh token)."),
+    Setting("auth.dev_login", "NOVEL_DEV_LOGIN", as_bool, False,
+            doc="Enable POST /api/v1/auth/dev-login (never in production)."),
+    Setting("google.client_id", "GOOGLE_CLIENT_ID", as_str, doc="OAuth client id for Google sign-in."),
+    Setting("google.client_secret", "GOOGLE_CLIENT_SECRET", as_str, secret=True,
+            doc="OAuth client secret (authorization-code sign-in)."),
+    Setting("google.redirect_uri", "GOOGLE_REDIRECT_URI", as_str, "postmessage",
+            doc="redirect_uri sent with an authorization code ('postmessage' for the popup flow)."),
+    Setting("google.certs_url", "GOOGLE_CERTS_URL", as_url("http", "https"),
+            "https://www.googleapis.com/oauth2/v1/certs", doc="Google's ID-token signing certificates."),
+    Setting("google.token_url", "GOOGLE_TOKEN_URL", as_url("http", "https"),
+            "https://oauth2.googleapis.com/token", doc="Google's OAuth token endpoint."),
+    Setting("google.api_endpoint", "GOOGLE_API_ENDPOINT", as_url("http", "https"),
+            doc="Root for Sheets and Drive calls; unset: Google's."),
+    Setting("cors.origins", "CORS_ORIGINS", as_list, ("http://localhost:3000",),
+            doc="Origins allowed to call the API from a browser."),
+    Setting("max_file_size", "MAX_FILE_SIZE", as_int(1024, 1024**3), 52428800,
+            doc="Largest accepted upload, in bytes."),
+    Setting("ratelimit.enabled", "RATELIMIT_ENABLED", as_bool, True, doc="Apply rate limits."),
+    Setting("log.level", "LOG_LEVEL", as_choice("debug", "info", "warning", "error", "critical"), "info",
+            doc="Lowest level logged."),
+    Setting("log.format", "LOG_FORMAT", as_choice("json", "text"),
+            doc="json (one object per line) or text; defaults to text in development, json elsewhere."),
+    Setting("pipeline.chunk_max_words", "PIPELINE_CHUNK_MAX_WORDS", as_int(50, 20000), 1200,
+            doc="Words per chunk sent to the normaliser in one call."),
+    Setting("pipeline.max_pages", "PIPELINE_MAX_PAGES", as_int(1, 20000), 2000,
+            doc="Largest accepted page count."),
+)
+
+SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}

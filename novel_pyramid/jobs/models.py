@@ -1,0 +1,118 @@
+"""Processing jobs: one per upload, split into chunks that are normalised independently."""
+
+import datetime
+import enum
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from novel_pyramid.db import ModelBase
+from novel_pyramid.db.types import new_uuid, utcnow
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self):
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class ChunkStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Job(ModelBase):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_user_id_status", "user_id", "status"),
+        Index("ix_jobs_user_id_created_at_id", "user_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
+    # What the job is doing now: extracting, normalizing, assembling, finished.
+    step: Mapped[str] = mapped_column(String(32), default="queued")
+    original_filename: Mapped[str | None] = mapped_column(String(255))
+    sentence_length_limit: Mapped[int] = mapped_column(Integer)
+    normalizer: Mapped[str] = mapped_column(String(64))
+    chunks_total: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_failed: Mapped[int] = mapped_column(Integer, default=0)
+    sentences_count: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+
+    chunks: Mapped[list["JobChunk"]] = relationship(
+        back_populates="job",
+        order_by="JobChunk.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    upload: Mapped["JobUpload | None"] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def progress_percent(self):
+        if self.status == JobStatus.COMPLETED:
+            return 100
+        if not self.chunks_total:
+            return 0
+        return int(100 * self.chunks_done / self.chunks_total)
+
+
+class JobUpload(ModelBase):
+    """The uploaded PDF, kept in the database until a worker has extracted it.
+
+    Storing it here (rather than on a disk) lets web and worker processes run on
+    different machines with nothing shared but the database.
+    """
+
+    __tablename__ = "job_uploads"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+
+class JobChunk(ModelBase):
+    __tablename__ = "job_chunks"
+    __table_args__ = (UniqueConstraint("job_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=ChunkStatus.PENDING)
+    input_sentences: Mapped[list] = mapped_column(JSON)
+    output_sentences: Mapped[list | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    job: Mapped[Job] = relationship(back_populates="chunks")

@@ -1,0 +1,7 @@
+"""Every model, imported in one place so Alembic and tests see the whole schema."""
+
+from novel_pyramid.accounts.models import User, UserSettings  # noqa: F401
+from novel_pyramid.auth.models import AuthSession  # noqa: F401
+from novel_pyramid.db import ModelBase  # noqa: F401
+from novel_pyramid.history.models import HistoryEntry  # noqa: F401
+from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload  # noqa: F401
