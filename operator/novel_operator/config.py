@@ -1,0 +1,30 @@
+"""Operator-level settings, read from the environment once at start-up."""
+
+import dataclasses
+import os
+
+
+@dataclasses.dataclass(frozen=True)
+class OperatorConfig:
+    # How often the timer corrects drift and re-reads the queue length.
+    timer_interval: float = 30.0
+    # How soon to look again at a running migration Job.
+    migration_poll: float = 10.0
+    # Backoff for temporary errors: base * 2**retry, capped.
+    retry_base: float = 5.0
+    retry_max: float = 300.0
+
+    @classmethod
+    def from_environment(cls) -> "OperatorConfig":
+        def number(name: str, default: float) -> float:
+            return float(os.environ.get(name, default))
+
+        return cls(
+            timer_interval=number("NOVEL_OPERATOR_TIMER_INTERVAL", cls.timer_interval),
+            migration_poll=number("NOVEL_OPERATOR_MIGRATION_POLL", cls.migration_poll),
+            retry_base=number("NOVEL_OPERATOR_RETRY_BASE", cls.retry_base),
+            retry_max=number("NOVEL_OPERATOR_RETRY_MAX", cls.retry_max),
+        )
+
+    def backoff(self, retry: int) -> float:
+        return min(self.retry_max, self.retry_base * 2 ** min(retry, 16))

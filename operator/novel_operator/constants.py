@@ -1,0 +1,75 @@
+"""Names shared by the CRD, the manifest builders and the handlers."""
+
+# The API group is under a domain the project controls, so it never collides
+# with another vendor's resources in a shared cluster.
+GROUP = "frenchnoveltool.dev"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+KIND = "NovelTool"
+PLURAL = "noveltools"
+SINGULAR = "noveltool"
+SHORT_NAMES = ["nt"]
+
+# Kopf keeps its own bookkeeping in annotations under our group instead of in
+# `status`, so the status schema holds only what users read.
+FINALIZER = f"{GROUP}/finalizer"
+
+APP_NAME = "novel-pyramid"
+MANAGED_BY = "novel-operator"
+
+# Where the image keeps its files (fixed by the Dockerfile).
+APP_DIR = "/app"
+DEFAULT_INI = f"{APP_DIR}/production.ini"
+# A production.ini given in the spec is mounted here and replaces the baked-in one.
+CUSTOM_INI_DIR = "/etc/novel-pyramid"
+CUSTOM_INI = f"{CUSTOM_INI_DIR}/production.ini"
+
+WEB_PORT = 8080
+READINESS_PATH = "/api/v1/health"
+LIVENESS_PATH = "/api/v1/health/live"
+
+WEB_COMMAND = ["pserve"]
+WORKER_COMMAND = ["celery", "-A", "novel_pyramid.tasks.celery_app:app", "worker", "--loglevel=INFO"]
+# The migration writes the resulting Alembic revision to the termination log so
+# the operator can read it from the pod's `terminated.message`.
+MIGRATION_COMMAND = ["novel-pyramid", "db", "upgrade", "--write-revision", "/dev/termination-log"]
+MIGRATION_CONTAINER = "migrate"
+
+# Annotation on pod templates: a change of configuration rolls the pods,
+# because environment variables from a ConfigMap are read only at start.
+CONFIG_CHECKSUM_ANNOTATION = f"{GROUP}/config-checksum"
+# Annotation on the migration Job: which image it migrates to.
+MIGRATION_IMAGE_ANNOTATION = f"{GROUP}/image"
+
+# Secret references in the spec, mapped to the environment variables the app reads.
+SECRET_ENV = {
+    "databaseUrl": "DATABASE_URL",
+    "redisUrl": "REDIS_URL",
+    "celeryBrokerUrl": "CELERY_BROKER_URL",
+    "geminiApiKey": "GEMINI_API_KEY",
+    "jwtSecretKey": "JWT_SECRET_KEY",
+    "secretKey": "SECRET_KEY",
+    "googleClientId": "GOOGLE_CLIENT_ID",
+    "googleClientSecret": "GOOGLE_CLIENT_SECRET",
+}
+REQUIRED_SECRETS = ("databaseUrl", "redisUrl", "jwtSecretKey", "secretKey")
+
+# Non-secret settings in the spec, mapped to the environment variables the app
+# reads; they go to the ConfigMap.
+SETTINGS_ENV = {
+    "geminiModel": "GEMINI_MODEL",
+    "geminiBaseUrl": "GEMINI_BASE_URL",
+    "normalizer": "NOVEL_NORMALIZER",
+    "jwtAccessTokenExpiresHours": "JWT_ACCESS_TOKEN_EXPIRES_HOURS",
+    "jwtRefreshTokenExpiresDays": "JWT_REFRESH_TOKEN_EXPIRES_DAYS",
+    "googleCertsUrl": "GOOGLE_CERTS_URL",
+    "googleTokenUrl": "GOOGLE_TOKEN_URL",
+    "googleApiEndpoint": "GOOGLE_API_ENDPOINT",
+    "corsOrigins": "CORS_ORIGINS",
+    "maxFileSize": "MAX_FILE_SIZE",
+    "ratelimitEnabled": "RATELIMIT_ENABLED",
+    "logLevel": "LOG_LEVEL",
+    "logFormat": "LOG_FORMAT",
+}
+
+DEFAULT_QUEUE = "celery"

@@ -1,0 +1,234 @@
+"""The NovelTool CustomResourceDefinition, built in one place.
+
+The chart ships a YAML copy in ``helm/novel-pyramid/crds/``; a test checks that
+the copy equals what :func:`build_crd` returns, and ``novel-operator-crd``
+regenerates it, so the schema has a single source of truth.
+"""
+
+import sys
+
+import yaml
+
+from novel_operator import constants as c
+
+_QUANTITY = {"anyOf": [{"type": "integer"}, {"type": "string"}], "x-kubernetes-int-or-string": True}
+
+RESOURCES_SCHEMA = {
+    "type": "object",
+    "description": "Compute requests and limits of the container (the usual Kubernetes shape).",
+    "properties": {
+        "requests": {"type": "object", "additionalProperties": _QUANTITY},
+        "limits": {"type": "object", "additionalProperties": _QUANTITY},
+    },
+}
+
+
+def _secret_ref(what: str) -> dict:
+    return {
+        "type": "object",
+        "description": f"Key of a Secret in the same namespace that holds {what}.",
+        "required": ["name", "key"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 253},
+            "key": {"type": "string", "minLength": 1, "maxLength": 253, "pattern": r"^[-._a-zA-Z0-9]+$"},
+        },
+    }
+
+
+SECRETS_SCHEMA = {
+    "type": "object",
+    "description": "Secrets are never copied into the resource: only references to Secret keys.",
+    "required": list(c.REQUIRED_SECRETS),
+    "properties": {
+        "databaseUrl": _secret_ref("the SQLAlchemy database URL (DATABASE_URL)"),
+        "redisUrl": _secret_ref("the Redis URL (REDIS_URL), also the Celery broker unless celeryBrokerUrl is set"),
+        "celeryBrokerUrl": _secret_ref("a separate Celery broker URL (CELERY_BROKER_URL)"),
+        "geminiApiKey": _secret_ref("the Gemini API key (GEMINI_API_KEY)"),
+        "jwtSecretKey": _secret_ref("the JWT signing key (JWT_SECRET_KEY)"),
+        "secretKey": _secret_ref("the session secret (SECRET_KEY)"),
+        "googleClientId": _secret_ref("the Google OAuth client id (GOOGLE_CLIENT_ID)"),
+        "googleClientSecret": _secret_ref("the Google OAuth client secret (GOOGLE_CLIENT_SECRET)"),
+    },
+}
+
+SETTINGS_SCHEMA = {
+    "type": "object",
+    "description": "Non-secret production settings, written to the ConfigMap the pods read.",
+    "properties": {
+        "geminiModel": {"type": "string", "description": "GEMINI_MODEL"},
+        "geminiBaseUrl": {"type": "string", "description": "GEMINI_BASE_URL"},
+        "normalizer": {"type": "string", "description": "NOVEL_NORMALIZER: the normaliser backend name"},
+        "jwtAccessTokenExpiresHours": {"type": "integer", "minimum": 1},
+        "jwtRefreshTokenExpiresDays": {"type": "integer", "minimum": 1},
+        "googleCertsUrl": {"type": "string"},
+        "googleTokenUrl": {"type": "string"},
+        "googleApiEndpoint": {"type": "string"},
+        "corsOrigins": {"type": "string", "description": "CORS_ORIGINS: comma-separated origins"},
+        "maxFileSize": {"type": "integer", "minimum": 1, "description": "MAX_FILE_SIZE in bytes"},
+        "ratelimitEnabled": {"type": "boolean"},
+        "logLevel": {"type": "string", "enum": ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]},
+        "logFormat": {"type": "string", "enum": ["json", "text"]},
+        "productionIni": {
+            "type": "string",
+            "description": "A whole production.ini replacing the one in the image (mounted from the ConfigMap).",
+        },
+    },
+}
+
+AUTOSCALING_SCHEMA = {
+    "type": "object",
+    "description": "Scale the workers on the length of the Celery queue in Redis.",
+    "properties": {
+        "enabled": {"type": "boolean", "default": False},
+        "minReplicas": {"type": "integer", "minimum": 0, "default": 1},
+        "maxReplicas": {"type": "integer", "minimum": 1, "default": 5},
+        "targetQueueLengthPerWorker": {"type": "integer", "minimum": 1, "default": 10},
+    },
+    "x-kubernetes-validations": [
+        {"rule": "self.minReplicas <= self.maxReplicas", "message": "minReplicas must not exceed maxReplicas"},
+    ],
+}
+
+SPEC_SCHEMA = {
+    "type": "object",
+    "required": ["image", "secrets"],
+    "properties": {
+        "image": {"type": "string", "minLength": 1, "description": "The novel_pyramid image (web, worker, migration)."},
+        "imagePullPolicy": {"type": "string", "enum": ["Always", "IfNotPresent", "Never"], "default": "IfNotPresent"},
+        "imagePullSecrets": {
+            "type": "array",
+            "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+        },
+        "web": {
+            "type": "object",
+            "default": {},
+            "properties": {
+                "replicas": {"type": "integer", "minimum": 0, "default": 2},
+                "resources": RESOURCES_SCHEMA,
+                "serviceType": {"type": "string", "enum": ["ClusterIP", "NodePort", "LoadBalancer"],
+                                "default": "ClusterIP"},
+                "servicePort": {"type": "integer", "minimum": 1, "maximum": 65535, "default": 80},
+            },
+        },
+        "worker": {
+            "type": "object",
+            "default": {},
+            "properties": {
+                "replicas": {"type": "integer", "minimum": 0, "default": 1,
+                             "description": "Used when autoscaling is disabled."},
+                "queue": {"type": "string", "minLength": 1, "default": c.DEFAULT_QUEUE,
+                          "description": "The Redis list Celery queues tasks on (LLEN gives its length)."},
+                "resources": RESOURCES_SCHEMA,
+                "autoscaling": AUTOSCALING_SCHEMA,
+            },
+        },
+        "migration": {
+            "type": "object",
+            "default": {},
+            "properties": {
+                "enabled": {"type": "boolean", "default": True,
+                            "description": "Run `alembic upgrade head` before rolling a new image "
+                                           "(disable to roll back)."},
+                "backoffLimit": {"type": "integer", "minimum": 0, "default": 1},
+                "activeDeadlineSeconds": {"type": "integer", "minimum": 1, "default": 600},
+                "resources": RESOURCES_SCHEMA,
+            },
+        },
+        "secrets": SECRETS_SCHEMA,
+        "settings": SETTINGS_SCHEMA,
+    },
+}
+
+CONDITION_SCHEMA = {
+    "type": "object",
+    "required": ["type", "status"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Ready", "Migrated", "Progressing", "Degraded"]},
+        "status": {"type": "string", "enum": ["True", "False", "Unknown"]},
+        "reason": {"type": "string"},
+        "message": {"type": "string"},
+        "lastTransitionTime": {"type": "string", "format": "date-time"},
+        "observedGeneration": {"type": "integer"},
+    },
+}
+
+STATUS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "observedGeneration": {"type": "integer"},
+        "currentImage": {"type": "string", "description": "The image the Deployments run."},
+        "migratedImage": {"type": "string", "description": "The last image whose migration succeeded."},
+        "migratedRevision": {"type": "string", "description": "The Alembic revision after the last migration."},
+        "workerReplicas": {"type": "integer", "description": "Worker replicas last chosen by the operator."},
+        "queueLength": {"type": "integer", "description": "Queue length seen at the last scaling decision."},
+        "conditions": {
+            "type": "array",
+            "items": CONDITION_SCHEMA,
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["type"],
+        },
+    },
+}
+
+
+def build_crd() -> dict:
+    """Return the CustomResourceDefinition manifest for NovelTool."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{c.PLURAL}.{c.GROUP}"},
+        "spec": {
+            "group": c.GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "kind": c.KIND,
+                "plural": c.PLURAL,
+                "singular": c.SINGULAR,
+                "shortNames": list(c.SHORT_NAMES),
+            },
+            "versions": [
+                {
+                    "name": c.VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [
+                        {"name": "Image", "type": "string", "jsonPath": ".status.currentImage"},
+                        {"name": "Revision", "type": "string", "jsonPath": ".status.migratedRevision"},
+                        {"name": "Ready", "type": "string",
+                         "jsonPath": ".status.conditions[?(@.type=='Ready')].status"},
+                        {"name": "Workers", "type": "integer", "jsonPath": ".status.workerReplicas"},
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    ],
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "required": ["spec"],
+                            "properties": {
+                                "apiVersion": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "spec": SPEC_SCHEMA,
+                                "status": STATUS_SCHEMA,
+                            },
+                            # Child names get suffixes such as "-migrate-0123abcd";
+                            # this keeps them within the 63-character limit.
+                            "x-kubernetes-validations": [
+                                {"rule": "self.metadata.name.size() <= 40",
+                                 "message": "metadata.name must be at most 40 characters"},
+                            ],
+                        },
+                    },
+                },
+            ],
+        },
+    }
+
+
+def render_yaml() -> str:
+    header = "# Generated by `novel-operator-crd` from operator/novel_operator/crd.py: do not edit by hand.\n"
+    return header + yaml.safe_dump(build_crd(), sort_keys=False, width=120)
+
+
+def main() -> None:
+    sys.stdout.write(render_yaml())

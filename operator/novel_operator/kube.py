@@ -1,0 +1,159 @@
+"""A small asynchronous Kubernetes API client for the few calls the operator makes.
+
+Kopf watches and patches the NovelTool itself; the children are read and
+written here with plain REST calls over aiohttp (already a Kopf dependency),
+which keeps the operator free of a heavy client and easy to aim at a mock
+API server in tests.
+"""
+
+import dataclasses
+import json
+import os
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+# Set to talk to a plain-HTTP API (kubectl proxy, or a mock server in tests).
+URL_ENV = "NOVEL_OPERATOR_KUBE_URL"
+
+PLURALS = {
+    "ConfigMap": "configmaps",
+    "Deployment": "deployments",
+    "Job": "jobs",
+    "Pod": "pods",
+    "Secret": "secrets",
+    "Service": "services",
+}
+
+
+class KubeError(Exception):
+    """An API call failed; ``status`` is the HTTP status (0 when the server was not reached)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+    @property
+    def retriable(self) -> bool:
+        # 400/422 mean the object we built from the spec is invalid; resending it
+        # cannot succeed. Everything else (network, 5xx, 429, 403 until RBAC is
+        # fixed, 409 races) may pass.
+        return self.status not in (400, 422)
+
+
+class NotFound(KubeError):
+    pass
+
+
+class Conflict(KubeError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class KubeConfig:
+    server: str
+    token_path: str | None = None
+    ca_path: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> "KubeConfig":
+        url = os.environ.get(URL_ENV)
+        if url:
+            return cls(server=url.rstrip("/"))
+        host = os.environ.get("KUBERNETES_SERVICE_HOST")
+        port = os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+        if not host:
+            raise RuntimeError(f"not in a cluster: set {URL_ENV} (e.g. to a `kubectl proxy` URL)")
+        if ":" in host:  # an IPv6 address
+            host = f"[{host}]"
+        return cls(
+            server=f"https://{host}:{port}",
+            token_path=f"{SERVICE_ACCOUNT_DIR}/token",
+            ca_path=f"{SERVICE_ACCOUNT_DIR}/ca.crt",
+        )
+
+
+def collection_path(api_version: str, kind: str, namespace: str) -> str:
+    prefix = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+    return f"{prefix}/namespaces/{namespace}/{PLURALS[kind]}"
+
+
+def object_path(manifest: Mapping[str, Any]) -> str:
+    meta = manifest["metadata"]
+    return f"{collection_path(manifest['apiVersion'], manifest['kind'], meta['namespace'])}/{meta['name']}"
+
+
+class KubeClient:
+    def __init__(self, config: KubeConfig, *, timeout: float = 30) -> None:
+        self.config = config
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.config.token_path:
+            # Bound service-account tokens rotate: read the file on every call.
+            with open(self.config.token_path, encoding="utf-8") as token:
+                headers["Authorization"] = f"Bearer {token.read().strip()}"
+        return headers
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            ssl_context: ssl.SSLContext | bool = True
+            if self.config.ca_path:
+                ssl_context = ssl.create_default_context(cafile=self.config.ca_path)
+            self._session = aiohttp.ClientSession(
+                timeout=self.timeout, connector=aiohttp.TCPConnector(ssl=ssl_context))
+        return self._session
+
+    async def request(self, method: str, path: str, *, body: Any = None,
+                      params: Mapping[str, str] | None = None, content_type: str | None = None) -> dict[str, Any]:
+        headers = self._headers()
+        if content_type:
+            headers["Content-Type"] = content_type
+        kwargs: dict[str, Any] = {"headers": headers, "params": params}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        try:
+            async with self._get_session().request(method, self.config.server + path, **kwargs) as response:
+                if response.status == 404:
+                    raise NotFound(404, f"{method} {path}: not found")
+                if response.status == 409:
+                    raise Conflict(409, f"{method} {path}: {await response.text()}")
+                if response.status >= 400:
+                    raise KubeError(response.status, f"{method} {path}: {await response.text()}")
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise KubeError(0, f"{method} {path}: {exc!r}") from exc
+
+    async def get(self, path: str) -> dict[str, Any] | None:
+        try:
+            return await self.request("GET", path)
+        except NotFound:
+            return None
+
+    async def create(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        meta = manifest["metadata"]
+        path = collection_path(manifest["apiVersion"], manifest["kind"], meta["namespace"])
+        return await self.request("POST", path, body=manifest)
+
+    async def merge_patch(self, path: str, patch: Mapping[str, Any]) -> dict[str, Any]:
+        return await self.request("PATCH", path, body=patch, content_type="application/merge-patch+json")
+
+    async def list(self, path: str, label_selector: Mapping[str, str]) -> list[dict[str, Any]]:
+        query = ",".join(f"{key}={value}" for key, value in sorted(label_selector.items()))
+        result = await self.request("GET", path, params={"labelSelector": query})
+        # Filtered again here: a proxy or mock that ignores the selector must not
+        # make us read another Job's pods.
+        return [item for item in result.get("items", [])
+                if all(item.get("metadata", {}).get("labels", {}).get(k) == v for k, v in label_selector.items())]
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

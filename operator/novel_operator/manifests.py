@@ -1,0 +1,257 @@
+"""Pure builders of every child manifest of a NovelTool.
+
+Nothing here talks to a cluster: each ``build_*`` takes the parsed spec (and
+whatever was decided, such as the image or the worker count) and returns a
+plain dict, so the builders are unit-tested and schema-validated offline.
+Owner references are added by the handlers (``kopf.adopt``), not here.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from novel_operator import constants as c
+from novel_operator.spec import NovelToolSpec
+
+# A fixed non-root id; the Dockerfile creates the same user.
+APP_UID = 10001
+
+
+def web_name(spec: NovelToolSpec) -> str:
+    return f"{spec.name}-web"
+
+
+def worker_name(spec: NovelToolSpec) -> str:
+    return f"{spec.name}-worker"
+
+
+def config_name(spec: NovelToolSpec) -> str:
+    return f"{spec.name}-config"
+
+
+def migration_job_name(spec: NovelToolSpec, image: str) -> str:
+    """One Job per image: the name is stable, so creating it is idempotent."""
+    digest = hashlib.sha256(image.encode()).hexdigest()[:10]
+    return f"{spec.name}-migrate-{digest}"
+
+
+def labels(spec: NovelToolSpec, component: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": c.APP_NAME,
+        "app.kubernetes.io/instance": spec.name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/managed-by": c.MANAGED_BY,
+    }
+
+
+def selector(spec: NovelToolSpec, component: str) -> dict[str, str]:
+    # The selector is immutable on a Deployment, so it holds only labels that never change.
+    return {
+        "app.kubernetes.io/name": c.APP_NAME,
+        "app.kubernetes.io/instance": spec.name,
+        "app.kubernetes.io/component": component,
+    }
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def config_data(spec: NovelToolSpec) -> dict[str, str]:
+    """The ConfigMap's data: the non-secret environment, and the INI if one is given."""
+    data = {c.SETTINGS_ENV[key]: _stringify(value) for key, value in sorted(spec.settings.items())}
+    if spec.production_ini is not None:
+        data["NOVEL_PYRAMID_INI"] = c.CUSTOM_INI
+        data["production.ini"] = spec.production_ini
+    else:
+        data["NOVEL_PYRAMID_INI"] = c.DEFAULT_INI
+    return data
+
+
+def config_checksum(spec: NovelToolSpec) -> str:
+    return hashlib.sha256(json.dumps(config_data(spec), sort_keys=True).encode()).hexdigest()
+
+
+def build_configmap(spec: NovelToolSpec) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": config_name(spec), "namespace": spec.namespace, "labels": labels(spec, "config")},
+        "data": config_data(spec),
+    }
+
+
+def _secret_env(spec: NovelToolSpec) -> list[dict[str, Any]]:
+    env = []
+    for key, variable in c.SECRET_ENV.items():
+        ref = spec.secrets.get(key)
+        if key == "celeryBrokerUrl" and ref is None:
+            # Celery's broker is the app's Redis unless a separate one is given.
+            ref = spec.secrets["redisUrl"]
+        if ref is None:
+            continue
+        env.append({"name": variable, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}})
+    return env
+
+
+def _container_security() -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+
+
+def _pod_security() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": APP_UID,
+        "runAsGroup": APP_UID,
+        "fsGroup": APP_UID,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _volumes(spec: NovelToolSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Volumes and mounts: a writable /tmp (the root filesystem is read-only) and the INI if given."""
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
+    mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]
+    if spec.production_ini is not None:
+        volumes.append({
+            "name": "config",
+            "configMap": {"name": config_name(spec), "items": [{"key": "production.ini", "path": "production.ini"}]},
+        })
+        mounts.append({"name": "config", "mountPath": c.CUSTOM_INI_DIR, "readOnly": True})
+    return volumes, mounts
+
+
+def _ini_path(spec: NovelToolSpec) -> str:
+    return c.CUSTOM_INI if spec.production_ini is not None else c.DEFAULT_INI
+
+
+def _container(spec: NovelToolSpec, *, name: str, image: str, command: list[str],
+               resources: Mapping[str, Any]) -> dict[str, Any]:
+    _, mounts = _volumes(spec)
+    return {
+        "name": name,
+        "image": image,
+        "imagePullPolicy": spec.image_pull_policy,
+        "command": command,
+        "envFrom": [{"configMapRef": {"name": config_name(spec)}}],
+        "env": _secret_env(spec),
+        "resources": dict(resources),
+        "securityContext": _container_security(),
+        "volumeMounts": mounts,
+    }
+
+
+def _pod_spec(spec: NovelToolSpec, containers: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    volumes, _ = _volumes(spec)
+    pod: dict[str, Any] = {
+        # The app never talks to the Kubernetes API: no token in its pods.
+        "automountServiceAccountToken": False,
+        "securityContext": _pod_security(),
+        "containers": containers,
+        "volumes": volumes,
+        **extra,
+    }
+    if spec.image_pull_secrets:
+        pod["imagePullSecrets"] = [{"name": name} for name in spec.image_pull_secrets]
+    return pod
+
+
+def _pod_template(spec: NovelToolSpec, component: str, pod: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "labels": labels(spec, component),
+            "annotations": {c.CONFIG_CHECKSUM_ANNOTATION: config_checksum(spec)},
+        },
+        "spec": pod,
+    }
+
+
+def build_web_deployment(spec: NovelToolSpec, image: str) -> dict[str, Any]:
+    container = _container(spec, name="web", image=image, command=[*c.WEB_COMMAND, _ini_path(spec)],
+                           resources=spec.web_resources)
+    container["ports"] = [{"name": "http", "containerPort": c.WEB_PORT, "protocol": "TCP"}]
+    container["readinessProbe"] = {
+        "httpGet": {"path": c.READINESS_PATH, "port": "http"},
+        "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3,
+    }
+    container["livenessProbe"] = {
+        "httpGet": {"path": c.LIVENESS_PATH, "port": "http"},
+        "initialDelaySeconds": 10, "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 3,
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": web_name(spec), "namespace": spec.namespace, "labels": labels(spec, "web")},
+        "spec": {
+            "replicas": spec.web_replicas,
+            "selector": {"matchLabels": selector(spec, "web")},
+            # Never go below the wanted capacity while rolling a new image.
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+            "template": _pod_template(spec, "web", _pod_spec(spec, [container])),
+        },
+    }
+
+
+def build_web_service(spec: NovelToolSpec) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": web_name(spec), "namespace": spec.namespace, "labels": labels(spec, "web")},
+        "spec": {
+            "type": spec.service_type,
+            "selector": selector(spec, "web"),
+            "ports": [{"name": "http", "port": spec.service_port, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> dict[str, Any]:
+    # No probes: Celery serves no HTTP, and a `celery inspect ping` probe would
+    # restart every worker at once whenever the broker blips.
+    container = _container(spec, name="worker", image=image, command=list(c.WORKER_COMMAND),
+                           resources=spec.worker_resources)
+    pod = _pod_spec(spec, [container], terminationGracePeriodSeconds=120)  # let running tasks finish
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": worker_name(spec), "namespace": spec.namespace, "labels": labels(spec, "worker")},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": selector(spec, "worker")},
+            "template": _pod_template(spec, "worker", pod),
+        },
+    }
+
+
+def build_migration_job(spec: NovelToolSpec, image: str) -> dict[str, Any]:
+    container = _container(spec, name=c.MIGRATION_CONTAINER, image=image, command=list(c.MIGRATION_COMMAND),
+                           resources=spec.migration_resources)
+    # The revision written by the command becomes the container's `terminated.message`.
+    container["terminationMessagePolicy"] = "File"
+    pod = _pod_spec(spec, [container], restartPolicy="Never")
+    job_labels = labels(spec, "migration")
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": migration_job_name(spec, image),
+            "namespace": spec.namespace,
+            "labels": job_labels,
+            "annotations": {c.MIGRATION_IMAGE_ANNOTATION: image},
+        },
+        "spec": {
+            "backoffLimit": spec.migration_backoff_limit,
+            "activeDeadlineSeconds": spec.migration_deadline,
+            # Kept a week for inspection; the operator records the outcome in status.
+            "ttlSecondsAfterFinished": 7 * 24 * 3600,
+            "template": {"metadata": {"labels": job_labels}, "spec": pod},
+        },
+    }

@@ -1,0 +1,136 @@
+"""One reconciliation of a NovelTool: decide, apply the children, compute the status.
+
+The order is the point of this module: the ConfigMap first, then the
+migration Job for a new image, and the Deployments move to that image only
+once its migration has succeeded. Until then they keep running the image in
+``status.currentImage``, and a failed migration leaves them exactly as they were.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from novel_operator import apply, kube, manifests, scaling
+from novel_operator import status as st
+from novel_operator.migration import MigrationState, ensure_migration
+from novel_operator.spec import NovelToolSpec
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    status_patch: dict[str, Any]
+    # Set while waiting for something that will finish by itself (a running Job).
+    waiting_for: str | None = None
+    # Set when nothing will change until someone edits the spec (a failed migration).
+    failure: str | None = None
+
+
+def deployment_rolled_out(deployment: Mapping[str, Any] | None) -> bool:
+    """The same test as `kubectl rollout status`: observed, updated and available."""
+    if deployment is None:
+        return False
+    wanted = (deployment.get("spec") or {}).get("replicas", 1)
+    status = deployment.get("status") or {}
+    generation = (deployment.get("metadata") or {}).get("generation")
+    if generation is not None and status.get("observedGeneration", 0) < generation:
+        return False
+    if wanted == 0:
+        return True
+    return status.get("updatedReplicas", 0) >= wanted and status.get("availableReplicas", 0) >= wanted
+
+
+async def _migrate(client: kube.KubeClient, spec: NovelToolSpec, owner: Mapping[str, Any],
+                   current: Mapping[str, Any]) -> tuple[MigrationState | None, str | None]:
+    """Return the migration state (None when nothing to do) and the image the Deployments may run."""
+    if not spec.migration_enabled or current.get("migratedImage") == spec.image:
+        return None, spec.image
+    state = await ensure_migration(client, spec, spec.image, owner)
+    if state.phase == "Succeeded":
+        return state, spec.image
+    return state, current.get("currentImage")
+
+
+async def reconcile(
+    client: kube.KubeClient,
+    body: Mapping[str, Any],
+    spec: NovelToolSpec,
+    *,
+    worker_replicas: int | None = None,
+    queue_length: int | None = None,
+) -> Outcome:
+    """Bring the children in line with the spec; ``worker_replicas`` comes from the autoscaler."""
+    owner = body
+    current: Mapping[str, Any] = body.get("status") or {}
+    generation = (body.get("metadata") or {}).get("generation")
+    conditions = list(current.get("conditions") or [])
+    wanted: dict[str, Any] = {}
+
+    await apply.ensure(client, manifests.build_configmap(spec), owner)
+
+    state, image = await _migrate(client, spec, owner, current)
+    if state is not None and state.phase == "Succeeded":
+        wanted["migratedImage"] = spec.image
+        if state.revision:
+            wanted["migratedRevision"] = state.revision
+
+    web = worker = None
+    if image is not None:
+        web = await apply.ensure(client, manifests.build_web_deployment(spec, image), owner)
+        await apply.ensure(client, manifests.build_web_service(spec), owner)
+        worker_path = kube.object_path(manifests.build_worker_deployment(spec, image, 0))
+        existing_worker = await client.get(worker_path)
+        if not spec.autoscaling.enabled:
+            replicas = spec.worker_replicas
+        elif worker_replicas is not None:
+            replicas = worker_replicas
+        else:
+            # A spec change must not undo the autoscaler's last decision.
+            current_replicas = ((existing_worker or {}).get("spec") or {}).get("replicas")
+            replicas = scaling.clamp_workers(current_replicas, spec.autoscaling)
+        worker = await apply.ensure(client, manifests.build_worker_deployment(spec, image, replicas), owner,
+                                    existing_worker, fetched=True)
+        wanted["currentImage"] = image
+        wanted["workerReplicas"] = replicas
+    if queue_length is not None:
+        wanted["queueLength"] = queue_length
+    if generation is not None:
+        wanted["observedGeneration"] = generation
+
+    def set_(kind: str, value: bool, reason: str, message: str = "") -> None:
+        nonlocal conditions
+        conditions = st.set_condition(conditions, kind, value, reason, message, generation=generation)
+
+    waiting_for = failure = None
+    if state is None:
+        if spec.migration_enabled:
+            set_(st.MIGRATED, True, "UpToDate", f"revision {current.get('migratedRevision', 'unknown')}")
+        else:
+            set_(st.MIGRATED, True, "MigrationDisabled", "migrations are disabled in the spec")
+    elif state.phase == "Succeeded":
+        set_(st.MIGRATED, True, "MigrationSucceeded", f"revision {state.revision or 'unknown'} by Job {state.job_name}")
+    elif state.phase == "Running":
+        set_(st.MIGRATED, False, "Migrating", f"Job {state.job_name} is running")
+        waiting_for = f"migration Job {state.job_name}"
+    else:
+        failure = f"migration Job {state.job_name} failed ({state.message}); still running {image or 'nothing'}"
+        set_(st.MIGRATED, False, "MigrationFailed", failure)
+
+    rolled_out = image == spec.image and deployment_rolled_out(web) and deployment_rolled_out(worker)
+    if failure:
+        set_(st.DEGRADED, True, "MigrationFailed", failure)
+        set_(st.PROGRESSING, False, "MigrationFailed", failure)
+    else:
+        set_(st.DEGRADED, False, "AsExpected")
+        if waiting_for:
+            set_(st.PROGRESSING, True, "Migrating", f"waiting for the {waiting_for}")
+        elif not rolled_out:
+            set_(st.PROGRESSING, True, "RollingOut", "waiting for the Deployments to become available")
+        else:
+            set_(st.PROGRESSING, False, "Complete", f"running {spec.image}")
+    if rolled_out and not failure:
+        set_(st.READY, True, "Available", f"running {spec.image}")
+    else:
+        set_(st.READY, False, "MigrationFailed" if failure else "NotAvailable",
+             failure or "the new version is not available yet")
+    wanted["conditions"] = conditions
+    return Outcome(status_patch=st.status_changes(current, wanted), waiting_for=waiting_for, failure=failure)

@@ -1,0 +1,128 @@
+"""The NovelTool spec, read once into typed values with the CRD's defaults.
+
+The API server already validates against the CRD schema and fills defaults;
+the same defaults are applied here so the operator behaves the same against a
+server that did not (older objects, tests, a CRD not yet upgraded).
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from novel_operator import constants as c
+
+
+class InvalidSpec(ValueError):
+    """The spec cannot be acted on; retrying will not help until it is edited."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SecretRef:
+    name: str
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Autoscaling:
+    enabled: bool = False
+    min_replicas: int = 1
+    max_replicas: int = 5
+    target_per_worker: int = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class NovelToolSpec:
+    name: str
+    namespace: str
+    image: str
+    image_pull_policy: str = "IfNotPresent"
+    image_pull_secrets: tuple[str, ...] = ()
+    web_replicas: int = 2
+    web_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    service_type: str = "ClusterIP"
+    service_port: int = 80
+    worker_replicas: int = 1
+    worker_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    queue: str = c.DEFAULT_QUEUE
+    autoscaling: Autoscaling = Autoscaling()
+    migration_enabled: bool = True
+    migration_backoff_limit: int = 1
+    migration_deadline: int = 600
+    migration_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    secrets: Mapping[str, SecretRef] = dataclasses.field(default_factory=dict)
+    settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    production_ini: str | None = None
+
+    @property
+    def broker_secret(self) -> SecretRef:
+        """The Secret key holding the broker URL the workers consume from."""
+        return self.secrets.get("celeryBrokerUrl") or self.secrets["redisUrl"]
+
+
+def _int(section: Mapping[str, Any], key: str, default: int, minimum: int = 0) -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidSpec(f"{key} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolSpec:
+    """Read a NovelTool spec; raise :class:`InvalidSpec` for what the schema may have let through."""
+    image = spec.get("image")
+    if not isinstance(image, str) or not image:
+        raise InvalidSpec("spec.image is required")
+
+    web = spec.get("web") or {}
+    worker = spec.get("worker") or {}
+    scaling = worker.get("autoscaling") or {}
+    migration = spec.get("migration") or {}
+
+    autoscaling = Autoscaling(
+        enabled=bool(scaling.get("enabled", False)),
+        min_replicas=_int(scaling, "minReplicas", 1),
+        max_replicas=_int(scaling, "maxReplicas", 5, minimum=1),
+        target_per_worker=_int(scaling, "targetQueueLengthPerWorker", 10, minimum=1),
+    )
+    if autoscaling.min_replicas > autoscaling.max_replicas:
+        raise InvalidSpec("worker.autoscaling.minReplicas must not exceed maxReplicas")
+
+    raw_secrets = spec.get("secrets") or {}
+    missing = [key for key in c.REQUIRED_SECRETS if key not in raw_secrets]
+    if missing:
+        raise InvalidSpec(f"spec.secrets is missing {', '.join(missing)}")
+    secrets = {}
+    for key, ref in raw_secrets.items():
+        if key not in c.SECRET_ENV:
+            raise InvalidSpec(f"spec.secrets.{key} is not a known secret")
+        if not isinstance(ref, Mapping) or not ref.get("name") or not ref.get("key"):
+            raise InvalidSpec(f"spec.secrets.{key} needs a name and a key")
+        secrets[key] = SecretRef(name=ref["name"], key=ref["key"])
+
+    raw_settings = dict(spec.get("settings") or {})
+    production_ini = raw_settings.pop("productionIni", None)
+    unknown = sorted(set(raw_settings) - set(c.SETTINGS_ENV))
+    if unknown:
+        raise InvalidSpec(f"spec.settings has unknown keys: {', '.join(unknown)}")
+
+    return NovelToolSpec(
+        name=name,
+        namespace=namespace,
+        image=image,
+        image_pull_policy=spec.get("imagePullPolicy", "IfNotPresent"),
+        image_pull_secrets=tuple(s["name"] for s in spec.get("imagePullSecrets") or ()),
+        web_replicas=_int(web, "replicas", 2),
+        web_resources=web.get("resources") or {},
+        service_type=web.get("serviceType", "ClusterIP"),
+        service_port=_int(web, "servicePort", 80, minimum=1),
+        worker_replicas=_int(worker, "replicas", 1),
+        worker_resources=worker.get("resources") or {},
+        queue=worker.get("queue") or c.DEFAULT_QUEUE,
+        autoscaling=autoscaling,
+        migration_enabled=bool(migration.get("enabled", True)),
+        migration_backoff_limit=_int(migration, "backoffLimit", 1),
+        migration_deadline=_int(migration, "activeDeadlineSeconds", 600, minimum=1),
+        migration_resources=migration.get("resources") or {},
+        secrets=secrets,
+        settings=raw_settings,
+        production_ini=production_ini,
+    )
