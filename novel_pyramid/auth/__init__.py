@@ -1,0 +1,12 @@
+"""Authentication: our own access/refresh tokens, Google sign-in, and the security policy."""
+
+from novel_pyramid.auth.google import GoogleSignIn
+from novel_pyramid.auth.policy import AUTHENTICATED, TokenSecurityPolicy  # noqa: F401
+from novel_pyramid.auth.tokens import AccessTokens
+
+
+def includeme(config):
+    settings = config.get_settings()
+    config.registry["auth.access_tokens"] = AccessTokens.from_settings(settings)
+    config.registry["auth.google"] = GoogleSignIn.from_settings(settings)
+    config.set_security_policy(TokenSecurityPolicy())

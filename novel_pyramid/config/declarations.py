@@ -30,6 +30,8 @@ class Setting:
 
 
 SETTINGS = (
+    Setting("novel_pyramid.includes", None, as_list, (),
+            doc="Extra packages to include (plugins), one per line."),
     Setting("environment", "NOVEL_ENVIRONMENT", as_choice("development", "production", "testing"),
             "development", doc="Which safety checks apply: production refuses unsafe settings."),
     Setting("database_url", "DATABASE_URL", as_url("sqlite", "postgresql"),

@@ -1,0 +1,47 @@
+"""novel_pyramid: the French Novel Tool backend as a Pyramid application."""
+
+import os
+
+from pyramid.config import Configurator
+
+__version__ = "1.0.0"
+
+# Core subsystems, in the order they depend on each other.
+CORE_INCLUDES = (
+    "novel_pyramid.logging",
+    "novel_pyramid.errors",
+    "novel_pyramid.db",
+    "novel_pyramid.health",
+    "novel_pyramid.auth",
+    "novel_pyramid.normalizers",
+)
+
+API_VERSIONS = (
+    ("novel_pyramid.api.v1", "/api/v1"),
+    ("novel_pyramid.api.v2", "/api/v2"),
+)
+
+
+def make_config(settings):
+    """Assemble the application from typed settings; nothing else happens here."""
+    config = Configurator(settings=settings)
+    # Cornice registers catch-all exception views of its own; committing it first
+    # lets our error views (novel_pyramid.errors) replace them.
+    config.include("cornice")
+    config.commit()
+    for include in CORE_INCLUDES:
+        config.include(include)
+    for include, prefix in API_VERSIONS:
+        config.include(include, route_prefix=prefix)
+    for plugin in settings.get("novel_pyramid.includes", ()):
+        config.include(plugin)
+    config.commit()
+    return config
+
+
+def main(global_config, **ini_settings):
+    """The WSGI application factory (``paste.app_factory``)."""
+    from novel_pyramid.config import load_settings
+
+    settings = load_settings(ini_settings, os.environ)
+    return make_config(settings).make_wsgi_app()

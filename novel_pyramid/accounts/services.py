@@ -1,0 +1,65 @@
+"""Users and their settings: sign-in bookkeeping and the sentence length limit."""
+
+from sqlalchemy import select
+
+from novel_pyramid.accounts.models import DEFAULT_SENTENCE_LENGTH_LIMIT, User, UserSettings
+from novel_pyramid.db.types import utcnow
+from novel_pyramid.errors import Forbidden
+
+
+class AccountService:
+    def __init__(self, dbsession):
+        self.db = dbsession
+
+    def sign_in_with_google(self, claims, oauth_tokens=None):
+        """Find or create the user a verified Google identity names, and record the sign-in."""
+        user = self.db.scalar(select(User).where(User.google_id == claims["sub"]))
+        if user is None:
+            # Accounts made before Google ids were stored are matched by email.
+            user = self.db.scalar(select(User).where(User.email == claims["email"]))
+        if user is None:
+            user = User(email=claims["email"], is_active=True, created_at=utcnow())
+            self.db.add(user)
+        if not user.is_active:
+            raise Forbidden("This account is disabled")
+        user.google_id = claims["sub"]
+        user.email = claims["email"]
+        user.name = claims.get("name") or user.name
+        user.picture = claims.get("picture") or user.picture
+        user.last_login = utcnow()
+        if oauth_tokens and oauth_tokens.get("access_token"):
+            user.google_access_token = oauth_tokens["access_token"]
+            user.google_token_expiry = oauth_tokens.get("expiry")
+            # Google sends a refresh token only on first consent: keep the old one otherwise.
+            if oauth_tokens.get("refresh_token"):
+                user.google_refresh_token = oauth_tokens["refresh_token"]
+        self.db.flush()
+        return user
+
+    def sign_in_for_development(self, email):
+        user = self.db.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=email.split("@")[0], is_active=True, created_at=utcnow())
+            self.db.add(user)
+        if not user.is_active:
+            raise Forbidden("This account is disabled")
+        user.last_login = utcnow()
+        self.db.flush()
+        return user
+
+    def settings_of(self, user):
+        """The user's settings row, or an unsaved one holding the defaults."""
+        settings = self.db.scalar(select(UserSettings).where(UserSettings.user_id == user.id))
+        return settings or UserSettings(
+            user_id=user.id, sentence_length_limit=DEFAULT_SENTENCE_LENGTH_LIMIT
+        )
+
+    def update_settings(self, user, changes):
+        settings = self.settings_of(user)
+        for name, value in changes.items():
+            setattr(settings, name, value)
+        settings.updated_at = utcnow()
+        if settings not in self.db:
+            self.db.add(settings)
+        self.db.flush()
+        return settings

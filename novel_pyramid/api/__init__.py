@@ -1,0 +1,11 @@
+"""The HTTP APIs. Each version is a package included under its own route prefix."""
+
+from cornice import Service
+
+from novel_pyramid.errors.rendering import cornice_error_handler
+
+
+def api_service(name, path, **kwargs):
+    """A Cornice service that reports validation errors with our one JSON error body."""
+    kwargs.setdefault("error_handler", cornice_error_handler)
+    return Service(name=name, path=path, **kwargs)

@@ -1,0 +1,24 @@
+"""API v1: wire-compatible with the existing Next.js frontend (CONTRACT §2)."""
+
+from novel_pyramid.api.v1 import auth, health, history, settings
+
+SERVICES = (
+    health.health,
+    health.liveness,
+    auth.google_login,
+    auth.refresh,
+    auth.me,
+    auth.logout,
+    settings.user_settings,
+    history.history,
+    history.history_entry,
+)
+
+
+def includeme(config):
+    for service in SERVICES:
+        config.add_cornice_service(service)
+    # Development sign-in exists only where the settings enable it; production
+    # refuses to start with it enabled (novel_pyramid.config).
+    if config.get_settings()["auth.dev_login"]:
+        config.add_cornice_service(auth.dev_login)

@@ -1,0 +1,35 @@
+"""v1 health: readiness of every backend (503 when one is down) and plain liveness."""
+
+from cornice.validators import colander_validator
+
+from novel_pyramid import __version__
+from novel_pyramid.api import api_service
+from novel_pyramid.api.v1 import schemas
+from novel_pyramid.health import run_health_checks
+
+SERVICE_NAME = "French Novel Tool API"
+
+health = api_service("v1.health", "/health")
+liveness = api_service("v1.health.live", "/health/live")
+
+
+@health.get(schema=schemas.NoInputRequest(), validators=(colander_validator,))
+def readiness(request):
+    healthy, checks = run_health_checks(request.registry)
+    body = {
+        "status": "healthy" if healthy else "unhealthy",
+        "service": SERVICE_NAME,
+        "version": __version__,
+        "checks": checks,
+    }
+    if not healthy:
+        request.response.status_int = 503
+        request.response.headers["Retry-After"] = "10"
+        down = ", ".join(name for name, check in checks.items() if check["status"] != "up")
+        body["error"] = f"Backend unavailable: {down}"
+    return body
+
+
+@liveness.get(schema=schemas.NoInputRequest(), validators=(colander_validator,))
+def alive(request):
+    return {"status": "alive"}

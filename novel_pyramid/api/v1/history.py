@@ -1,0 +1,30 @@
+"""v1 history: the user's processed uploads, newest first."""
+
+from cornice.validators import colander_validator
+
+from novel_pyramid.api import api_service
+from novel_pyramid.api.v1 import schemas
+from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.history.serializers import history_json
+from novel_pyramid.history.services import HistoryService
+
+history = api_service("v1.history", "/history")
+history_entry = api_service("v1.history.entry", "/history/{id}")
+
+
+@history.get(
+    permission=AUTHENTICATED, schema=schemas.HistoryListRequest(), validators=(colander_validator,)
+)
+def list_history(request):
+    entries = HistoryService(request.dbsession).latest(
+        request.identity.id, request.validated["querystring"]["limit"]
+    )
+    return [history_json(entry) for entry in entries]
+
+
+@history_entry.delete(
+    permission=AUTHENTICATED, schema=schemas.HistoryItemRequest(), validators=(colander_validator,)
+)
+def delete_history_entry(request):
+    HistoryService(request.dbsession).delete(request.identity.id, request.validated["path"]["id"])
+    return {"message": "History entry deleted"}

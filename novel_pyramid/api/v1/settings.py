@@ -1,0 +1,32 @@
+"""v1 user settings."""
+
+from cornice.validators import colander_validator
+
+from novel_pyramid.accounts.serializers import settings_json
+from novel_pyramid.accounts.services import AccountService
+from novel_pyramid.api import api_service
+from novel_pyramid.api.v1 import schemas
+from novel_pyramid.auth import AUTHENTICATED
+
+user_settings = api_service("v1.settings", "/settings")
+
+
+@user_settings.get(
+    permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(colander_validator,)
+)
+def read_settings(request):
+    return settings_json(AccountService(request.dbsession).settings_of(request.identity.user))
+
+
+@user_settings.post(
+    permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,)
+)
+@user_settings.put(
+    permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,)
+)
+def save_settings(request):
+    saved = AccountService(request.dbsession).update_settings(
+        request.identity.user, request.validated["body"]
+    )
+    fields = settings_json(saved)
+    return {**fields, "message": "Settings saved successfully", "settings": fields}

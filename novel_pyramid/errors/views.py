@@ -1,0 +1,58 @@
+"""Exception views: every failure leaves the app through here as the JSON error body."""
+
+import logging
+
+from pyramid.httpexceptions import HTTPException
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from novel_pyramid.errors.exceptions import AppError
+from novel_pyramid.errors.rendering import error_response
+
+log = logging.getLogger(__name__)
+
+
+@exception_view_config(AppError)
+def app_error(exc, request):
+    return error_response(
+        exc.status_code, exc.message, exc.code, details=exc.details, headers=exc.headers
+    )
+
+
+@notfound_view_config()
+def not_found(request):
+    return error_response(404, "Not found", "not_found")
+
+
+@forbidden_view_config()
+def forbidden(request):
+    # No identity means the caller must sign in (401: the frontend then refreshes
+    # its token); an identity without the permission is a real 403.
+    if request.identity is None:
+        reason = getattr(request, "authentication_failure", None) or "Authentication required"
+        return error_response(
+            401, reason, "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="api"'}
+        )
+    return error_response(403, "You are not allowed to do this", "forbidden")
+
+
+@exception_view_config(HTTPException)
+def http_error(exc, request):
+    if exc.status_code < 400:
+        return exc
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else exc.title
+    headers = {}
+    if "Allow" in exc.headers:
+        headers["Allow"] = exc.headers["Allow"]
+    code = exc.title.lower().replace(" ", "_")
+    return error_response(exc.status_code, message, code, headers=headers)
+
+
+@exception_view_config(Exception)
+def unexpected_error(exc, request):
+    log.error("Unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(
+        500,
+        "Internal server error",
+        "internal_error",
+        request_id=getattr(request, "request_id", None),
+    )
