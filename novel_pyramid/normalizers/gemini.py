@@ -1,0 +1,275 @@
+"""The Gemini normaliser: rewrites long French sentences with Google Gemini.
+
+One request per chunk, asking for ``{"sentences": [...]}`` through the SDK's
+structured output. The answer is checked (``gemini_answer``); sentences still
+over the limit are sent back once for a rewrite, then split by the offline
+normaliser, so nothing over the limit ever leaves this module.
+
+Retry policy (ours alone: the SDK's own retries stay off, which is its default
+when ``HttpOptions.retry_options`` is unset, so attempts are never multiplied):
+
+- 429, 408, 5xx, timeouts and connection errors are transient: up to
+  ``max_retries`` retries with exponential backoff and jitter, waiting at least
+  as long as a 429's ``RetryInfo.retryDelay`` asks.
+- A usable-looking call with an unusable answer (refusal, malformed JSON,
+  empty sentence, dropped content) is retried too, but at most
+  ``BAD_ANSWER_RETRIES`` times: such answers tend to repeat.
+- Any other 4xx (bad key, bad request) is not retried.
+
+When the retries run out, ``UpstreamError`` fails this chunk alone.
+"""
+
+import logging
+import os
+import random
+import threading
+import time
+
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+from zope.interface import implementer
+
+from novel_pyramid.errors.exceptions import UpstreamError
+from novel_pyramid.normalizers.gemini_answer import BadAnswer, check_kept_words, read_sentences
+from novel_pyramid.normalizers.gemini_prompt import (
+    ANSWER_SCHEMA,
+    PROMPT_VERSION,
+    correction_request,
+    rewrite_request,
+    system_prompt,
+)
+from novel_pyramid.normalizers.interfaces import INormalizer
+from novel_pyramid.normalizers.local import split_sentence
+from novel_pyramid.pipeline.words import count_words
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gemini-2.5-flash"
+BAD_ANSWER_RETRIES = 2
+MAX_BACKOFF_SECONDS = 60.0
+# Structured output (responseJsonSchema) and systemInstruction are documented on
+# v1beta; google-genai 3 defaults to v1, so the version is pinned on purpose.
+API_VERSION = "v1beta"
+# Low but not zero: faithful rewriting wants little creativity, and a retry
+# after a malformed answer should still be able to come out differently.
+TEMPERATURE = 0.2
+
+_RETRYABLE_CLIENT_STATUSES = {408, 429}
+
+
+def _transport_errors():
+    # The SDK talks through httpx2 when installed, else httpx; both raise their
+    # own TransportError family (timeouts, refused or dropped connections).
+    classes = []
+    for module_name in ("httpx2", "httpx"):
+        try:
+            module = __import__(module_name)
+        except ImportError:
+            continue
+        classes.append(module.TransportError)
+    return tuple(classes)
+
+
+TRANSPORT_ERRORS = _transport_errors()
+
+
+@implementer(INormalizer)
+class GeminiNormalizer:
+    """Rewrites sentences over the word limit with Gemini; thread-safe, one SDK client per process."""
+
+    name = "gemini"
+
+    def __init__(
+        self,
+        api_key,
+        *,
+        model=DEFAULT_MODEL,
+        base_url=None,
+        timeout_seconds=60.0,
+        max_retries=4,
+        backoff_seconds=1.0,
+    ):
+        if not api_key:
+            raise ValueError("The Gemini normaliser needs an API key: set GEMINI_API_KEY.")
+        if max_retries < 0 or timeout_seconds <= 0 or backoff_seconds < 0:
+            raise ValueError("gemini.max_retries and gemini.backoff_seconds must be >= 0, gemini.timeout_seconds > 0")
+        self._api_key = api_key
+        self.model = model
+        self.base_url = base_url
+        self.timeout_seconds = timeout_seconds
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self.cache_key = f"gemini:{model}:{PROMPT_VERSION}"
+        self._client = None
+        self._client_pid = None
+        self._client_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings):
+        """Build from the typed settings (``gemini.*`` keys); the entry point's factory."""
+        api_key = settings.get("gemini.api_key")
+        if not api_key:
+            raise ValueError(
+                "The Gemini normaliser needs an API key: set GEMINI_API_KEY "
+                "(setting gemini.api_key), or choose NOVEL_NORMALIZER=local."
+            )
+        return cls(
+            api_key,
+            model=settings.get("gemini.model") or DEFAULT_MODEL,
+            base_url=settings.get("gemini.base_url") or None,
+            timeout_seconds=float(settings.get("gemini.timeout_seconds", 60.0)),
+            max_retries=int(settings.get("gemini.max_retries", 4)),
+            backoff_seconds=float(settings.get("gemini.backoff_seconds", 1.0)),
+        )
+
+    def __repr__(self):
+        # Never show the key, here or anywhere else.
+        return f"<GeminiNormalizer model={self.model!r} base_url={self.base_url!r}>"
+
+    def normalize(self, sentences, limit):
+        sentences = list(sentences)
+        if all(count_words(sentence) <= limit for sentence in sentences):
+            return sentences
+        answer = self._ask(rewrite_request(sentences, limit), sentences, limit)
+        offending = [sentence for sentence in answer if count_words(sentence) > limit]
+        if offending:
+            answer = self._ask_for_correction(answer, offending, sentences, limit)
+        return _split_what_still_breaks(answer, limit)
+
+    def close(self):
+        """Release the HTTP connections (optional: they are also released at exit)."""
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    # The conversation
+
+    def _ask_for_correction(self, answer, offending, source, limit):
+        log.info("Gemini left %d sentence(s) over %d words; asking once for a rewrite", len(offending), limit)
+        try:
+            return self._ask(correction_request(answer, offending, limit), source, limit)
+        except UpstreamError as error:
+            # The first answer is usable; its long sentences get split locally.
+            log.warning("Gemini's correction failed (%s); splitting the long sentences locally", error.message)
+            return answer
+
+    def _ask(self, user_parts, source, limit):
+        """One request, retried per the policy above; returns the checked sentences."""
+        attempts = bad_answers = 0
+        while True:
+            attempts += 1
+            try:
+                return self._attempt(user_parts, source, limit)
+            except BadAnswer as error:
+                bad_answers += 1
+                if bad_answers > min(BAD_ANSWER_RETRIES, self.max_retries):
+                    raise UpstreamError(f"{error.reason}; gave up after {attempts} attempt(s)") from None
+                reason, retry_after = error.reason, None
+            except (genai_errors.APIError, *TRANSPORT_ERRORS) as error:
+                reason, retry_after = _describe(error)
+                if not _is_transient(error):
+                    raise UpstreamError(f"Gemini rejected the request: {reason}") from None
+            if attempts > self.max_retries:
+                raise UpstreamError(f"Gemini failed: {reason}; gave up after {attempts} attempt(s)") from None
+            delay = self._backoff(attempts, retry_after)
+            log.warning(
+                "Gemini call failed (attempt %d of %d): %s; retrying in %.2fs",
+                attempts,
+                self.max_retries + 1,
+                reason,
+                delay,
+            )
+            time.sleep(delay)
+
+    def _attempt(self, user_parts, source, limit):
+        try:
+            response = self._generate(user_parts, limit)
+        except genai_errors.UnknownApiResponseError:
+            raise BadAnswer("Gemini sent a response that is not JSON") from None
+        answer = read_sentences(response)
+        check_kept_words(source, answer)
+        return answer
+
+    def _generate(self, user_parts, limit):
+        return self._sdk_client().models.generate_content(
+            model=self.model,
+            contents=[types.Content(role="user", parts=[types.Part(text=text) for text in user_parts])],
+            config=types.GenerateContentConfig(
+                system_instruction=system_prompt(limit),
+                temperature=TEMPERATURE,
+                response_mime_type="application/json",
+                response_json_schema=ANSWER_SCHEMA,
+                # Exactly one HTTP request per call: no tool loop, no continuation hops.
+                automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+                automatic_continuation=False,
+            ),
+        )
+
+    def _sdk_client(self):
+        # The SDK client wraps an httpx connection pool, which is safe to share
+        # between threads but not across fork(): a Celery prefork child makes
+        # its own on first use.
+        with self._client_lock:
+            if self._client is None or self._client_pid != os.getpid():
+                self._client = genai.Client(
+                    api_key=self._api_key,
+                    vertexai=False,
+                    http_options=types.HttpOptions(
+                        base_url=self.base_url,
+                        api_version=API_VERSION,
+                        timeout=int(self.timeout_seconds * 1000),  # the SDK wants milliseconds
+                        retry_options=None,  # our loop is the only retry policy
+                    ),
+                )
+                self._client_pid = os.getpid()
+            return self._client
+
+    def _backoff(self, attempt, retry_after=None):
+        """Exponential backoff with "equal jitter": half fixed, half random, so bursts spread out."""
+        ceiling = min(MAX_BACKOFF_SECONDS, self.backoff_seconds * 2 ** (attempt - 1))
+        delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, MAX_BACKOFF_SECONDS))
+        return delay
+
+
+def _split_what_still_breaks(sentences, limit):
+    result = []
+    for sentence in sentences:
+        if count_words(sentence) > limit:
+            log.info("Splitting a sentence Gemini left over %d words with the offline normaliser", limit)
+            result.extend(split_sentence(sentence, limit))
+        else:
+            result.append(sentence)
+    return result
+
+
+def _is_transient(error):
+    if isinstance(error, genai_errors.ClientError):
+        return error.code in _RETRYABLE_CLIENT_STATUSES
+    return True  # 5xx, odd statuses, timeouts and connection errors
+
+
+def _describe(error):
+    """A one-line reason for logs and errors, and the server's requested delay if any."""
+    if isinstance(error, genai_errors.APIError):
+        status = f"HTTP {error.code} {error.status}" if error.status else f"HTTP {error.code}"
+        reason = f"{status}: {error.message or 'no message'}"
+        if error.code in (401, 403) or "API key" in (error.message or ""):
+            reason += " (check GEMINI_API_KEY)"
+        return reason, _retry_delay(error.details)
+    return f"{type(error).__name__}: {error}", None
+
+
+def _retry_delay(details):
+    # Google puts the wait it wants in a google.rpc.RetryInfo detail: {"retryDelay": "7s"}.
+    error = details.get("error", details) if isinstance(details, dict) else {}
+    for detail in error.get("details") or []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            try:
+                return float(str(detail.get("retryDelay", "")).rstrip("s"))
+            except ValueError:
+                return None
+    return None

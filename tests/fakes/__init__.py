@@ -1,0 +1,1 @@
+"""Stand-ins for the external services the project talks to, for tests and benchmarks."""
