@@ -6,6 +6,7 @@ semicolon or colon left dangling at a cut. The Gemini normaliser uses
 ``split_sentence`` as its fallback for any sentence the model leaves too long.
 """
 
+import itertools
 import re
 
 from zope.interface import implementer
@@ -20,18 +21,30 @@ _BEFORE_CONJUNCTION = 1  # before "mais", "parce que", "qui"...
 _ANYWHERE = 0  # between two words
 
 _CONJUNCTIONS = frozenset(
-    """mais et ou donc car puis ni or quand lorsque puisque quoique comme si qui que
-    dont où tandis alors parce pendant afin bien sans avant après dès ainsi""".split()
+    (
+        "mais", "et", "ou", "donc", "car", "puis", "ni", "or", "quand", "lorsque", "puisque",
+        "quoique", "comme", "si", "qui", "que", "dont", "où", "tandis", "alors", "parce",
+        "pendant", "afin", "bien", "sans", "avant", "après", "dès", "ainsi"
+    )
 )
 # These head a two-word conjunction only when "que" follows ("parce que").
-_NEEDS_QUE = frozenset("tandis alors parce pendant afin bien sans avant après dès ainsi".split())
+_NEEDS_QUE = frozenset(
+    (
+        "tandis", "alors", "parce", "pendant", "afin", "bien", "sans", "avant", "après", "dès",
+        "ainsi"
+    )
+)
 _ELIDED_CONJUNCTIONS = ("qu'", "lorsqu'", "puisqu'", "quoiqu'")
 
 # Words that lean on the next one: a cut right after them reads badly.
 _CLINGING_WORDS = frozenset(
-    """le la les l' un une des du de d' à au aux en et ou que qu' qui ne n' se s' sa son ses
-    mon ma mes ton ta tes notre nos votre vos leur ce cet cette ces je j' tu il elle on nous
-    vous ils elles pour par sur dans avec sans sous très plus si""".split()
+    (
+        "le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "à", "au", "aux", "en",
+        "et", "ou", "que", "qu'", "qui", "ne", "n'", "se", "s'", "sa", "son", "ses", "mon",
+        "ma", "mes", "ton", "ta", "tes", "notre", "nos", "votre", "vos", "leur", "ce", "cet",
+        "cette", "ces", "je", "j'", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles",
+        "pour", "par", "sur", "dans", "avec", "sans", "sous", "très", "plus", "si"
+    )
 )
 
 _HAS_WORD = re.compile(r"\w")
@@ -64,7 +77,7 @@ def split_sentence(sentence, limit):
     tokens_folded = [token.casefold() for token in tokens]
     _choose_cuts(0, len(tokens), limit, words_before, strengths, tokens_folded, cuts)
     edges = [0, *sorted(cuts), len(tokens)]
-    return [_finish_piece(tokens[lo:hi], first=lo == 0) for lo, hi in zip(edges, edges[1:])]
+    return [_finish_piece(tokens[lo:hi], first=lo == 0) for lo, hi in itertools.pairwise(edges)]
 
 
 def _boundary_strengths(tokens, is_word):

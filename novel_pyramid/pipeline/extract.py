@@ -308,9 +308,13 @@ _TITLE_LINE = 0.6
 # Second halves of compounds that may be split after their hyphen at a line
 # end: keep the hyphen when the next line starts with one of these.
 _COMPOUND_TAILS = frozenset(
-    """t il ils elle elles on je tu nous vous moi toi lui leur leurs le la les y en ce ci là
-    être même mêmes bas haut dessus dessous delà deçà devant dedans dehors midi mère
-    mères père pères fils fille filles parents dire""".split()
+    (
+        "t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi",
+        "lui", "leur", "leurs", "le", "la", "les", "y", "en", "ce", "ci", "là", "être", "même",
+        "mêmes", "bas", "haut", "dessus", "dessous", "delà", "deçà", "devant", "dedans",
+        "dehors", "midi", "mère", "mères", "père", "pères", "fils", "fille", "filles",
+        "parents", "dire"
+    )
 )
 
 
