@@ -19,6 +19,7 @@ when ``HttpOptions.retry_options`` is unset, so attempts are never multiplied):
 When the retries run out, ``UpstreamError`` fails this chunk alone.
 """
 
+import importlib
 import logging
 import os
 import random
@@ -64,7 +65,7 @@ def _transport_errors():
     classes = []
     for module_name in ("httpx2", "httpx"):
         try:
-            module = __import__(module_name)
+            module = importlib.import_module(module_name)
         except ImportError:
             continue
         classes.append(module.TransportError)
@@ -116,11 +117,11 @@ class GeminiNormalizer:
             )
         return cls(
             api_key,
-            model=settings.get("gemini.model") or DEFAULT_MODEL,
-            base_url=settings.get("gemini.base_url") or None,
-            timeout_seconds=float(settings.get("gemini.timeout_seconds", 60.0)),
-            max_retries=int(settings.get("gemini.max_retries", 4)),
-            backoff_seconds=float(settings.get("gemini.backoff_seconds", 1.0)),
+            model=_setting(settings, "gemini.model", str, DEFAULT_MODEL),
+            base_url=_setting(settings, "gemini.base_url", str, None),
+            timeout_seconds=_setting(settings, "gemini.timeout_seconds", float, 60.0),
+            max_retries=_setting(settings, "gemini.max_retries", int, 4),
+            backoff_seconds=_setting(settings, "gemini.backoff_seconds", float, 1.0),
         )
 
     def __repr__(self):
@@ -233,6 +234,12 @@ class GeminiNormalizer:
         if retry_after is not None:
             delay = max(delay, min(retry_after, MAX_BACKOFF_SECONDS))
         return delay
+
+
+def _setting(settings, key, cast, default):
+    # Unset keys may be absent, None or "" depending on where settings came from.
+    value = settings.get(key)
+    return default if value is None or value == "" else cast(value)
 
 
 def _split_what_still_breaks(sentences, limit):

@@ -125,9 +125,7 @@ def smart():
 
 def echo():
     """Send the input sentences back untouched, long ones included (an answer breaking the limit)."""
-    return lambda request: _text_reply(
-        request, json.dumps({"sentences": request.sentences or []}, ensure_ascii=False)
-    )
+    return lambda request: _text_reply(request, json.dumps({"sentences": request.sentences or []}, ensure_ascii=False))
 
 
 def raw_text(text, finish_reason="STOP"):

@@ -119,7 +119,7 @@ def test_request_asks_for_structured_output_at_the_configured_base_url(fake_gemi
     assert request.generation_config["responseMimeType"] == "application/json"
     assert request.generation_config["responseJsonSchema"] == ANSWER_SCHEMA
     assert request.payload == {"limit": LIMIT, "sentences": [SHORT, LONG]}
-    assert f"au plus chacune" in request.system_text and f"{LIMIT} mots" in request.system_text
+    assert "au plus chacune" in request.system_text and f"{LIMIT} mots" in request.system_text
     assert "Ne traduis pas" in request.system_text
 
 
@@ -272,7 +272,7 @@ def test_client_errors_are_not_retried(fake_gemini, make_normalizer, status):
 
 
 def test_wrong_api_key_fails_at_once_with_a_hint(fake_gemini, make_normalizer):
-    with pytest.raises(UpstreamError, match="API key not valid.*GEMINI_API_KEY"):
+    with pytest.raises(UpstreamError, match=r"API key not valid.*GEMINI_API_KEY"):
         make_normalizer(api_key="not-the-right-key").normalize([LONG], LIMIT)
     assert len(fake_gemini.requests) == 1
 
@@ -300,7 +300,7 @@ def test_answer_over_the_limit_gets_one_corrective_request(fake_gemini, make_nor
 
     assert make_normalizer().normalize([SHORT, LONG], LIMIT) == GOOD_ANSWER
 
-    first, correction = fake_gemini.requests
+    _first, correction = fake_gemini.requests
     assert correction.sentences == [SHORT, LONG]  # the first answer, sent back
     assert f"- {LONG}" in correction.user_text and f"- {SHORT}" not in correction.user_text
     assert correction.generation_config["responseJsonSchema"] == ANSWER_SCHEMA
@@ -336,7 +336,7 @@ def test_one_normaliser_serves_concurrent_threads(fake_gemini, make_normalizer):
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda chunk: normalizer.normalize(chunk, LIMIT), chunks))
 
-    for chunk, result in zip(chunks, results):
+    for chunk, result in zip(chunks, results, strict=True):
         assert result == [chunk[0], *smart_split(LONG, LIMIT)]
     assert fake_gemini.max_concurrent > 1
 

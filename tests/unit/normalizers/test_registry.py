@@ -1,0 +1,142 @@
+"""The normaliser plugin registry: entry points, loading by name, Pyramid registration."""
+
+import sys
+import textwrap
+
+import pytest
+from pyramid import testing
+from zope.interface.verify import verifyObject
+
+from novel_pyramid.normalizers import (
+    ENTRY_POINT_GROUP,
+    UnknownNormalizer,
+    available_normalizers,
+    get_normalizer,
+    load_normalizer,
+)
+from novel_pyramid.normalizers.gemini import GeminiNormalizer
+from novel_pyramid.normalizers.interfaces import INormalizer
+from novel_pyramid.normalizers.local import LocalNormalizer
+
+THIRD_PARTY_MODULE = '''\
+"""A normaliser shipped by someone else, knowing only our interface."""
+
+from zope.interface import implementer
+
+from novel_pyramid.normalizers.interfaces import INormalizer
+
+
+@implementer(INormalizer)
+class Shout:
+    name = "shout"
+    cache_key = "shout:1"
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def normalize(self, sentences, limit):
+        return [sentence.upper() for sentence in sentences]
+
+
+def factory(settings):
+    return Shout(settings)
+
+
+def not_a_normalizer(settings):
+    return object()
+'''
+
+
+@pytest.fixture
+def third_party_plugin(tmp_path, monkeypatch):
+    """Install, for this test only, a distribution declaring ``shout`` (and a broken ``mute``)."""
+    (tmp_path / "thirdparty_shout.py").write_text(THIRD_PARTY_MODULE, encoding="utf-8")
+    dist_info = tmp_path / "thirdparty_shout-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: thirdparty-shout\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text(
+        textwrap.dedent(
+            f"""\
+            [{ENTRY_POINT_GROUP}]
+            shout = thirdparty_shout:factory
+            mute = thirdparty_shout:not_a_normalizer
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield
+    sys.modules.pop("thirdparty_shout", None)
+
+
+def test_our_normalizers_are_declared_as_entry_points():
+    plugins = available_normalizers()
+
+    assert plugins["local"].value == "novel_pyramid.normalizers.local:LocalNormalizer.from_settings"
+    assert plugins["gemini"].value == "novel_pyramid.normalizers.gemini:GeminiNormalizer.from_settings"
+
+
+def test_load_local():
+    normalizer = load_normalizer("local", {})
+
+    assert isinstance(normalizer, LocalNormalizer)
+    verifyObject(INormalizer, normalizer)
+
+
+def test_load_gemini_passes_the_settings_to_its_factory():
+    normalizer = load_normalizer("gemini", {"gemini.api_key": "some-key", "gemini.model": "gemini-2.5-pro"})
+
+    assert isinstance(normalizer, GeminiNormalizer)
+    assert normalizer.model == "gemini-2.5-pro"
+
+
+def test_load_gemini_without_a_key_says_what_to_set():
+    with pytest.raises(ValueError, match="GEMINI_API_KEY"):
+        load_normalizer("gemini", {})
+
+
+def test_unknown_name_lists_the_installed_normalizers():
+    with pytest.raises(UnknownNormalizer, match=r"'nope'.*installed normalisers: .*gemini, local") as failure:
+        load_normalizer("nope", {})
+    assert isinstance(failure.value, ValueError)  # a bad setting value
+
+
+def test_third_party_plugin_loads_without_touching_our_code(third_party_plugin):
+    assert "shout" in available_normalizers()
+
+    normalizer = load_normalizer("shout", {"anything": 1})
+
+    assert normalizer.settings == {"anything": 1}
+    assert normalizer.normalize(["Il pleut."], 8) == ["IL PLEUT."]
+
+
+def test_plugin_returning_something_else_is_refused(third_party_plugin):
+    with pytest.raises(TypeError, match=r"'mute'.*does not provide INormalizer"):
+        load_normalizer("mute", {})
+
+
+@pytest.fixture
+def pyramid_config():
+    config = testing.setUp(settings={})
+    yield config
+    testing.tearDown()
+
+
+def test_includeme_registers_the_configured_normalizer(pyramid_config):
+    pyramid_config.registry.settings["normalizer"] = "local"
+
+    pyramid_config.include("novel_pyramid.normalizers")
+
+    assert isinstance(get_normalizer(pyramid_config.registry), LocalNormalizer)
+
+
+def test_includeme_registers_a_third_party_normalizer(pyramid_config, third_party_plugin):
+    pyramid_config.registry.settings["normalizer"] = "shout"
+
+    pyramid_config.include("novel_pyramid.normalizers")
+
+    assert get_normalizer(pyramid_config.registry).name == "shout"
+
+
+def test_includeme_needs_the_setting(pyramid_config):
+    with pytest.raises(ValueError, match="'normalizer' setting"):
+        pyramid_config.include("novel_pyramid.normalizers")
