@@ -20,6 +20,7 @@ When the retries run out, ``UpstreamError`` fails this chunk alone.
 """
 
 import importlib
+import json
 import logging
 import os
 import random
@@ -187,8 +188,10 @@ class GeminiNormalizer:
     def _attempt(self, user_parts, source, limit):
         try:
             response = self._generate(user_parts, limit)
-        except genai_errors.UnknownApiResponseError:
-            raise BadAnswer("Gemini sent a response that is not JSON") from None
+        except (genai_errors.UnknownApiResponseError, json.JSONDecodeError):
+            # A 200 whose body is not JSON (a proxy's HTML page, a truncated body):
+            # the SDK lets the raw decoding error through on this path.
+            raise BadAnswer("Gemini sent a response body that is not JSON") from None
         answer = read_sentences(response)
         check_kept_words(source, answer)
         return answer

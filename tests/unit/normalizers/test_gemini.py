@@ -20,6 +20,7 @@ from novel_pyramid.normalizers.local import split_sentence
 from novel_pyramid.pipeline.words import count_words
 from tests.fakes.gemini_server import (
     REDACTED,
+    Reply,
     answer,
     blocked,
     echo,
@@ -150,6 +151,7 @@ def test_output_keeps_the_input_order(fake_gemini, make_normalizer):
         pytest.param(answer(SHORT, "Le vieil homme marchait."), id="dropped-content"),
         pytest.param(no_candidates(), id="no-candidates"),
         pytest.param(raw_text("", finish_reason="MAX_TOKENS"), id="cut-off"),
+        pytest.param(lambda request: Reply(body=b"<html>Bad gateway</html>"), id="body-not-json"),
     ],
 )
 def test_unusable_answer_is_retried_then_replaced(fake_gemini, make_normalizer, bad_answer):
