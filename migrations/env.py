@@ -8,15 +8,14 @@ The URL is chosen, first match wins, from: a URL handed over by our own code
 """
 
 import os
-from configparser import ConfigParser
 from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import create_engine, event, pool
 
 import novel_pyramid.models  # noqa: F401  (registers every table on the metadata)
-from novel_pyramid.config import load_settings
 from novel_pyramid.db import ModelBase
+from novel_pyramid.db.copy_migrations import configured_database_url, read_app_settings
 from novel_pyramid.db.copy_urls import with_installed_driver
 
 config = context.config
@@ -26,9 +25,7 @@ target_metadata = ModelBase.metadata
 # request behind it; run it again at a quieter moment.
 POSTGRESQL_LOCK_TIMEOUT = "5s"
 
-if config.config_file_name is not None and not config.attributes.get(
-    "skip_logging_config"
-):
+if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
@@ -51,13 +48,7 @@ def _configured_url():
 
 
 def _url_from_app_ini(ini_path):
-    # PasteDeploy files may say %(here)s, meaning the INI file's own directory.
-    parser = ConfigParser(defaults={"here": os.path.dirname(os.path.abspath(ini_path))})
-    if not parser.read(ini_path, encoding="utf-8"):
-        raise SystemExit(f"Cannot read the application INI file {ini_path!r}.")
-    ini_settings = dict(parser["app:main"]) if parser.has_section("app:main") else {}
-    ini_settings.pop("here", None)
-    return load_settings(ini_settings, os.environ)["database_url"]
+    return configured_database_url(read_app_settings(ini_path), os.environ)
 
 
 def _configure_options(url):

@@ -1,0 +1,81 @@
+"""Alembic, driven from Python: upgrade a database to head and read its revision.
+
+Used by ``novel-pyramid db upgrade``/``current`` and by the SQLite to PostgreSQL
+copy, which migrates both a snapshot of the source and the target. The
+``migrations/`` directory sits next to the package, at the repository root.
+"""
+
+import os
+from configparser import ConfigParser
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, pool
+
+from novel_pyramid.config import SETTINGS_BY_KEY, ConfigurationError, load_settings
+from novel_pyramid.db.copy_urls import with_installed_driver
+
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def alembic_config(database_url):
+    """An Alembic configuration for ``database_url`` that needs no alembic.ini."""
+    if not (MIGRATIONS_DIRECTORY / "env.py").is_file():
+        raise FileNotFoundError(
+            f"Alembic migrations not found in {MIGRATIONS_DIRECTORY}."
+        )
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIRECTORY))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def head_revision():
+    script = ScriptDirectory(str(MIGRATIONS_DIRECTORY))
+    return script.get_current_head()
+
+
+def upgrade_to_head(database_url):
+    command.upgrade(alembic_config(database_url), "head")
+    return current_revision(database_url)
+
+
+def stamp(database_url, revision):
+    command.stamp(alembic_config(database_url), revision)
+
+
+def current_revision(database_url):
+    """The revision stamped in ``database_url``, or None for an unversioned database."""
+    engine = create_engine(with_installed_driver(database_url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def read_app_settings(ini_path):
+    """The ``[app:main]`` section of a PasteDeploy INI file, as plain strings."""
+    # PasteDeploy files may say %(here)s, meaning the INI file's own directory.
+    parser = ConfigParser(defaults={"here": os.path.dirname(os.path.abspath(ini_path))})
+    if not parser.read(ini_path, encoding="utf-8"):
+        raise FileNotFoundError(f"Cannot read the application INI file {ini_path!r}.")
+    ini_settings = dict(parser["app:main"]) if parser.has_section("app:main") else {}
+    ini_settings.pop("here", None)
+    return ini_settings
+
+
+def configured_database_url(ini_settings, environ):
+    """The typed ``database_url`` from INI values and the environment (which wins)."""
+    try:
+        return load_settings(ini_settings, environ)["database_url"]
+    except ConfigurationError:
+        # A migration Job carries DATABASE_URL but not the web application's
+        # secrets, which production settings insist on: type the URL alone.
+        raw = environ.get("DATABASE_URL") or ini_settings.get("database_url")
+        if not raw:
+            raise
+        return SETTINGS_BY_KEY["database_url"].parse(raw)
