@@ -1,0 +1,245 @@
+"""Fixtures to run the real operator against kmock's Kubernetes API emulator and a private Redis."""
+
+import asyncio
+import base64
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import kmock
+import kopf
+import pytest
+import pytest_asyncio
+
+from novel_operator import constants as c
+from novel_operator.config import OperatorConfig
+from novel_operator.handlers import register
+
+NAMESPACE = "novels"
+NT_RESOURCE = f"{c.GROUP}/{c.VERSION}/{c.PLURAL}"
+NT_PATH = f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{NAMESPACE}/{c.PLURAL}"
+
+# Short timings so a whole scenario runs in seconds; the logic is the production one.
+FAST = OperatorConfig(timer_interval=0.5, migration_poll=0.3, retry_base=0.2, retry_max=1.0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A private redis-server on a free port: the machine's shared Redis is never written to."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture()
+def cluster(kmock: kmock.KubernetesEmulator, redis_url: str) -> kmock.KubernetesEmulator:
+    """The emulator with built-in resources, the NovelTool resource and the app's Secret."""
+    kmock.resources.load_bundled()
+    kmock.resources[NT_RESOURCE] = kmock.ResourceInfo(
+        kind=c.KIND, singular=c.SINGULAR, namespaced=True, subresources={"status"},
+        verbs={"get", "list", "watch", "create", "update", "patch", "delete"},
+    )
+    secret = {
+        "DATABASE_URL": "postgresql://novel@db/novel",
+        "REDIS_URL": redis_url,
+        "JWT_SECRET_KEY": "jwt",
+        "SECRET_KEY": "secret",
+        "GEMINI_API_KEY": "gemini",
+    }
+    kmock.objects["v1/secrets", NAMESPACE, "novel-secrets"] = {
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "novel-secrets", "namespace": NAMESPACE},
+        "data": {key: base64.b64encode(value.encode()).decode() for key, value in secret.items()},
+    }
+    return kmock
+
+
+@pytest_asyncio.fixture()
+async def running_operator(cluster: kmock.KubernetesEmulator, monkeypatch: pytest.MonkeyPatch
+                           ) -> AsyncIterator[None]:
+    """The real operator (handlers, timers, Kopf's machinery), in a thread with its own event loop.
+
+    Kopf cancels every task created in its loop after it started when it stops,
+    so it must not share the loop with pytest-asyncio and the kmock server.
+    """
+    monkeypatch.setenv("NOVEL_OPERATOR_KUBE_URL", str(cluster.url))
+    registry = kopf.OperatorRegistry()
+    register(registry, FAST)
+    stop = threading.Event()
+    ready = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(kopf.operator(
+                registry=registry, settings=kopf.OperatorSettings(), namespaces=[NAMESPACE], standalone=True,
+                stop_flag=stop, ready_flag=ready, memo=kopf.Memo(),
+            ))
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="kopf-operator", daemon=True)
+    thread.start()
+    await eventually(lambda: ready.is_set() or errors, message="the operator to start")
+    try:
+        yield
+    finally:
+        stop.set()
+        await eventually(lambda: not thread.is_alive(), timeout=15, message="the operator to stop")
+    assert not errors, errors
+
+
+def noveltool(name: str = "shop", image: str = "novel-pyramid:1.0", **spec: Any) -> dict[str, Any]:
+    ref = {"name": "novel-secrets"}
+    return {
+        "apiVersion": c.API_VERSION,
+        "kind": c.KIND,
+        # The emulator does not assign uids or generations; a real API server does.
+        "metadata": {"name": name, "namespace": NAMESPACE, "uid": str(uuid.uuid4()), "generation": 1,
+                     "resourceVersion": "1"},
+        "spec": {
+            "image": image,
+            "secrets": {
+                "databaseUrl": {**ref, "key": "DATABASE_URL"},
+                "redisUrl": {**ref, "key": "REDIS_URL"},
+                "jwtSecretKey": {**ref, "key": "JWT_SECRET_KEY"},
+                "secretKey": {**ref, "key": "SECRET_KEY"},
+                "geminiApiKey": {**ref, "key": "GEMINI_API_KEY"},
+            },
+            "settings": {"logLevel": "INFO", "geminiModel": "gemini-2.5-flash"},
+            **spec,
+        },
+    }
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10, message: str = "") -> Any:
+    """Poll ``check`` until it returns something truthy (the operator works asynchronously)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting: {message or check}")
+        await asyncio.sleep(0.05)
+
+
+class Cluster:
+    """Reading the emulator's objects, and playing the parts of the controllers it lacks.
+
+    kmock stores objects but runs no controllers: the Job controller, the
+    Deployment controller and the garbage collector are played here, each
+    doing just what the real one does to the fields the operator reads.
+    """
+
+    def __init__(self, emulator: kmock.KubernetesEmulator) -> None:
+        self.emulator = emulator
+
+    def get(self, resource: str, name: str) -> dict[str, Any] | None:
+        key = (kmock.resource(resource), NAMESPACE, name)  # `in` does not parse strings
+        if key not in self.emulator.objects or self.emulator.objects[key].deleted:
+            return None
+        return self.emulator.objects[key].raw
+
+    def versions(self, resource: str, name: str) -> int:
+        """How many times the object was written (created or patched)."""
+        return len([v for v in self.emulator.objects[resource, NAMESPACE, name, :] if v is not None])
+
+    def names(self, resource: str) -> list[str]:
+        return sorted(name for (res, ns, name), obj in self.emulator.objects.items()
+                      if res == kmock.resource(resource) and ns == NAMESPACE and not obj.deleted)
+
+    def noveltool(self, name: str = "shop") -> dict[str, Any] | None:
+        return self.get(NT_RESOURCE, name)
+
+    def condition(self, kind: str, name: str = "shop") -> dict[str, Any]:
+        for cond in ((self.noveltool(name) or {}).get("status") or {}).get("conditions") or ():
+            if cond["type"] == kind:
+                return cond
+        return {}
+
+    async def create(self, body: dict[str, Any]) -> None:
+        response = await self.emulator.post(NT_PATH, json=body)
+        assert response.status == 200, await response.text()
+
+    async def patch_spec(self, spec: dict[str, Any], name: str = "shop") -> None:
+        generation = (self.noveltool(name) or {})["metadata"]["generation"] + 1
+        response = await self.emulator.patch(f"{NT_PATH}/{name}",
+                                             json={"metadata": {"generation": generation}, "spec": spec})
+        assert response.status == 200, await response.text()
+
+    async def delete(self, name: str = "shop") -> None:
+        response = await self.emulator.delete(f"{NT_PATH}/{name}")
+        assert response.status == 200, await response.text()
+
+    def finish_job(self, name: str, *, succeeded: bool, revision: str = "") -> None:
+        """What the Job controller and the kubelet report when the migration pod ends."""
+        condition = {"type": "Complete" if succeeded else "Failed", "status": "True",
+                     "reason": "Completed" if succeeded else "BackoffLimitExceeded",
+                     "message": "" if succeeded else "Job has reached the specified backoff limit"}
+        self.emulator.objects["batch/v1/jobs", NAMESPACE, name].patch({"status": {"conditions": [condition]}})
+        self.emulator.objects["v1/pods", NAMESPACE, f"{name}-x1"] = {
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"{name}-x1", "namespace": NAMESPACE, "labels": {"job-name": name}},
+            "status": {"containerStatuses": [{
+                "name": c.MIGRATION_CONTAINER,
+                "state": {"terminated": {"exitCode": 0 if succeeded else 1, "message": revision}},
+            }]},
+        }
+
+    def roll_out(self, name: str) -> None:
+        """What the Deployment controller reports once every replica is updated and available."""
+        deployment = self.get("apps/v1/deployments", name)
+        assert deployment is not None
+        replicas = deployment["spec"]["replicas"]
+        self.emulator.objects["apps/v1/deployments", NAMESPACE, name].patch({"status": {
+            "observedGeneration": 0, "replicas": replicas, "updatedReplicas": replicas,
+            "availableReplicas": replicas, "readyReplicas": replicas,
+        }})
+
+    def collect_garbage(self) -> None:
+        """What the garbage collector does: delete objects whose owner (by uid) is gone."""
+        live_uids = {obj.raw.get("metadata", {}).get("uid") for obj in self.emulator.objects.values()
+                     if not obj.deleted}
+        for obj in list(self.emulator.objects.values()):
+            owners = obj.raw.get("metadata", {}).get("ownerReferences") if not obj.deleted else None
+            if owners and not any(owner["uid"] in live_uids for owner in owners):
+                obj.delete()
+
+
+@pytest.fixture()
+def k8s(cluster: kmock.KubernetesEmulator) -> Cluster:
+    return Cluster(cluster)
