@@ -224,7 +224,9 @@ EDGE_DEPTH = 2  # lines at the top and at the bottom of a page that may be runni
 RUNNING_WINDOW = 4  # pages on each side compared with a page to spot its running lines
 
 _DIGITS = re.compile(r"\d+")
-_LONE_PAGE_NUMBER = re.compile(r"[\W_]*(\d{1,4}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})[\W_]*")
+# Roman numerals are left out: alone on a line they are more often a chapter
+# number than a folio, and front matter is not what learners read.
+_LONE_PAGE_NUMBER = re.compile(r"[\W_]*\d{1,4}[\W_]*")
 
 
 def _edge_key(line):
@@ -259,16 +261,18 @@ def strip_running_lines(pages, *, window=RUNNING_WINDOW):
             buffer.popleft()
             first += 1
         if current + window < first + len(buffer):
-            yield _strip_page(buffer, current - first)
+            yield _strip_page(buffer, current - first, window)
             current += 1
     while current < first + len(buffer):
-        yield _strip_page(buffer, current - first)
+        yield _strip_page(buffer, current - first, window)
         current += 1
 
 
-def _strip_page(buffer, index):
+def _strip_page(buffer, index, window):
     lines = _trim_blank(buffer[index][0])
-    neighbours = [entry for position, entry in enumerate(buffer) if position != index]
+    neighbours = [
+        entry for position, entry in enumerate(buffer) if position != index and abs(position - index) <= window
+    ]
     needed = max(2, math.ceil(0.4 * len(neighbours)))
 
     def is_running(line, side):
@@ -306,14 +310,14 @@ _SHORT_LINE = 0.85
 _TITLE_LINE = 0.6
 
 # Second halves of compounds that may be split after their hyphen at a line
-# end: keep the hyphen when the next line starts with one of these.
+# end: keep the hyphen when the next line starts with one of these. Tails that
+# are also common word endings ("bel-le", "cou-leur", "pré-dire") are left
+# out: a syllable break is far more frequent than "donne-/le".
 _COMPOUND_TAILS = frozenset(
     (
         "t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi",
-        "lui", "leur", "leurs", "le", "la", "les", "y", "en", "ce", "ci", "là", "être", "même",
-        "mêmes", "bas", "haut", "dessus", "dessous", "delà", "deçà", "devant", "dedans",
-        "dehors", "midi", "mère", "mères", "père", "pères", "fils", "fille", "filles",
-        "parents", "dire"
+        "lui", "y", "en", "ce", "ci", "là", "être", "même", "mêmes", "bas", "haut", "dessus",
+        "dessous", "delà", "deçà", "devant", "dedans", "dehors", "midi",
     )
 )
 
@@ -365,7 +369,7 @@ def _append_line(parts, line):
     if previous.endswith(_SOFT_HYPHEN):
         parts[-1] = previous[:-1]
         parts.append(line)
-    elif previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha():
+    elif previous.endswith("-") and len(previous) > 1 and previous[-2].isalnum():
         if not _hyphen_belongs_to_word(line):
             parts[-1] = previous[:-1]
         parts.append(line)
