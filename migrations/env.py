@@ -39,9 +39,7 @@ def _configured_url():
         return handed_over
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    ini_path = context.get_x_argument(as_dictionary=True).get("ini") or os.environ.get(
-        "NOVEL_PYRAMID_INI"
-    )
+    ini_path = context.get_x_argument(as_dictionary=True).get("ini") or os.environ.get("NOVEL_PYRAMID_INI")
     if ini_path:
         return _url_from_app_ini(ini_path)
     return config.get_main_option("sqlalchemy.url")

@@ -19,9 +19,7 @@ def upgrade():
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("google_access_token", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("google_refresh_token", sa.Text(), nullable=True))
-        batch_op.add_column(
-            sa.Column("google_token_expiry", sa.DateTime(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("google_token_expiry", sa.DateTime(), nullable=True))
 
     op.create_table(
         "user_settings",

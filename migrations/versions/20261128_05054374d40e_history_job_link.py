@@ -22,9 +22,7 @@ FOREIGN_KEY_NAME = "fk_history_job_id_jobs"
 
 def upgrade():
     if op.get_context().dialect.name == "postgresql":
-        op.add_column(
-            "history", sa.Column("job_id", sa.String(length=36), nullable=True)
-        )
+        op.add_column("history", sa.Column("job_id", sa.String(length=36), nullable=True))
         # NOT VALID adds the constraint without scanning history under a write lock;
         # VALIDATE then scans it while still letting writes through.
         op.execute(
@@ -36,9 +34,7 @@ def upgrade():
     # SQLite cannot add a foreign key to an existing table: batch mode rebuilds it.
     with op.batch_alter_table("history") as batch_op:
         batch_op.add_column(sa.Column("job_id", sa.String(length=36), nullable=True))
-        batch_op.create_foreign_key(
-            FOREIGN_KEY_NAME, "jobs", ["job_id"], ["id"], ondelete="SET NULL"
-        )
+        batch_op.create_foreign_key(FOREIGN_KEY_NAME, "jobs", ["job_id"], ["id"], ondelete="SET NULL")
 
 
 def downgrade():

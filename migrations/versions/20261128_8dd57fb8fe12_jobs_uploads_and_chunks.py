@@ -44,9 +44,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
     op.create_index("ix_jobs_user_id_status", "jobs", ["user_id", "status"])
-    op.create_index(
-        "ix_jobs_user_id_created_at_id", "jobs", ["user_id", "created_at", "id"]
-    )
+    op.create_index("ix_jobs_user_id_created_at_id", "jobs", ["user_id", "created_at", "id"])
 
     op.create_table(
         "job_uploads",

@@ -17,9 +17,7 @@ from sqlalchemy.exc import OperationalError
 from novel_pyramid.db.copy_urls import with_installed_driver
 from tests.migrations.legacy_db import build_legacy_sqlite
 
-POSTGRES_SERVER_URL = os.environ.get(
-    "NOVEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_SERVER_URL = os.environ.get("NOVEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

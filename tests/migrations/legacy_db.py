@@ -58,6 +58,11 @@ CREATE TABLE user_settings (
 );
 """
 
+# The same schema as Flask-SQLAlchemy would have created it on PostgreSQL.
+LEGACY_SCHEMA_POSTGRESQL = LEGACY_SCHEMA.replace("DATETIME", "TIMESTAMP WITHOUT TIME ZONE").replace(
+    "    id INTEGER NOT NULL,", "    id SERIAL NOT NULL,"
+)
+
 LEGACY_TABLES = ("users", "history", "user_settings")
 
 # A real Google access token is ~200 characters, a refresh token ~100; one user
@@ -188,9 +193,7 @@ def history_rows(count, user_ids, seed=7):
             f"{timestamp}:{second:02d}{fraction}",
             FILENAMES[row_id % len(FILENAMES)],
             None if failed or row_id % 7 == 0 else rng.randrange(1, 20000),
-            None
-            if failed or row_id % 3 == 0
-            else f"https://docs.google.com/spreadsheets/d/{rng.getrandbits(64):x}",
+            None if failed or row_id % 3 == 0 else f"https://docs.google.com/spreadsheets/d/{rng.getrandbits(64):x}",
             ERRORS[row_id % len(ERRORS)] if failed else None,
         )
 

@@ -71,9 +71,7 @@ def describe_schema(url):
     description = {}
     for name in sorted(inspector.get_table_names()):
         description[name] = {
-            "columns": [
-                (col["name"], str(col["type"]), col["nullable"]) for col in inspector.get_columns(name)
-            ],
+            "columns": [(col["name"], str(col["type"]), col["nullable"]) for col in inspector.get_columns(name)],
             "primary key": inspector.get_pk_constraint(name)["constrained_columns"],
             "foreign keys": sorted(
                 (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
@@ -81,8 +79,7 @@ def describe_schema(url):
             ),
             "unique": sorted(tuple(uq["column_names"]) for uq in inspector.get_unique_constraints(name)),
             "indexes": sorted(
-                (ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
-                for ix in inspector.get_indexes(name)
+                (ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in inspector.get_indexes(name)
             ),
         }
     engine.dispose()
