@@ -88,7 +88,7 @@ def app_settings(engine, database_url, fake_google):
         "google.client_secret": "test-secret",
         "google.certs_url": fake_google.certs_url,
         "google.token_url": fake_google.token_url,
-        "jwt.secret_key": "test-jwt-key",
+        "jwt.secret_key": "test-jwt-key-0123456789abcdefghijklmnop",
         "secret_key": "test-secret-key",
         "ratelimit.enabled": "false",
         "log.keep_handlers": True,

@@ -9,6 +9,10 @@ import secrets
 from novel_pyramid.config.declarations import SETTINGS, SETTINGS_BY_KEY, Setting  # noqa: F401
 
 
+# HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
+MIN_PRODUCTION_KEY_LENGTH = 32
+
+
 class ConfigurationError(Exception):
     """A setting is missing or wrong; the message says which and why."""
 
@@ -64,9 +68,13 @@ def _apply_derived_defaults(settings):
 def _check_consistency(settings):
     if settings["environment"] == "production":
         for key in ("secret_key", "jwt.secret_key"):
+            env = SETTINGS_BY_KEY[key].env
             if not settings[key]:
-                env = SETTINGS_BY_KEY[key].env
                 raise ConfigurationError(f"Setting {key} ({env}) is required in production.")
+            if len(settings[key]) < MIN_PRODUCTION_KEY_LENGTH:
+                raise ConfigurationError(
+                    f"Setting {key} ({env}) must be at least {MIN_PRODUCTION_KEY_LENGTH} characters."
+                )
         if settings["database_url"] is None:
             raise ConfigurationError("Setting database_url (DATABASE_URL) is required in production.")
         if settings["database_url"].startswith("sqlite") and not settings[

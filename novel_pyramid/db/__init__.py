@@ -28,7 +28,9 @@ def make_engine(settings):
     url = settings["database_url"]
     if url.startswith("sqlite"):
         # Waitress serves from several threads; SQLite serialises writes itself.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
@@ -63,10 +65,17 @@ def tm_session(session_factory, transaction_manager):
 def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # A 4xx or 5xx answer rolls the transaction back even when no exception was raised.
+    settings["tm.commit_veto"] = "pyramid_tm.default_commit_veto"
     settings.setdefault("retry.attempts", 3)
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 
+    if settings["database.auto_migrate"]:
+        # Development only: `pserve development.ini` on a fresh clone just works.
+        from novel_pyramid.db.copy_migrations import upgrade_to_head
+
+        upgrade_to_head(settings["database_url"])
     engine = settings.get("db.engine") or make_engine(settings)
     session_factory = make_session_factory(engine)
     config.registry["db.engine"] = engine

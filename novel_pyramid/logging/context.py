@@ -8,11 +8,22 @@ task_id_var = contextvars.ContextVar("task_id", default=None)
 user_id_var = contextvars.ContextVar("user_id", default=None)
 
 
-class ContextFilter(logging.Filter):
-    """Copies the context variables onto each record so formatters can print them."""
+def install_record_factory():
+    """Stamp the context onto every log record, whichever handler formats it.
 
-    def filter(self, record):
+    A record factory (rather than a handler filter) also reaches handlers that
+    others install: pytest's, Celery's, a WSGI server's.
+    """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "_novel_pyramid", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = current(*args, **kwargs)
         record.request_id = request_id_var.get()
         record.task_id = task_id_var.get()
         record.user_id = user_id_var.get()
-        return True
+        return record
+
+    factory._novel_pyramid = True
+    logging.setLogRecordFactory(factory)
