@@ -102,10 +102,14 @@ async def reconcile(
 
     waiting_for = failure = None
     if state is None:
-        if spec.migration_enabled:
-            set_(st.MIGRATED, True, "UpToDate", f"revision {current.get('migratedRevision', 'unknown')}")
-        else:
+        previous = st.condition(conditions, st.MIGRATED) or {}
+        if not spec.migration_enabled:
             set_(st.MIGRATED, True, "MigrationDisabled", "migrations are disabled in the spec")
+        elif previous.get("status") == "True":
+            # Keep the words of the reconciliation that saw the Job succeed.
+            set_(st.MIGRATED, True, previous.get("reason", "UpToDate"), previous.get("message", ""))
+        else:
+            set_(st.MIGRATED, True, "UpToDate", f"revision {current.get('migratedRevision', 'unknown')}")
     elif state.phase == "Succeeded":
         set_(st.MIGRATED, True, "MigrationSucceeded", f"revision {state.revision or 'unknown'} by Job {state.job_name}")
     elif state.phase == "Running":

@@ -1,0 +1,67 @@
+"""The CRD: valid for the API server, shipped unchanged in the chart, and validating NovelTools."""
+
+import copy
+import pathlib
+
+import jsonschema
+import pytest
+import yaml
+
+from novel_operator.crd import build_crd, render_yaml
+
+from .conftest import noveltool
+from .helpers import validate_k8s, validate_noveltool
+
+CHART_CRD = pathlib.Path(__file__).parents[2] / "helm" / "novel-pyramid" / "crds" / "noveltools.frenchnoveltool.dev.yaml"
+
+
+def test_the_crd_is_a_valid_custom_resource_definition():
+    validate_k8s(build_crd())
+
+
+def test_the_chart_ships_the_generated_crd():
+    # Regenerate with: novel-operator-crd > helm/novel-pyramid/crds/noveltools.frenchnoveltool.dev.yaml
+    assert CHART_CRD.read_text() == render_yaml()
+    assert yaml.safe_load(CHART_CRD.read_text()) == build_crd()
+
+
+def test_the_schema_is_structural_with_a_status_subresource():
+    version = build_crd()["spec"]["versions"][0]
+    assert version["subresources"] == {"status": {}}
+    status = version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
+    assert {"observedGeneration", "currentImage", "migratedRevision", "conditions"} <= status.keys()
+    kinds = status["conditions"]["items"]["properties"]["type"]["enum"]
+    assert kinds == ["Ready", "Migrated", "Progressing", "Degraded"]
+
+
+def _without(body, *path):
+    body = copy.deepcopy(body)
+    target = body
+    for key in path[:-1]:
+        target = target[key]
+    del target[path[-1]]
+    return body
+
+
+@pytest.mark.parametrize("bad", [
+    _without(noveltool(), "spec", "image"),
+    _without(noveltool(), "spec", "secrets", "databaseUrl"),
+    noveltool(settings={"logLevel": "LOUD"}),
+    noveltool(web={"replicas": -1}),
+    noveltool(worker={"autoscaling": {"maxReplicas": 0}}),
+    noveltool(secrets={"databaseUrl": {"name": "s"}}),
+    noveltool(imagePullPolicy="Sometimes"),
+])
+def test_the_schema_rejects_bad_resources(bad):
+    with pytest.raises(jsonschema.ValidationError):
+        validate_noveltool(bad)
+
+
+def test_the_schema_accepts_a_full_resource():
+    validate_noveltool(noveltool(
+        web={"replicas": 3, "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}, "servicePort": 8080},
+        worker={"replicas": 2, "queue": "celery", "autoscaling": {"enabled": True, "minReplicas": 1,
+                                                                   "maxReplicas": 8, "targetQueueLengthPerWorker": 4}},
+        migration={"enabled": False, "backoffLimit": 0, "activeDeadlineSeconds": 300},
+        settings={"productionIni": "[app:main]\n", "normalizer": "gemini", "jwtAccessTokenExpiresHours": 2},
+    ))
