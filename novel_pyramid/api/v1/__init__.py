@@ -1,6 +1,6 @@
 """API v1: wire-compatible with the existing Next.js frontend (CONTRACT §2)."""
 
-from novel_pyramid.api.v1 import auth, health, history, settings
+from novel_pyramid.api.v1 import auth, health, history, responses, settings
 
 SERVICES = (
     health.health,
@@ -16,6 +16,10 @@ SERVICES = (
 
 
 def includeme(config):
+    # Serves /api/v1/openapi.json, documenting the services below.
+    config.include("novel_pyramid.api.openapi")
+    config.add_openapi_document()
+    config.add_openapi_responses(responses.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
     # Development sign-in exists only where the settings enable it; production

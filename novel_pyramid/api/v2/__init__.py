@@ -2,4 +2,6 @@
 
 
 def includeme(config):
-    pass
+    # Serves /api/v2/openapi.json, documenting whatever services v2 registers.
+    config.include("novel_pyramid.api.openapi")
+    config.add_openapi_document()

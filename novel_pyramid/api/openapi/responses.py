@@ -1,0 +1,115 @@
+"""What each operation answers: response declarations kept in the registry.
+
+Cornice hands every decorator argument it does not know to Pyramid's
+``add_view``, which refuses unknown ones, so responses cannot ride on
+``@service.get(...)``. Each API package declares them instead in its own
+``responses.py``, keyed by (Cornice service name, HTTP method), and registers
+them from its ``includeme``::
+
+    # novel_pyramid/api/v2/responses.py
+    from novel_pyramid.api.openapi.responses import ERROR, Response
+
+    RESPONSES = {
+        ("v2.jobs", "POST"): {
+            202: Response(JobBody(), "Job accepted", headers={"Location": "The job's URL"}),
+            413: ERROR,
+            429: Response(ERROR.schema, headers=RATE_LIMIT_HEADERS),
+        },
+        ("v2.job", "GET"): {200: JobBody()},
+    }
+
+    # novel_pyramid/api/v2/__init__.py, in includeme
+    config.include("novel_pyramid.api.openapi")  # also serves /api/v2/openapi.json
+    config.add_openapi_responses(responses.RESPONSES)
+
+A value is a Colander node (a JSON body of that shape), ``None`` (no body), or
+a ``Response`` for a description, headers or another media type. The document
+adds the standard errors on its own: 400 when the view has a request schema,
+401 when it needs a signed-in user, 404 when its path has a parameter. Other
+error statuses (403, 409, 413, 429, 502, 503...) are declared here, with ``ERROR``.
+"""
+
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import colander
+
+from novel_pyramid.api.colander_types import StrictString
+
+REGISTRY_KEY = "openapi.responses"
+
+
+class OpenMapping(colander.MappingSchema):
+    """A JSON object that may carry keys beyond the ones named (``additionalProperties: true``).
+
+    Pass ``additional_properties=<node>`` to say what the values under other keys look like.
+    """
+
+    @staticmethod
+    def schema_type():
+        return colander.Mapping(unknown="preserve")
+
+
+class _Messages(colander.SequenceSchema):
+    message = colander.SchemaNode(StrictString(allow_empty=True))
+
+
+class ErrorBody(OpenMapping):
+    """The one JSON error body (novel_pyramid.errors.rendering); extra keys such as request_id may follow."""
+
+    error = colander.SchemaNode(StrictString(allow_empty=True), description="For humans")
+    code = colander.SchemaNode(StrictString(), description="Stable, for machines")
+    # {field: [messages]}: the field names are the request's, so any key may appear.
+    details = OpenMapping(
+        missing=colander.drop,
+        description="Messages per request field",
+        additional_properties=_Messages(),
+    )
+
+
+@dataclass(frozen=True)
+class Response:
+    """One documented response: body schema (None: no body), description, headers, media type."""
+
+    schema: object = None
+    description: str = ""
+    headers: dict = field(default_factory=dict)
+    media_type: str = "application/json"
+
+    def described_for(self, status):
+        if self.description:
+            return self
+        phrase = HTTPStatus(int(status)).phrase if str(status).isdigit() else "Response"
+        return Response(self.schema, phrase, self.headers, self.media_type)
+
+
+ERROR = Response(ErrorBody())
+
+RETRY_AFTER = {"Retry-After": "Seconds to wait before trying again"}
+RATE_LIMIT_HEADERS = {
+    **RETRY_AFTER,
+    "X-RateLimit-Limit": "Requests allowed in the window",
+    "X-RateLimit-Remaining": "Requests left in the window",
+    "X-RateLimit-Reset": "When the window resets (epoch seconds)",
+}
+
+
+def as_response(value, status):
+    """Normalise one declared value (node, None or Response) into a described Response."""
+    if not isinstance(value, Response):
+        value = Response(value)
+    return value.described_for(status)
+
+
+def add_openapi_responses(config, declarations):
+    """Config directive: record the responses of (service name, method) pairs."""
+    store = config.registry.setdefault(REGISTRY_KEY, {})
+    for (service_name, method), responses in declarations.items():
+        store[(service_name, method.upper())] = {
+            str(status): as_response(value, status) for status, value in responses.items()
+        }
+
+
+def declared_responses(registry, service_name, method):
+    """The responses declared for one operation, ``{}`` when none were."""
+    return dict(registry.get(REGISTRY_KEY, {}).get((service_name, method.upper()), {}))

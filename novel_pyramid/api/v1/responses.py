@@ -1,0 +1,120 @@
+"""What each v1 endpoint answers (CONTRACT §2), as Colander schemas for the OpenAPI document.
+
+Keys are (Cornice service name, method); see ``novel_pyramid.api.openapi.responses``
+for the value forms. 400/401/404 are added by the generator where they apply;
+only the other statuses are declared here. A new v1 service adds its entry here.
+"""
+
+import colander
+
+from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
+from novel_pyramid.api.colander_types import StrictInt, StrictMapping, StrictString
+from novel_pyramid.api.openapi.responses import ERROR, RETRY_AFTER, OpenMapping, Response
+
+
+def _text(**kwargs):
+    return colander.SchemaNode(StrictString(), **kwargs)
+
+
+def _nullable_text():
+    return colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
+
+
+def _timestamp(**kwargs):
+    # ISO 8601 UTC with a Z (CONTRACT §2); documented as RFC 3339 date-time.
+    return colander.SchemaNode(colander.DateTime(), **kwargs)
+
+
+class MessageBody(StrictMapping):
+    message = _text()
+
+
+class HealthCheck(OpenMapping):
+    status = _text(validator=colander.OneOf(["up", "down"]))
+    latency_ms = colander.SchemaNode(colander.Float())
+    error = _text(missing=colander.drop)
+
+
+class HealthBody(OpenMapping):
+    """Readiness; more keys may be added (CONTRACT §2)."""
+
+    status = _text(validator=colander.OneOf(["healthy", "unhealthy"]))
+    service = _text()
+    version = _text()
+    checks = OpenMapping(additional_properties=HealthCheck())
+    error = _text(missing=colander.drop, description="Which backend is down (503 only)")
+
+
+class LivenessBody(StrictMapping):
+    status = _text(validator=colander.OneOf(["alive"]))
+
+
+class UserBody(StrictMapping):
+    id = colander.SchemaNode(StrictInt())
+    email = _text()
+    name = _nullable_text()
+    picture = _nullable_text()
+    created_at = _timestamp()
+    last_login = _timestamp(nullable=True)
+
+
+class TokensBody(StrictMapping):
+    access_token = _text()
+    refresh_token = _text(description="A new one each time; the one used stops working")
+
+
+class LoginBody(TokensBody):
+    message = _text(validator=colander.OneOf(["Login successful"]))
+    user = UserBody()
+    has_sheets_access = colander.SchemaNode(colander.Boolean())
+
+
+class SettingsBody(OpenMapping):
+    """The user's settings; more keys may be added (CONTRACT §2)."""
+
+    sentence_length_limit = colander.SchemaNode(
+        StrictInt(),
+        validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT),
+    )
+    updated_at = _timestamp(nullable=True)
+
+
+class SavedSettingsBody(SettingsBody):
+    """The settings fields at top level, plus a message and the same fields under ``settings``."""
+
+    message = _text(validator=colander.OneOf(["Settings saved successfully"]))
+    settings = SettingsBody()
+
+
+class HistoryEntryBody(StrictMapping):
+    id = colander.SchemaNode(StrictInt())
+    timestamp = _timestamp()
+    original_filename = _nullable_text()
+    processed_sentences_count = colander.SchemaNode(StrictInt(), nullable=True)
+    spreadsheet_url = _nullable_text()
+    error_message = _nullable_text()
+
+
+class HistoryListBody(colander.SequenceSchema):
+    """Newest first."""
+
+    entry = HistoryEntryBody()
+
+
+RESPONSES = {
+    ("v1.health", "GET"): {
+        200: HealthBody(),
+        503: Response(HealthBody(), "A required backend is down", headers=RETRY_AFTER),
+    },
+    ("v1.health.live", "GET"): {200: LivenessBody()},
+    ("v1.auth.google", "POST"): {200: LoginBody(), 401: ERROR, 502: ERROR},
+    ("v1.auth.dev_login", "POST"): {200: LoginBody()},
+    ("v1.auth.refresh", "POST"): {200: TokensBody(), 401: ERROR},
+    ("v1.auth.me", "GET"): {200: UserBody()},
+    ("v1.auth.logout", "POST"): {200: MessageBody()},
+    ("v1.settings", "GET"): {200: SettingsBody()},
+    ("v1.settings", "POST"): {200: SavedSettingsBody()},
+    ("v1.settings", "PUT"): {200: SavedSettingsBody()},
+    ("v1.history", "GET"): {200: HistoryListBody()},
+    ("v1.history.entry", "DELETE"): {200: MessageBody()},
+}
