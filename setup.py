@@ -59,6 +59,10 @@ setup(
             "local = novel_pyramid.normalizers.local:LocalNormalizer.from_settings",
             "gemini = novel_pyramid.normalizers.gemini:GeminiNormalizer.from_settings",
         ],
-        "novel_pyramid.exporters": [],
+        "novel_pyramid.exporters": [
+            "google_sheets = novel_pyramid.exporters.google_sheets:GoogleSheetsExporter.from_settings",
+            "csv = novel_pyramid.exporters.csv_export:CsvExporter.from_settings",
+            "json = novel_pyramid.exporters.json_export:JsonExporter.from_settings",
+        ],
     },
 )

@@ -14,6 +14,7 @@ CORE_INCLUDES = (
     "novel_pyramid.health",
     "novel_pyramid.auth",
     "novel_pyramid.normalizers",
+    "novel_pyramid.exporters",
 )
 
 API_VERSIONS = (

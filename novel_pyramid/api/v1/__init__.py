@@ -1,6 +1,6 @@
 """API v1: wire-compatible with the existing Next.js frontend (CONTRACT §2)."""
 
-from novel_pyramid.api.v1 import auth, health, history, responses, settings
+from novel_pyramid.api.v1 import auth, exports, health, history, responses, settings
 
 SERVICES = (
     health.health,
@@ -12,6 +12,7 @@ SERVICES = (
     settings.user_settings,
     history.history,
     history.history_entry,
+    exports.export_to_sheet,
 )
 
 

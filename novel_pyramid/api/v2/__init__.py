@@ -1,7 +1,12 @@
 """API v2: the asynchronous, job-centred API (CONTRACT §3). Its services are added by the jobs work."""
 
+from novel_pyramid.api.v2 import exports as job_exports
+
 
 def includeme(config):
     # Serves /api/v2/openapi.json, documenting whatever services v2 registers.
     config.include("novel_pyramid.api.openapi")
     config.add_openapi_document()
+    # Exports of a finished job (novel_pyramid.exporters).
+    for service in (job_exports.job_exports, job_exports.job_export_download):
+        config.add_cornice_service(service)

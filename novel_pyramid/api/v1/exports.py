@@ -1,0 +1,42 @@
+"""v1 export: the frontend's sentences into a new Google Sheets spreadsheet (CONTRACT §2)."""
+
+import colander
+from cornice.validators import colander_validator
+
+from novel_pyramid.api import api_service
+from novel_pyramid.api.colander_types import StrictMapping, string_node
+from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.exporters.options import folder_id_node
+from novel_pyramid.exporters.services import ExportService
+
+MAX_SENTENCES = 10_000
+MAX_SENTENCE_LENGTH = 5_000
+MAX_SHEET_NAME_LENGTH = 255
+
+export_to_sheet = api_service("v1.export_to_sheet", "/export-to-sheet")
+
+
+class Sentences(colander.SequenceSchema):
+    sentence = string_node(max_length=MAX_SENTENCE_LENGTH)
+
+
+class ExportToSheetBody(StrictMapping):
+    sentences = Sentences(validator=colander.Length(1, MAX_SENTENCES))
+    # camelCase: the names the existing frontend sends.
+    sheetName = string_node(max_length=MAX_SHEET_NAME_LENGTH)
+    folderId = folder_id_node()
+
+
+class ExportToSheetRequest(colander.MappingSchema):
+    body = ExportToSheetBody()
+
+
+@export_to_sheet.post(
+    permission=AUTHENTICATED, schema=ExportToSheetRequest(), validators=(colander_validator,)
+)
+def export_sentences_to_sheet(request):
+    body = request.validated["body"]
+    url = ExportService.for_request(request).export_sentences_to_sheet(
+        request.identity.user, body["sentences"], body["sheetName"], body["folderId"]
+    )
+    return {"message": "Export successful", "spreadsheet_url": url}

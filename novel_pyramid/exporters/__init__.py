@@ -1,0 +1,76 @@
+"""Exporters: the plugins that write a job's sentences out (Google Sheets, CSV, JSON), found by name.
+
+Each exporter is an entry point in the ``novel_pyramid.exporters`` group whose
+value is a factory ``factory(settings) -> IExporter``. Ours are declared in
+setup.py; another distribution adds one by declaring an entry point in the same
+group, without touching this code.
+
+Unlike the normaliser (one per deployment), the user picks an exporter per
+request, so ``includeme`` loads every installed exporter and registers each as
+a named ``IExporter`` utility; ``get_exporter`` finds one by name.
+"""
+
+from importlib.metadata import entry_points
+
+from zope.interface.exceptions import Invalid
+from zope.interface.verify import verifyObject
+
+from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExporter
+
+ENTRY_POINT_GROUP = "novel_pyramid.exporters"
+RESULT_KINDS = (RESULT_URL, RESULT_FILE)
+
+
+class UnknownExporter(LookupError):
+    """No installed exporter plugin has the requested name."""
+
+
+def available_exporters():
+    """Installed exporter plugins: ``{name: EntryPoint}``, read afresh each call."""
+    return {entry_point.name: entry_point for entry_point in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def load_exporter(name, settings):
+    """Build the exporter plugin called ``name`` from the typed ``settings`` and check it."""
+    plugins = available_exporters()
+    if name not in plugins:
+        known = ", ".join(sorted(plugins)) or "none"
+        raise UnknownExporter(f"Unknown exporter {name!r}; installed exporters: {known}.")
+    exporter = plugins[name].load()(settings)
+    try:
+        verifyObject(IExporter, exporter)
+    except Invalid as error:
+        raise TypeError(
+            f"The exporter plugin {name!r} ({plugins[name].value}) does not provide IExporter: {error}"
+        ) from None
+    if exporter.result_kind not in RESULT_KINDS:
+        raise TypeError(
+            f"The exporter plugin {name!r} has result_kind {exporter.result_kind!r}; "
+            f"expected one of {', '.join(RESULT_KINDS)}."
+        )
+    return exporter
+
+
+def load_all_exporters(settings):
+    """Every installed exporter, ``{name: exporter}``; a broken plugin stops the start-up."""
+    return {name: load_exporter(name, settings) for name in sorted(available_exporters())}
+
+
+def registered_exporters(registry):
+    """``{name: exporter}`` for the exporters this application registered."""
+    return dict(registry.getUtilitiesFor(IExporter))
+
+
+def get_exporter(registry, name):
+    """The exporter called ``name``, or ``UnknownExporter``."""
+    exporter = registry.queryUtility(IExporter, name=name)
+    if exporter is None:
+        known = ", ".join(sorted(registered_exporters(registry))) or "none"
+        raise UnknownExporter(f"Unknown exporter {name!r}; available: {known}")
+    return exporter
+
+
+def includeme(config):
+    """Register every installed exporter as a named ``IExporter`` utility."""
+    for name, exporter in load_all_exporters(config.registry.settings).items():
+        config.registry.registerUtility(exporter, IExporter, name=name)

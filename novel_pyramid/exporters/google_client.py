@@ -1,0 +1,139 @@
+"""Sheets v4 and Drive v3 clients for one user, with our retry policy and error mapping.
+
+google-api-python-client builds the clients from the discovery documents it
+ships (``static_discovery=True``: no network call to fetch them). When
+GOOGLE_API_ENDPOINT is set, every call goes to that root instead of Google's,
+keeping each API's own path (``/v4/...`` for Sheets, ``/drive/v3/...`` for
+Drive), which is how tests point the real client at a local fake.
+"""
+
+import json
+import logging
+import random
+import time
+
+import httplib2
+from google.auth import exceptions as google_exceptions
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from novel_pyramid.errors import Forbidden, InvalidInput, UpstreamError
+from novel_pyramid.exporters.google_auth import (
+    REVOKED_GRANT_MESSAGE,
+    credentials_for,
+    refresh_error,
+    save_refreshed_tokens,
+)
+
+log = logging.getLogger(__name__)
+
+# Google asks clients to back off and retry on these (Sheets usage limits: 429
+# when a per-minute quota is exhausted; 5xx for temporary server trouble).
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+DRIVE_SERVICE_PATH = "drive/v3/"
+
+
+def _api_endpoints(root):
+    if not root:
+        return {}, {}
+    root = root.rstrip("/") + "/"
+    return {"api_endpoint": root}, {"api_endpoint": root + DRIVE_SERVICE_PATH}
+
+
+class GoogleApis:
+    """The Sheets and Drive clients of one export, authorised as ``user``.
+
+    Use as a context manager: on the way out, a token google-auth refreshed is
+    copied back to the user row, even when the export failed part-way.
+    """
+
+    def __init__(self, user, settings):
+        self.user = user
+        self.credentials = credentials_for(user, settings)
+        self.max_retries = settings["google.api_max_retries"]
+        self.backoff_seconds = settings["google.api_backoff_seconds"]
+        http = AuthorizedHttp(
+            self.credentials, http=httplib2.Http(timeout=settings["google.api_timeout_seconds"])
+        )
+        sheets_options, drive_options = _api_endpoints(settings["google.api_endpoint"])
+        self.sheets = build(
+            "sheets", "v4", http=http, static_discovery=True, client_options=sheets_options
+        )
+        self.drive = build("drive", "v3", http=http, static_discovery=True, client_options=drive_options)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        save_refreshed_tokens(self.user, self.credentials)
+        return False
+
+    def call(self, request, action, not_found=None):
+        """Execute one API request, retrying what Google says is temporary.
+
+        ``action`` names the step in messages ("write rows 1-2000");
+        ``not_found`` is the error to raise for a 404, when it means bad input. We retry
+        ourselves instead of ``execute(num_retries=...)`` so the backoff is a
+        setting (tests run with none) and every failure ends as one domain error.
+        """
+        for attempt in range(self.max_retries + 1):
+            try:
+                return request.execute(num_retries=0)
+            except HttpError as exc:
+                status = exc.resp.status
+                if status == 404 and not_found is not None:
+                    raise not_found from None
+                if status not in RETRYABLE_STATUSES or attempt == self.max_retries:
+                    raise _http_error(exc, action) from None
+                log.warning("Google API %s answered %s; retrying (%d)", action, status, attempt + 1)
+            except (google_exceptions.RefreshError, google_exceptions.TransportError) as exc:
+                raise refresh_error(exc) from None
+            except (OSError, httplib2.HttpLib2Error) as exc:
+                if attempt == self.max_retries:
+                    raise UpstreamError(
+                        f"Google Sheets could not be reached ({action}); try again later"
+                    ) from None
+                log.warning("Google API %s failed: %s; retrying (%d)", action, exc, attempt + 1)
+            self._sleep(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sleep(self, attempt):
+        if self.backoff_seconds > 0:
+            # Exponential backoff with full jitter, as Google's usage-limits guide asks.
+            time.sleep(random.uniform(0, self.backoff_seconds * 2**attempt))
+
+
+def _reason(exc):
+    try:
+        error = json.loads(exc.content.decode("utf-8", "replace")).get("error", {})
+    except (ValueError, AttributeError):
+        return ""
+    return error.get("message", "") if isinstance(error, dict) else str(error)
+
+
+def _http_error(exc, action):
+    """The domain error for a final HTTP failure of a Sheets or Drive call."""
+    status = exc.resp.status
+    reason = _reason(exc)
+    log.warning("Google API %s failed with %s: %s", action, status, reason)
+    if status == 401:
+        # AuthorizedHttp already refreshed the token once and Google still refuses it.
+        return Forbidden(REVOKED_GRANT_MESSAGE, details={"google": ["sign_in_again"]})
+    if status == 403:
+        return Forbidden(
+            f"Google refused to {action}: {reason or 'permission denied'}. "
+            "Sign in with Google again and allow access to Google Sheets and Drive."
+        )
+    if status in RETRYABLE_STATUSES:
+        return UpstreamError(
+            f"Google Sheets is unavailable (HTTP {status} while trying to {action}); try again later"
+        )
+    return UpstreamError(f"Google Sheets rejected the request to {action} (HTTP {status}): {reason}")
+
+
+def folder_not_found(folder_id):
+    return InvalidInput(
+        "The Google Drive folder was not found or you cannot add files to it",
+        details={"folderId": [f"Folder {folder_id!r} was not found or is not writable"]},
+    )

@@ -1,0 +1,58 @@
+"""The json exporter: ``{"title", "sentence_count", "sentences": [{"index", "sentence"}...]}``, streamed.
+
+The document is written piece by piece (one row at a time through json.dumps),
+so a 10,000-sentence job never sits in memory as one string. No byte-order
+mark: JSON forbids one (RFC 8259).
+"""
+
+import json
+
+from zope.interface import implementer
+
+from novel_pyramid.api.colander_types import StrictMapping
+from novel_pyramid.exporters.csv_export import download_filename
+from novel_pyramid.exporters.interfaces import RESULT_FILE, ExportResult, IExporter
+from novel_pyramid.exporters.options import include_original_node
+
+ROWS_PER_WRITE = 200
+
+
+class JsonOptions(StrictMapping):
+    include_original = include_original_node()
+
+
+def json_document(source, options):
+    with_original = bool(options.get("include_original")) and source.has_originals
+    head = {"job_id": source.job_id, "title": source.title, "sentence_count": source.sentence_count}
+    # Everything but the closing brace of the head object, then the array opens.
+    yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "sentences": [').encode("utf-8")
+    pieces, separator = [], "\n"
+    for row in source.rows():
+        item = {"index": row.index, "sentence": row.sentence}
+        if with_original:
+            item["original"] = row.original or ""
+        pieces.append(separator + json.dumps(item, ensure_ascii=False))
+        separator = ",\n"
+        if len(pieces) >= ROWS_PER_WRITE:
+            yield "".join(pieces).encode("utf-8")
+            pieces = []
+    pieces.append("\n]}\n")
+    yield "".join(pieces).encode("utf-8")
+
+
+@implementer(IExporter)
+class JsonExporter:
+    name = "json"
+    result_kind = RESULT_FILE
+    options_schema = JsonOptions()
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls()
+
+    def export(self, source, options, owner):
+        return ExportResult(
+            body=json_document(source, options),
+            content_type="application/json; charset=utf-8",
+            filename=download_filename(source.title, "json"),
+        )
