@@ -165,6 +165,7 @@ def typeset_book(path, target_words):
             self.set_font("book", size=8)
             self.cell(0, 6, str(self.page_no()), align="C")
 
+    source = []  # the paragraphs as written, to check the extraction against
     rng = random.Random(1844)
     pdf = Novel(format=(148, 210))
     pdf.set_margins(15, 12, 15)
@@ -178,12 +179,19 @@ def typeset_book(path, target_words):
             chapter += 1
             pdf.set_font("book", size=14)
             pdf.multi_cell(0, 12, f"Chapitre {chapter}", align="C", new_x="LMARGIN", new_y="NEXT")
+            source.append(f"Chapitre {chapter}")
         paragraph = generate_paragraph(rng)
+        source.append(paragraph)
         words += count_words(paragraph)
         pdf.set_font("book", size=9.5)
         pdf.multi_cell(0, 4.6, soft_hyphenate(paragraph), align="J", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
     pdf.output(str(path))
+    path.with_suffix(".txt").write_text("\n".join(source) + "\n", encoding="utf-8")
+
+
+def _words(text):
+    return re.findall(r"\w+", text)
 
 
 def timed(function, repeat):
@@ -242,7 +250,13 @@ def main():
         f"extraction           best {extract_best:.2f} s, median {extract_median:.2f} s "
         f"({extract_best / pages * 1000:.1f} ms/page; target <= 5 s for 300 pages)"
     )
-    print(f"paragraphs           {len(paragraphs)}")
+    source = book.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+    exact = len(set(source) & set(paragraphs))
+    same_words = _words(" ".join(source)) == _words(" ".join(paragraphs))
+    print(
+        f"paragraphs           {len(paragraphs)} extracted, {len(source)} typeset; "
+        f"{exact} identical; every word back in order: {same_words}"
+    )
     print(f"words                {words}")
     print(f"sentences            {len(sentences)}  (split + chunk {split_seconds:.2f} s)")
     print(f"chunks (default)     {len(chunks)}")

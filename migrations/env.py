@@ -3,11 +3,13 @@
 The URL is chosen, first match wins, from: a URL handed over by our own code
 (``config.attributes["database_url"]``, used by ``novel-pyramid db``), the
 ``DATABASE_URL`` environment variable, the application INI file (``-x ini=...`` or
-``NOVEL_PYRAMID_INI``) read with the application's settings loader, and finally
-``sqlalchemy.url`` in alembic.ini.
+``NOVEL_PYRAMID_INI``, or the ``-c`` file itself when it has an ``[app:main]``)
+read with the application's settings loader, and finally ``sqlalchemy.url`` in
+alembic.ini.
 """
 
 import os
+from configparser import ConfigParser
 from logging.config import fileConfig
 
 from alembic import context
@@ -25,7 +27,17 @@ target_metadata = ModelBase.metadata
 # request behind it; run it again at a quieter moment.
 POSTGRESQL_LOCK_TIMEOUT = "5s"
 
-if config.config_file_name is not None:
+
+def _ini_sections(path):
+    parser = ConfigParser(interpolation=None)
+    parser.read(path, encoding="utf-8")
+    return set(parser.sections())
+
+
+# `alembic -c development.ini` works too: the application INI is then read for
+# the URL, and its logging sections are used only if it has them.
+CONFIG_FILE_SECTIONS = _ini_sections(config.config_file_name) if config.config_file_name else set()
+if "loggers" in CONFIG_FILE_SECTIONS:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
@@ -42,6 +54,8 @@ def _configured_url():
     ini_path = context.get_x_argument(as_dictionary=True).get("ini") or os.environ.get("NOVEL_PYRAMID_INI")
     if ini_path:
         return _url_from_app_ini(ini_path)
+    if "app:main" in CONFIG_FILE_SECTIONS:
+        return _url_from_app_ini(config.config_file_name)
     return config.get_main_option("sqlalchemy.url")
 
 
