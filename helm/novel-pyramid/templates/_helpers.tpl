@@ -107,7 +107,12 @@ googleClientSecret: GOOGLE_CLIENT_SECRET
 {{- define "novel-pyramid.configData" -}}
 {{- $env := include "novel-pyramid.settingsEnv" . | fromYaml }}
 {{- range $key, $value := .Values.app.settings }}
+{{- /* Numbers from YAML are float64 in Helm: print whole numbers without an exponent. */}}
+{{- if kindIs "float64" $value }}
+{{ get $env $key }}: {{ $value | int64 | toString | quote }}
+{{- else }}
 {{ get $env $key }}: {{ $value | toString | quote }}
+{{- end }}
 {{- end }}
 NOVEL_PYRAMID_INI: {{ include "novel-pyramid.iniPath" . | quote }}
 {{- with .Values.app.productionIni }}

@@ -1,0 +1,238 @@
+"""The chart: linted and rendered by real Helm for the defaults and every documented switch,
+and every rendered manifest validated against the Kubernetes API schemas or the CRD schema."""
+
+import json
+import re
+
+import helm_python
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from novel_operator import manifests
+from novel_operator.crd import build_crd
+from novel_operator.spec import parse_spec
+
+from .conftest import CHART, NAMESPACE, notes, render
+
+SWITCHES = {
+    "defaults": {},
+    "direct": {"mode": "direct"},
+    "direct-without-migration": {"mode": "direct", "app": {"migration": {"enabled": False}}},
+    "direct-with-ini": {"mode": "direct", "app": {"productionIni": "[app:main]\nuse = egg:novel_pyramid\n"}},
+    "cluster-wide": {"operator": {"clusterWide": True}},
+    "watch-namespaces": {"operator": {"watchNamespaces": ["books", "magazines"]}},
+    "no-rbac": {"rbac": {"create": False}},
+    "existing-service-account": {"serviceAccount": {"create": False, "name": "ops"}},
+    "no-noveltool": {"app": {"create": False}},
+    "autoscaling": {"app": {"worker": {"autoscaling": {"enabled": True, "maxReplicas": 8}}}},
+    "all-secrets-and-settings": {
+        "imagePullSecrets": [{"name": "registry"}],
+        "app": {
+            "name": "shop",
+            "secretKeys": {"celeryBrokerUrl": "BROKER", "googleClientId": "GID", "googleClientSecret": "GSECRET"},
+            "settings": {"geminiModel": "gemini-2.5-flash", "ratelimitEnabled": True, "maxFileSize": 10485760,
+                         "corsOrigins": "https://novels.example"},
+            "productionIni": "[app:main]\n",
+        },
+    },
+    "verbose-operator": {"operator": {"verbose": True, "timerInterval": 5, "nodeSelector": {"pool": "ops"}}},
+}
+
+NOVELTOOL_SCHEMA = build_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+
+def validate(obj):
+    if obj["kind"] == "NovelTool":
+        jsonschema.validate(obj, NOVELTOOL_SCHEMA)
+        parse_spec(obj["metadata"]["name"], obj["metadata"]["namespace"], obj["spec"])  # what the operator reads
+    else:
+        kubernetes_validate.validate(obj, "1.30", strict=True)
+
+
+def pods(objects):
+    for obj in objects:
+        if obj["kind"] in ("Deployment", "Job"):
+            yield obj, obj["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("values", SWITCHES.values(), ids=SWITCHES.keys())
+def test_lint_is_clean(values):
+    report = helm_python.lint(CHART, values, strict=True, namespace=NAMESPACE)
+    assert report["errors"] == []
+    # Severity 1 is information ("icon is recommended"); warnings and errors fail.
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+@pytest.mark.parametrize("values", SWITCHES.values(), ids=SWITCHES.keys())
+def test_every_rendered_manifest_is_valid(chart, values):
+    objects = render(chart, values)
+    assert objects
+    for obj in objects:
+        validate(obj)
+
+
+def test_the_crd_is_shipped_and_valid(chart):
+    crds = chart.crds
+    assert [crd["filename"] for crd in crds] == ["novel-pyramid/crds/noveltools.frenchnoveltool.dev.yaml"]
+    crd = yaml.safe_load(crds[0]["data"])
+    kubernetes_validate.validate(crd, "1.30", strict=True)
+    assert crd == build_crd()
+
+
+@pytest.mark.parametrize("values", SWITCHES.values(), ids=SWITCHES.keys())
+def test_every_pod_is_hardened(chart, values):
+    for obj, pod in pods(render(chart, values)):
+        assert pod["securityContext"]["runAsNonRoot"] is True, obj["metadata"]["name"]
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["capabilities"]["drop"] == ["ALL"]
+            assert container["resources"] is not None
+
+
+def kinds(objects):
+    return sorted(f"{obj['kind']}/{obj['metadata']['name']}" for obj in objects)
+
+
+def test_operator_mode_renders_the_operator_and_a_noveltool(chart):
+    assert kinds(render(chart)) == [
+        "Deployment/novels-novel-pyramid-operator", "NovelTool/novels-novel-pyramid",
+        "Role/novels-novel-pyramid-operator", "RoleBinding/novels-novel-pyramid-operator",
+        "ServiceAccount/novels-novel-pyramid-operator",
+    ]
+
+
+def test_direct_mode_renders_the_app_without_the_operator(chart):
+    assert kinds(render(chart, {"mode": "direct"})) == [
+        "ConfigMap/novels-novel-pyramid-config", "ConfigMap/novels-novel-pyramid-migrate",
+        "Deployment/novels-novel-pyramid-web", "Deployment/novels-novel-pyramid-worker",
+        "Job/novels-novel-pyramid-migrate", "Service/novels-novel-pyramid-web",
+    ]
+
+
+def test_the_migration_is_a_pre_install_and_pre_upgrade_hook(chart):
+    for obj in render(chart, {"mode": "direct"}):
+        if obj["metadata"]["name"].endswith("-migrate"):
+            annotations = obj["metadata"]["annotations"]
+            assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+            assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
+    configmap, job = [o for o in render(chart, {"mode": "direct"}) if o["metadata"]["name"].endswith("-migrate")]
+    # The Job's ConfigMap is created before it.
+    assert int(configmap["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(
+        job["metadata"]["annotations"]["helm.sh/hook-weight"])
+
+
+def test_direct_mode_runs_the_app_as_the_operator_would(chart):
+    """Both ways of running the app agree on commands, probes, ports and environment."""
+    values = SWITCHES["all-secrets-and-settings"]
+    noveltool = next(o for o in render(chart, values) if o["kind"] == "NovelTool")
+    spec = parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"])
+    direct = {f"{o['kind']}/{o['metadata']['name']}": o for o in render(chart, {**values, "mode": "direct"})}
+
+    def comparable(container):
+        keys = ("command", "ports", "readinessProbe", "livenessProbe", "env", "volumeMounts")
+        return {key: container.get(key) for key in keys}
+
+    for built in (manifests.build_web_deployment(spec, spec.image), manifests.build_worker_deployment(spec, spec.image, 1),
+                  manifests.build_migration_job(spec, spec.image)):
+        name = built["metadata"]["name"]
+        if built["kind"] == "Job":
+            name = f"{spec.name}-migrate"
+        rendered = direct[f"{built['kind']}/{name}"]
+        assert comparable(rendered["spec"]["template"]["spec"]["containers"][0]) == comparable(
+            built["spec"]["template"]["spec"]["containers"][0]), name
+    config = direct[f"ConfigMap/{spec.name}-config"]["data"]
+    assert config == manifests.build_configmap(spec)["data"]
+
+
+def rules(objects, kind):
+    return [rule for obj in objects if obj["kind"] == kind for rule in obj["rules"]]
+
+
+def test_rbac_is_least_privilege(chart):
+    for rule in rules(render(chart), "Role"):
+        assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
+        assert "delete" not in rule["verbs"]  # children are deleted by the garbage collector
+        if "secrets" in rule["resources"]:
+            assert rule["verbs"] == ["get"]
+
+
+def test_cluster_wide_uses_a_cluster_role_and_all_namespaces(chart):
+    objects = render(chart, {"operator": {"clusterWide": True}})
+    assert rules(objects, "ClusterRole") and not rules(objects, "Role")
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    assert "--all-namespaces" in deployment["spec"]["template"]["spec"]["containers"][0]["command"]
+
+
+def test_watched_namespaces_each_get_a_role_and_a_flag(chart):
+    objects = render(chart, {"operator": {"watchNamespaces": ["books", "magazines"]}})
+    assert sorted(o["metadata"]["namespace"] for o in objects if o["kind"] == "Role") == ["books", "magazines"]
+    command = next(o for o in objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0][
+        "command"]
+    assert "--namespace=books" in command and "--namespace=magazines" in command
+
+
+def test_switches_turn_parts_off(chart):
+    assert not rules(render(chart, {"rbac": {"create": False}}), "Role")
+    objects = render(chart, {"serviceAccount": {"create": False, "name": "ops"}})
+    assert not [o for o in objects if o["kind"] == "ServiceAccount"]
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "ops"
+    assert not [o for o in render(chart, {"app": {"create": False}}) if o["kind"] == "NovelTool"]
+    assert not [o for o in render(chart, {"mode": "direct", "app": {"migration": {"enabled": False}}})
+                if o["kind"] == "Job"]
+
+
+def test_secrets_come_from_the_existing_secret_only(chart):
+    for _, pod in pods(render(chart, {"mode": "direct", "app": {"existingSecret": "mine"}})):
+        for entry in pod["containers"][0]["env"]:
+            assert "value" not in entry
+            assert entry["valueFrom"]["secretKeyRef"]["name"] == "mine"
+
+
+@pytest.mark.parametrize("values", [
+    {"mode": "sideways"},
+    {"app": {"name": "x" * 41}},
+    {"app": {"existingSecret": ""}},
+    {"app": {"settings": {"logLevel": "LOUD"}}},
+    {"app": {"secretKeys": {"databaseUrl": ""}}},
+    {"unknown": True},
+    {"operator": {"timerInterval": 0}},
+])
+def test_the_values_schema_rejects_bad_values(chart, values):
+    with pytest.raises(helm_python.HelmError):
+        chart.validate_schema(chart.merge_values(values))
+
+
+def test_the_defaults_match_the_values_schema(chart):
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    jsonschema.validate(yaml.safe_load((CHART / "values.yaml").read_text()), schema)
+    chart.validate_schema(chart.values)
+
+
+def leaf_paths(values, prefix=""):
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            yield path
+            yield from leaf_paths(value, f"{path}.")
+        else:
+            yield path
+
+
+def test_every_value_is_documented_with_a_param_comment():
+    text = (CHART / "values.yaml").read_text()
+    documented = set(re.findall(r"^\s*## @param (\S+)", text, flags=re.M))
+    paths = set(leaf_paths(yaml.safe_load(text)))
+    assert documented <= paths, documented - paths
+    undocumented = [path for path in paths if not any(path == d or path.startswith(f"{d}.") for d in documented)
+                    and not any(d.startswith(f"{path}.") for d in documented)]
+    assert undocumented == []
+
+
+def test_notes_explain_the_next_steps(chart):
+    assert "kubectl apply --server-side -f crds/" in notes(chart)
+    assert "port-forward" in notes(chart, {"mode": "direct"})
