@@ -90,24 +90,18 @@ class CopyReport:
         return sum(result.rows for result in self.tables)
 
 
-def copy_database(
-    source_url, target_url, options=CopyOptions(), progress=None, note=print
-):
+def copy_database(source_url, target_url, options=CopyOptions(), progress=None, note=print):
     """Copy every table of ``source_url`` into ``target_url``; return the verified report.
 
     ``progress(table_name, rows_done, rows_total)`` is called after every batch.
     """
     progress = progress or (lambda name, done, total: None)
     started = time.perf_counter()
-    with source_at_head(
-        source_url, options.upgrade_source_in_place, note
-    ) as readable_source:
+    with source_at_head(source_url, options.upgrade_source_in_place, note) as readable_source:
         _refuse_foreign_tables(target_url)
         note("Migrating the target to head.")
         upgrade_to_head(target_url)
-        report = _copy_in_one_transaction(
-            readable_source, target_url, options, progress
-        )
+        report = _copy_in_one_transaction(readable_source, target_url, options, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -141,29 +135,21 @@ def _copy_all(source, target, options, progress):
     occupied = [t.name for t in tables if target.execute(t.select().limit(1)).first()]
     if occupied and not options.replace_target_data:
         raise CopyRefused(
-            "The target already holds data (tables: "
-            + ", ".join(occupied)
-            + "). Nothing was "
+            "The target already holds data (tables: " + ", ".join(occupied) + "). Nothing was "
             "copied. Give an empty database, or pass --replace-target-data to delete it first."
         )
     if occupied:
         _delete_all(target, tables)
     report = CopyReport()
     for model_table in tables:
-        report.tables.append(
-            _copy_table(source, target, model_table, options, progress)
-        )
+        report.tables.append(_copy_table(source, target, model_table, options, progress))
     _move_sequences_past_copied_ids(target, tables)
     for result, model_table in zip(report.tables, tables, strict=True):
         result.source = table_digest(source, model_table)
         result.target = table_digest(target, model_table)
     if not report.verified:
-        failed = ", ".join(
-            result.name for result in report.tables if not result.verified
-        )
-        raise VerificationFailed(
-            report, f"Verification failed for: {failed}. Rolled back."
-        )
+        failed = ", ".join(result.name for result in report.tables if not result.verified)
+        raise VerificationFailed(report, f"Verification failed for: {failed}. Rolled back.")
     return report
 
 
@@ -176,9 +162,7 @@ def _copy_table(source, target, model_table, options, progress):
     names = [col.name for col in model_table.columns]
     for batch in converted_batches(source, model_table, options.batch_size):
         try:
-            target.execute(
-                insert, [dict(zip(names, row, strict=True)) for row in batch]
-            )
+            target.execute(insert, [dict(zip(names, row, strict=True)) for row in batch])
         except DBAPIError as refused:
             first = primary_key_value(model_table, batch[0])
             last = primary_key_value(model_table, batch[-1])
@@ -196,10 +180,7 @@ def _copy_table(source, target, model_table, options, progress):
 
 def _insert_statement(model_table):
     # JSON travels as its original text (see copy_values.to_json_text).
-    columns = [
-        column(col.name, Text() if isinstance(col.type, JSON) else col.type)
-        for col in model_table.columns
-    ]
+    columns = [column(col.name, Text() if isinstance(col.type, JSON) else col.type) for col in model_table.columns]
     return table(model_table.name, *columns).insert()
 
 
@@ -208,8 +189,14 @@ def _lock(target, tables):
         return
     names = ", ".join(t.name for t in tables)
     target.execute(text(f"SET LOCAL lock_timeout = '{POSTGRESQL_LOCK_TIMEOUT}'"))
-    # EXCLUSIVE blocks writers (the application, a second copy) but not readers.
-    target.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+    try:
+        # EXCLUSIVE blocks writers (the application, a second copy) but not readers.
+        target.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+    except DBAPIError:
+        raise CopyRefused(
+            f"Could not lock the target's tables within {POSTGRESQL_LOCK_TIMEOUT}: something "
+            "(the application, another copy?) is using them. Stop it and run the copy again."
+        ) from None
 
 
 def _delete_all(target, tables):
@@ -245,9 +232,7 @@ def _refuse_foreign_tables(target_url):
         present = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    foreign = (
-        present - {t.name for t in tables_in_dependency_order()} - {"alembic_version"}
-    )
+    foreign = present - {t.name for t in tables_in_dependency_order()} - {"alembic_version"}
     if foreign:
         raise CopyRefused(
             "The target database holds tables that are not novel_pyramid's ("

@@ -20,13 +20,9 @@ from novel_pyramid.scripts import db_copy
 
 def add_commands(groups):
     parser = groups.add_parser("db", help="Database schema and data.")
-    commands = parser.add_subparsers(
-        dest="command", required=True, metavar="SUBCOMMAND"
-    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
 
-    upgrade = commands.add_parser(
-        "upgrade", help="Migrate the configured database to the newest revision."
-    )
+    upgrade = commands.add_parser("upgrade", help="Migrate the configured database to the newest revision.")
     _add_ini_option(upgrade)
     upgrade.add_argument(
         "--write-revision",
@@ -35,9 +31,7 @@ def add_commands(groups):
     )
     upgrade.set_defaults(run=run_upgrade)
 
-    current = commands.add_parser(
-        "current", help="Show the revision of the configured database."
-    )
+    current = commands.add_parser("current", help="Show the revision of the configured database.")
     _add_ini_option(current)
     current.set_defaults(run=run_current)
 
@@ -84,8 +78,7 @@ def database_url(ini_option, environ=os.environ):
         raise SystemExit(f"novel-pyramid: the INI file {ini_option!r} does not exist.")
     elif ini_path:
         print(
-            f"novel-pyramid: NOVEL_PYRAMID_INI={ini_path!r} does not exist; "
-            "using the environment only.",
+            f"novel-pyramid: NOVEL_PYRAMID_INI={ini_path!r} does not exist; using the environment only.",
             file=sys.stderr,
         )
     return configured_database_url(ini_settings, environ)

@@ -9,6 +9,8 @@ import argparse
 import signal
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from novel_pyramid.db.copy import (
     DEFAULT_BATCH_SIZE,
     CopyOptions,
@@ -42,9 +44,7 @@ def add_command(commands):
     )
     copy.add_argument("--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE)
     # Hidden: slows the copy down so tests can interrupt it in the middle of a table.
-    copy.add_argument(
-        "--throttle-seconds", type=float, default=0.0, help=argparse.SUPPRESS
-    )
+    copy.add_argument("--throttle-seconds", type=float, default=0.0, help=argparse.SUPPRESS)
     copy.set_defaults(run=run_copy)
 
 
@@ -59,9 +59,7 @@ def run_copy(arguments):
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     progress = ProgressDisplay(sys.stderr)
     try:
-        report = copy_database(
-            arguments.source_url, arguments.target_url, options, progress, note=_note
-        )
+        report = copy_database(arguments.source_url, arguments.target_url, options, progress, note=_note)
     except KeyboardInterrupt:
         progress.finish()
         _note("Interrupted: the copy was rolled back; the target holds none of it.")
@@ -72,19 +70,20 @@ def run_copy(arguments):
             print_verification(problem.report, sys.stdout)
         _note(f"novel-pyramid db copy: {problem}")
         return 1
+    except SQLAlchemyError as problem:
+        # Unreachable server, wrong password...: the transaction never committed.
+        progress.finish()
+        _note(f"novel-pyramid db copy: database error, nothing was copied: {problem}")
+        return 1
     progress.finish()
     print_verification(report, sys.stdout)
     rate = report.rows / report.seconds if report.seconds else 0.0
-    print(
-        f"Copied and verified {report.rows} rows in {report.seconds:.1f} s ({rate:.0f} rows/s)."
-    )
+    print(f"Copied and verified {report.rows} rows in {report.seconds:.1f} s ({rate:.0f} rows/s).")
     return 0
 
 
 def print_verification(report, stream):
-    print(
-        "Verification: row count and SHA-256 over every column, both sides", file=stream
-    )
+    print("Verification: row count and SHA-256 over every column, both sides", file=stream)
     header = f"{'table':<14} {'source rows':>11} {'target rows':>11}  {'source sha256':<16}  "
     print(header + f"{'target sha256':<16}  result", file=stream)
     for result in report.tables:

@@ -236,3 +236,21 @@ def test_a_killed_copy_leaves_the_target_empty_and_a_rerun_completes(legacy_10k,
     assert rerun.returncode == 0, stderr
     assert "Copied and verified" in stdout
     assert target_counts(postgresql_url)["history"] == HISTORY_ROWS
+
+
+def test_an_unversioned_legacy_database_is_recognised(legacy_sqlite, postgresql_url):
+    """Made with db.create_all(), it has the tables but no alembic_version row."""
+    with sqlite3.connect(legacy_sqlite) as connection:
+        connection.execute("DELETE FROM alembic_version")
+    notes = []
+    report = copy_database(f"sqlite:///{legacy_sqlite}", postgresql_url, note=notes.append)
+    assert report.verified
+    assert any("997f943cdd21" in note for note in notes)
+
+
+def test_the_command_reports_an_unreachable_target_without_a_traceback(legacy_sqlite, capsys):
+    from novel_pyramid.scripts import main
+
+    status = main(["db", "copy", f"sqlite:///{legacy_sqlite}", "postgresql://nobody@127.0.0.1:1/none"])
+    assert status == 1
+    assert "nothing was copied" in capsys.readouterr().err
