@@ -11,7 +11,7 @@ import json
 import colander
 from zope.interface import implementer
 
-from novel_pyramid.api.colander_types import StrictMapping, string_node
+from novel_pyramid.api.colander_types import StrictMapping, StrictString
 from novel_pyramid.exporters.google_client import GoogleApis, folder_not_found
 from novel_pyramid.exporters.interfaces import RESULT_URL, ExportResult, IExporter
 from novel_pyramid.exporters.options import folder_id_node, include_original_node
@@ -30,8 +30,11 @@ SENTENCE_COLUMN_PIXELS = 600
 
 
 class GoogleSheetsOptions(StrictMapping):
-    title = string_node(max_length=TITLE_MAX_LENGTH, missing=colander.drop,
-                        description="Spreadsheet title; defaults to the uploaded file's name.")
+    # allow_empty keeps "" from passing as "not given": the Length validator then refuses it.
+    title = colander.SchemaNode(
+        StrictString(allow_empty=True), validator=colander.Length(1, TITLE_MAX_LENGTH), missing=colander.drop,
+        description="Spreadsheet title; defaults to the uploaded file's name.",
+    )
     folder_id = folder_id_node()
     include_original = include_original_node()
 

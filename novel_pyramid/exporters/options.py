@@ -54,7 +54,10 @@ class NullableString(colander.String):
 
 
 def folder_id_node(**kwargs):
-    """A Google Drive folder id: optional, null allowed, at most 255 characters."""
+    """A Google Drive folder id: optional, at most 255 characters.
+
+    null and "" both mean "no folder", as the legacy frontend may send either.
+    """
     return colander.SchemaNode(
         NullableString(allow_empty=False),
         missing=None,

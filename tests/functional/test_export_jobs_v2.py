@@ -1,0 +1,231 @@
+"""v2 exports of a finished job: POST .../exports (Google Sheets) and GET .../exports/{name} (csv, json)."""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from novel_pyramid.accounts.models import User
+from novel_pyramid.db.types import utcnow
+from novel_pyramid.history.models import HistoryEntry
+from novel_pyramid.jobs.models import Job, JobChunk
+from tests.functional.conftest import bearer
+
+pytest_plugins = ["tests.fakes.google_apis_server"]
+
+TRICKY = ['Il dit : "Bonjour, Léa."', "=SUM(A1)", "Une ligne\nsur deux", "+33 @user, déjà"]
+
+
+@pytest.fixture
+def signed_in(sheets_app, make_user, google_apis):
+    def sign_in(email="lea@example.com"):
+        google_apis.grant("google-access-1", "google-refresh-1")
+        make_user(email, google_access_token="google-access-1", google_refresh_token="google-refresh-1",
+                  google_token_expiry=utcnow() + datetime.timedelta(hours=1))
+        return bearer(sheets_app.post_json("/api/v1/auth/dev-login", {"email": email}).json["access_token"])
+
+    return sign_in
+
+
+@pytest.fixture
+def make_job(dbsession):
+    """A job of the user ``email`` with chunks of (inputs, outputs), and its history entry."""
+
+    def factory(chunks, email="lea@example.com", status="completed", filename="Le Père Goriot.pdf"):
+        user = dbsession.scalar(select(User).where(User.email == email))
+        outputs = [sentence for _, out in chunks for sentence in out]
+        job = Job(user_id=user.id, status=status, original_filename=filename, sentence_length_limit=8,
+                  normalizer="local", sentences_count=len(outputs))
+        dbsession.add(job)
+        dbsession.flush()
+        for position, (inputs, out) in enumerate(chunks):
+            dbsession.add(JobChunk(job_id=job.id, position=position, status="done", input_sentences=inputs,
+                                   output_sentences=out))
+        dbsession.add(HistoryEntry(user_id=user.id, job_id=job.id, original_filename=filename,
+                                   processed_sentences_count=len(outputs), timestamp=utcnow()))
+        dbsession.commit()
+        return job.id
+
+    return factory
+
+
+def exports_url(job_id, name=None):
+    return f"/api/v2/jobs/{job_id}/exports" + (f"/{name}" if name else "")
+
+
+LONG = "Le vieil homme marchait lentement vers la gare pendant que la pluie tombait sur la ville endormie."
+SPLIT = ["Le vieil homme marchait lentement vers la gare.", "La pluie tombait sur la ville endormie."]
+
+
+def test_google_sheets_export_of_a_job_sets_its_history_url(sheets_app, signed_in, make_job, google_apis, dbsession):
+    headers = signed_in()
+    job_id = make_job([(["Court."], ["Court."]), ([LONG, "Fin."], [*SPLIT, "Fin."])])
+
+    body = sheets_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "include_original": True},
+                                headers=headers).json
+
+    spreadsheet = google_apis.only_spreadsheet()
+    assert body == {"job_id": job_id, "exporter": "google_sheets", "status": "completed",
+                    "url": f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit"}
+    assert spreadsheet.title == "Le Père Goriot.pdf"
+    assert [spreadsheet.row(n) for n in range(1, 6)] == [
+        ["Index", "Sentence", "Original sentence"],
+        [1, "Court.", "Court."],
+        [2, SPLIT[0], LONG],
+        [3, SPLIT[1], ""],
+        [4, "Fin.", "Fin."],
+    ]
+    dbsession.expire_all()
+    entry = dbsession.scalar(select(HistoryEntry).where(HistoryEntry.job_id == job_id))
+    assert entry.spreadsheet_url == body["url"]
+
+
+def test_google_sheets_options_title_and_folder(sheets_app, signed_in, make_job, google_apis):
+    headers = signed_in()
+    job_id = make_job([(["Un."], ["Un."])])
+
+    sheets_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "title": "Mes phrases",
+                                               "folder_id": "folder-abc"}, headers=headers)
+
+    spreadsheet = google_apis.only_spreadsheet()
+    assert (spreadsheet.title, spreadsheet.parents, spreadsheet.column_count) == ("Mes phrases", ["folder-abc"], 2)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"exporter": "pigeon"}, "exporter"),
+        ({}, "exporter"),
+        ({"exporter": "google_sheets", "colour": "red"}, "options"),
+        ({"exporter": "google_sheets", "title": ""}, "title"),
+        ({"exporter": "google_sheets", "title": "x" * 256}, "title"),
+        ({"exporter": "google_sheets", "include_original": "perhaps"}, "include_original"),
+        ({"exporter": "csv"}, "exporter"),
+    ],
+)
+def test_bad_export_requests_are_400_and_nothing_is_sent(sheets_app, signed_in, make_job, google_apis, body, field):
+    headers = signed_in()
+    job_id = make_job([(["Un."], ["Un."])])
+
+    response = sheets_app.post_json(exports_url(job_id), body, headers=headers, status=400)
+
+    assert field in response.json["details"], response.json
+    assert google_apis.requests == []
+
+
+def test_another_users_job_is_404_and_nothing_is_sent(sheets_app, signed_in, make_job, google_apis):
+    signed_in("autre@example.com")
+    theirs = make_job([(["Secret."], ["Secret."])], email="autre@example.com")
+    headers = signed_in()
+    google_apis.requests.clear()
+
+    sheets_app.post_json(exports_url(theirs), {"exporter": "google_sheets"}, headers=headers, status=404)
+    sheets_app.get(exports_url(theirs, "csv"), headers=headers, status=404)
+    sheets_app.get(exports_url("no-such-job", "json"), headers=headers, status=404)
+    assert google_apis.requests == []
+
+
+def test_unfinished_job_is_409(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([(["Un."], ["Un."])], status="processing")
+
+    response = sheets_app.get(exports_url(job_id, "csv"), headers=headers, status=409)
+
+    assert "processing" in response.json["error"]
+
+
+def test_csv_download_quotes_and_streams_utf8(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([(TRICKY[:2], TRICKY[:2]), (TRICKY[2:], TRICKY[2:])])
+
+    response = sheets_app.get(exports_url(job_id, "csv"), headers=headers)
+
+    assert response.content_type == "text/csv"
+    assert response.charset == "utf-8"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Le Pere Goriot.csv"'
+    assert not response.body.startswith(b"\xef\xbb\xbf")
+    text = response.body.decode("utf-8")
+    assert '"Il dit : ""Bonjour, Léa."""' in text
+    assert '"Une ligne\nsur deux"' in text
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["index", "sentence"], *[[str(n), s] for n, s in enumerate(TRICKY, 1)]]
+
+
+def test_csv_bom_and_originals(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([([LONG], SPLIT)])
+
+    response = sheets_app.get(exports_url(job_id, "csv") + "?bom=true&include_original=1", headers=headers)
+
+    assert response.body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"), newline="")))
+    assert rows == [["index", "sentence", "original"], ["1", SPLIT[0], LONG], ["2", SPLIT[1], ""]]
+
+
+def test_csv_can_escape_formulas_for_spreadsheet_programs(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([(TRICKY, TRICKY)])
+
+    text = sheets_app.get(exports_url(job_id, "csv") + "?escape_formulas=true", headers=headers).body.decode()
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[1] for row in rows[1:]] == [TRICKY[0], "'=SUM(A1)", TRICKY[2], "'+33 @user, déjà"]
+
+
+def test_json_download(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([(TRICKY[:1], TRICKY[:1]), (TRICKY[1:], TRICKY[1:])])
+
+    response = sheets_app.get(exports_url(job_id, "json"), headers=headers)
+
+    assert response.content_type == "application/json"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Le Pere Goriot.json"'
+    assert json.loads(response.body) == {
+        "job_id": job_id,
+        "title": "Le Père Goriot.pdf",
+        "sentence_count": 4,
+        "sentences": [{"index": n, "sentence": s} for n, s in enumerate(TRICKY, 1)],
+    }
+
+
+def test_large_download_reads_every_chunk_in_order(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    chunks = [([f"P{c}-{n}." for n in range(100)], [f"P{c}-{n}." for n in range(100)]) for c in range(40)]
+    job_id = make_job(chunks)
+
+    document = json.loads(sheets_app.get(exports_url(job_id, "json"), headers=headers).body)
+
+    assert [item["sentence"] for item in document["sentences"]] == [s for _, out in chunks for s in out]
+    assert document["sentences"][-1]["index"] == 4000
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("json?bom=true", "options"), ("csv?bom=maybe", "bom"), ("pigeon", "exporter"), ("google_sheets", "exporter")],
+)
+def test_bad_download_requests_are_400(sheets_app, signed_in, make_job, google_apis, path, field):
+    headers = signed_in()
+    job_id = make_job([(["Un."], ["Un."])])
+
+    response = sheets_app.get(exports_url(job_id) + "/" + path, headers=headers, status=400)
+
+    assert field in response.json["details"], response.json
+    assert google_apis.requests == []
+
+
+def test_list_of_exporters(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([(["Un."], ["Un."])])
+
+    body = sheets_app.get(exports_url(job_id), headers=headers).json
+
+    assert {"name": "google_sheets", "result": "url"} in body["exporters"]
+    assert {"name": "csv", "result": "file"} in body["exporters"]
+    assert {"name": "json", "result": "file"} in body["exporters"]
+
+
+def test_downloads_need_sign_in(sheets_app):
+    sheets_app.get(exports_url("any", "csv"), status=401)
