@@ -8,14 +8,19 @@ a 5-page one. Every way an upload can be unreadable ends in ``InvalidPdf`` with
 a message for the learner and a ``details["reason"]`` code for machines.
 """
 
-import math
-import re
-from collections import deque
+import itertools
+import statistics
 
 import pypdf
 from pypdf.errors import FileNotDecryptedError, LimitReachedError
 
 from novel_pyramid.errors.exceptions import InvalidPdf
+from novel_pyramid.pipeline.layout import (
+    ends_sentence,
+    normalise_characters,
+    paragraphs_from_pages,
+    strip_running_lines,
+)
 
 DEFAULT_MAX_PAGES = 2000
 
@@ -119,12 +124,16 @@ def _check_magic(stream):
 
 
 def _iter_page_lines(reader):
-    """Yield each page's text as a list of normalised lines, one page at a time."""
+    """Yield each page's text as a list of normalised lines, one page at a time.
+
+    An empty line is inserted where the layout shows a paragraph break.
+    """
     total_characters = 0
     for number, page in enumerate(reader.pages, start=1):
+        collector = _LineCollector()
         try:
             with pypdf.apply_configuration(**_PYPDF_LIMITS):
-                text = page.extract_text()
+                page.extract_text(visitor_text=collector.visit)
         except LimitReachedError as error:
             raise _bomb(page=number) from error
         except Exception as error:  # Same reasoning as in _open.
@@ -132,10 +141,69 @@ def _iter_page_lines(reader):
                 f"Page {number} of this PDF is damaged; please export it again.",
                 details={"reason": "corrupt", "page": number},
             ) from error
-        total_characters += len(text)
-        if len(text) > MAX_PAGE_CHARACTERS or total_characters > MAX_DOCUMENT_CHARACTERS:
+        total_characters += collector.characters
+        if collector.characters > MAX_PAGE_CHARACTERS or total_characters > MAX_DOCUMENT_CHARACTERS:
             raise _bomb(page=number)
-        yield [" ".join(line.split()) for line in normalise_characters(text).split("\n")]
+        yield collector.lines_with_breaks()
+
+
+# A paragraph's first line is indented, or the paragraph is set off by extra
+# leading. Either shows only after a line that ends a sentence: breaking
+# elsewhere would cut a sentence in two, a worse error than a missed break.
+_INDENT_POINTS = 3.0
+_GAP_RATIO = 1.25
+
+
+class _LineCollector:
+    """Gathers a page's text from pypdf's visitor, with where on the page each line starts.
+
+    pypdf hands the visitor exactly the text ``extract_text`` returns, chunk by
+    chunk, with the text and current transformation matrices of each chunk.
+    """
+
+    def __init__(self):
+        self.chunks = []
+        self.starts = {}  # line index -> (x, y) in user space of its first text
+        self.line = 0
+        self.characters = 0
+
+    def visit(self, text, cm, tm, font_dictionary, font_size):
+        if not text:
+            return
+        self.chunks.append(text)
+        self.characters += len(text)
+        first, *others = text.split("\n")
+        if first.strip() and self.line not in self.starts:
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            self.starts[self.line] = (x, y)
+        self.line += len(others)
+
+    def lines_with_breaks(self):
+        """The page's lines, normalised, with an empty line before each paragraph the layout shows."""
+        raw = normalise_characters("".join(self.chunks)).split("\n")
+        lines = [" ".join(line.split()) for line in raw]
+        placed = [index for index, line in enumerate(lines) if line and index in self.starts]
+        if len(placed) < 3:
+            return lines
+        left = min(self.starts[index][0] for index in placed)
+        steps = [self.starts[a][1] - self.starts[b][1] for a, b in itertools.pairwise(placed)]
+        pitch = statistics.median([step for step in steps if step > 0] or [0])
+        breaks = set()
+        written = [index for index, line in enumerate(lines) if line]
+        for previous, index in itertools.pairwise(written):
+            if previous in self.starts and index in self.starts and ends_sentence(lines[previous]):
+                x, y = self.starts[index]
+                indented = x - left > _INDENT_POINTS
+                spaced = pitch > 0 and self.starts[previous][1] - y > _GAP_RATIO * pitch
+                if indented or spaced:
+                    breaks.add(index)
+        result = []
+        for index, line in enumerate(lines):
+            if index in breaks:
+                result.append("")
+            result.append(line)
+        return result
 
 
 def _may_hold_text(reader):
@@ -180,210 +248,3 @@ def _image_only():
         details={"reason": "no_text"},
     )
 
-
-# --- Characters -----------------------------------------------------------
-
-# Typographic ligatures become their letters (pypdf copies them from fonts
-# that map them to one code point). œ and æ are French letters and stay.
-# Curly and modifier apostrophes become the ASCII one so "l’homme" and
-# "l'homme" are the same word downstream; odd spaces become plain spaces.
-_CHARACTER_TABLE = str.maketrans(
-    {
-        "\ufb00": "ff",
-        "\ufb01": "fi",
-        "\ufb02": "fl",
-        "\ufb03": "ffi",
-        "\ufb04": "ffl",
-        "\ufb05": "st",
-        "\ufb06": "st",
-        "\u2019": "'",
-        "\u02bc": "'",
-        "\u2018": "'",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2007": " ",
-        "\u2009": " ",
-        "\u200a": " ",
-        "\u200b": "",
-        "\ufeff": "",
-    }
-)
-_SOFT_HYPHEN = "\u00ad"
-
-
-def normalise_characters(text):
-    """Replace ligatures, typographic apostrophes and non-breaking spaces by plain characters."""
-    return text.translate(_CHARACTER_TABLE)
-
-
-# --- Running headers, footers and page numbers -------------------------------
-
-EDGE_DEPTH = 2  # lines at the top and at the bottom of a page that may be running
-RUNNING_WINDOW = 4  # pages on each side compared with a page to spot its running lines
-
-_DIGITS = re.compile(r"\d+")
-# Roman numerals are left out: alone on a line they are more often a chapter
-# number than a folio, and front matter is not what learners read.
-_LONE_PAGE_NUMBER = re.compile(r"[\W_]*\d{1,4}[\W_]*")
-
-
-def _edge_key(line):
-    """What a running line looks like on every page: digits folded, case and spaces ignored."""
-    if _LONE_PAGE_NUMBER.fullmatch(line):
-        return "#"
-    return _DIGITS.sub("#", line).casefold().replace(" ", "")
-
-
-def _edges(lines):
-    body = [line for line in lines if line]
-    top = {_edge_key(line) for line in body[:EDGE_DEPTH]}
-    bottom = {_edge_key(line) for line in body[-EDGE_DEPTH:]}
-    return top, bottom
-
-
-def strip_running_lines(pages, *, window=RUNNING_WINDOW):
-    """Drop headers, footers and page numbers from an iterable of pages (lists of lines).
-
-    A line at the top (or bottom) of a page is running when, digits folded,
-    it also stands at the top (bottom) of at least 40% of the pages within
-    ``window`` pages of it, and of two pages at least: alternating left and
-    right headers still qualify, a chapter title does not. A lone number at an
-    edge is always a page number. Pages stream through a small look-ahead.
-    """
-    buffer = deque()  # (lines, top keys, bottom keys) for pages [first, first + len)
-    first = 0
-    current = 0
-    for lines in pages:
-        buffer.append((lines, *_edges(lines)))
-        if len(buffer) > 2 * window + 1:
-            buffer.popleft()
-            first += 1
-        if current + window < first + len(buffer):
-            yield _strip_page(buffer, current - first, window)
-            current += 1
-    while current < first + len(buffer):
-        yield _strip_page(buffer, current - first, window)
-        current += 1
-
-
-def _strip_page(buffer, index, window):
-    lines = _trim_blank(buffer[index][0])
-    neighbours = [
-        entry for position, entry in enumerate(buffer) if position != index and abs(position - index) <= window
-    ]
-    needed = max(2, math.ceil(0.4 * len(neighbours)))
-
-    def is_running(line, side):
-        key = _edge_key(line)
-        if key == "#":
-            return True
-        return sum(key in entry[side] for entry in neighbours) >= needed
-
-    start, end = 0, len(lines)
-    while start < min(EDGE_DEPTH, end) and is_running(lines[start], 1):
-        start += 1
-    while end > max(start, len(lines) - EDGE_DEPTH) and is_running(lines[end - 1], 2):
-        end -= 1
-    return _trim_blank(lines[start:end])
-
-
-def _trim_blank(lines):
-    """Drop blank lines at both ends: a blank at a page edge is not a paragraph break."""
-    start, end = 0, len(lines)
-    while start < end and not lines[start]:
-        start += 1
-    while end > start and not lines[end - 1]:
-        end -= 1
-    return lines[start:end]
-
-
-# --- Paragraphs --------------------------------------------------------------
-
-# A paragraph's last line ends a sentence and falls short of the margin; a
-# line much shorter than the margin (a title) ends a paragraph whatever its
-# last character. Full lines measure the margin, page after page.
-_SENTENCE_END = re.compile(r"[.!?…][\s»\"”)\]]*$")
-_DIALOGUE_START = ("—", "–", "«", "-")
-_SHORT_LINE = 0.85
-_TITLE_LINE = 0.6
-
-# Second halves of compounds that may be split after their hyphen at a line
-# end: keep the hyphen when the next line starts with one of these. Tails that
-# are also common word endings ("bel-le", "cou-leur", "pré-dire") are left
-# out: a syllable break is far more frequent than "donne-/le".
-_COMPOUND_TAILS = frozenset(
-    (
-        "t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi",
-        "lui", "y", "en", "ce", "ci", "là", "être", "même", "mêmes", "bas", "haut", "dessus",
-        "dessous", "delà", "deçà", "devant", "dedans", "dehors", "midi",
-    )
-)
-
-
-def paragraphs_from_pages(pages):
-    """Join the lines of consecutive pages (lists of lines) into paragraphs.
-
-    A paragraph may run across a page break. Hyphenation at a line end is
-    undone unless the hyphen belongs to the word (``demanda-t-il``,
-    ``Jean-François``, ``peut-être``).
-    """
-    parts = []
-    margin = 0
-    for lines in pages:
-        lengths = sorted(len(line) for line in lines if line)
-        if len(lengths) >= 5:
-            margin = lengths[int(0.8 * len(lengths))]
-        for line in lines:
-            if not line:
-                if parts:
-                    yield "".join(parts)
-                    parts = []
-                continue
-            if parts and line.startswith(_DIALOGUE_START) and _SENTENCE_END.search(parts[-1]):
-                yield "".join(parts)
-                parts = []
-            if parts:
-                _append_line(parts, line)
-            else:
-                parts.append(line)
-            if _ends_paragraph(line, margin):
-                yield "".join(parts)
-                parts = []
-    if parts:
-        yield "".join(parts)
-
-
-def _ends_paragraph(line, margin):
-    if not margin or line.endswith(("-", _SOFT_HYPHEN)):
-        return False
-    if len(line) < _TITLE_LINE * margin:
-        return True
-    return len(line) < _SHORT_LINE * margin and bool(_SENTENCE_END.search(line))
-
-
-def _append_line(parts, line):
-    """Append ``line`` to a paragraph's ``parts``, mending a word cut at the previous line end."""
-    previous = parts[-1]
-    if previous.endswith(_SOFT_HYPHEN):
-        parts[-1] = previous[:-1]
-        parts.append(line)
-    elif previous.endswith("-") and len(previous) > 1 and previous[-2].isalnum():
-        if not _hyphen_belongs_to_word(line):
-            parts[-1] = previous[:-1]
-        parts.append(line)
-    else:
-        parts.append(" ")
-        parts.append(line)
-
-
-def _hyphen_belongs_to_word(next_line):
-    """Whether a hyphen at a line end is part of the word rather than a syllable break."""
-    fragment = next_line.split(" ", 1)[0]
-    if not fragment[:1].isalpha() or fragment[0].isupper():
-        return True  # "Jean-/François", "1914-/1918": never a syllable break
-    if "-" in fragment.strip("-"):
-        return True  # "t-il", "à-dire", "en-ciel": the rest of a compound
-    head = re.split(r"[^\w]", fragment, maxsplit=1)[0].casefold()
-    return head in _COMPOUND_TAILS

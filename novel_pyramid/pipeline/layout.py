@@ -1,0 +1,224 @@
+"""From the lines of each page to the paragraphs of the book.
+
+Pure text work, separate from PDF reading so it can be tested on strings:
+character normalisation, removal of running headers, footers and page
+numbers, and the joining of lines into paragraphs with end-of-line
+hyphenation undone. A page is a list of lines; an empty line marks a
+paragraph break the page layout made certain (a vertical gap, an indent).
+"""
+
+import math
+import re
+from collections import deque
+
+# --- Characters -----------------------------------------------------------
+
+# Typographic ligatures become their letters (pypdf copies them from fonts
+# that map them to one code point). œ and æ are French letters and stay.
+# Curly and modifier apostrophes become the ASCII one so "l’homme" and
+# "l'homme" are the same word downstream; odd spaces become plain spaces.
+_CHARACTER_TABLE = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u2018": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u200b": "",
+        "\ufeff": "",
+    }
+)
+_SOFT_HYPHEN = "\u00ad"
+
+
+def normalise_characters(text):
+    """Replace ligatures, typographic apostrophes and non-breaking spaces by plain characters."""
+    return text.translate(_CHARACTER_TABLE)
+
+
+# --- Running headers, footers and page numbers -------------------------------
+
+EDGE_DEPTH = 2  # lines at the top and at the bottom of a page that may be running
+RUNNING_WINDOW = 4  # pages on each side compared with a page to spot its running lines
+
+_DIGITS = re.compile(r"\d+")
+# Roman numerals are left out: alone on a line they are more often a chapter
+# number than a folio, and front matter is not what learners read.
+_LONE_PAGE_NUMBER = re.compile(r"[\W_]*\d{1,4}[\W_]*")
+
+
+def _edge_key(line):
+    """What a running line looks like on every page: digits folded, case and spaces ignored."""
+    if _LONE_PAGE_NUMBER.fullmatch(line):
+        return "#"
+    return _DIGITS.sub("#", line).casefold().replace(" ", "")
+
+
+def _edges(lines):
+    body = [line for line in lines if line]
+    top = {_edge_key(line) for line in body[:EDGE_DEPTH]}
+    bottom = {_edge_key(line) for line in body[-EDGE_DEPTH:]}
+    return top, bottom
+
+
+def strip_running_lines(pages, *, window=RUNNING_WINDOW):
+    """Drop headers, footers and page numbers from an iterable of pages (lists of lines).
+
+    A line at the top (or bottom) of a page is running when, digits folded,
+    it also stands at the top (bottom) of at least 40% of the pages within
+    ``window`` pages of it, and of two pages at least: alternating left and
+    right headers still qualify, a chapter title does not. A lone number at an
+    edge is always a page number. Pages stream through a small look-ahead.
+    """
+    buffer = deque()  # (lines, top keys, bottom keys) for pages [first, first + len)
+    first = 0
+    current = 0
+    for lines in pages:
+        buffer.append((lines, *_edges(lines)))
+        if len(buffer) > 2 * window + 1:
+            buffer.popleft()
+            first += 1
+        if current + window < first + len(buffer):
+            yield _strip_page(buffer, current - first, window)
+            current += 1
+    while current < first + len(buffer):
+        yield _strip_page(buffer, current - first, window)
+        current += 1
+
+
+def _strip_page(buffer, index, window):
+    lines = _trim_blank(buffer[index][0])
+    neighbours = [
+        entry for position, entry in enumerate(buffer) if position != index and abs(position - index) <= window
+    ]
+    needed = max(2, math.ceil(0.4 * len(neighbours)))
+
+    def is_running(line, side):
+        key = _edge_key(line)
+        if key == "#":
+            return True
+        return sum(key in entry[side] for entry in neighbours) >= needed
+
+    start, end = 0, len(lines)
+    while start < min(EDGE_DEPTH, end) and is_running(lines[start], 1):
+        start += 1
+    while end > max(start, len(lines) - EDGE_DEPTH) and is_running(lines[end - 1], 2):
+        end -= 1
+    return _trim_blank(lines[start:end])
+
+
+def _trim_blank(lines):
+    """Drop blank lines at both ends: a blank at a page edge is not a paragraph break."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start]:
+        start += 1
+    while end > start and not lines[end - 1]:
+        end -= 1
+    return lines[start:end]
+
+
+# --- Paragraphs --------------------------------------------------------------
+
+# A paragraph's last line ends a sentence and falls short of the margin; a
+# line much shorter than the margin (a title) ends a paragraph whatever its
+# last character. Full lines measure the margin, page after page.
+_SENTENCE_END = re.compile(r"[.!?…][\s»\"”)\]]*$")
+_DIALOGUE_START = ("—", "–", "«", "-")
+_SHORT_LINE = 0.85
+_TITLE_LINE = 0.6
+
+# Second halves of compounds that may be split after their hyphen at a line
+# end: keep the hyphen when the next line starts with one of these. Tails that
+# are also common word endings ("bel-le", "cou-leur", "pré-dire") are left
+# out: a syllable break is far more frequent than "donne-/le".
+_COMPOUND_TAILS = frozenset(
+    (
+        "t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi",
+        "lui", "y", "en", "ce", "ci", "là", "être", "même", "mêmes", "bas", "haut", "dessus",
+        "dessous", "delà", "deçà", "devant", "dedans", "dehors", "midi",
+    )
+)
+
+
+def ends_sentence(line):
+    """Whether ``line`` ends with sentence-final punctuation (closing quotes allowed)."""
+    return bool(_SENTENCE_END.search(line))
+
+
+def paragraphs_from_pages(pages):
+    """Join the lines of consecutive pages (lists of lines) into paragraphs.
+
+    A paragraph may run across a page break. Hyphenation at a line end is
+    undone unless the hyphen belongs to the word (``demanda-t-il``,
+    ``Jean-François``, ``peut-être``).
+    """
+    parts = []
+    margin = 0
+    for lines in pages:
+        lengths = sorted(len(line) for line in lines if line)
+        if len(lengths) >= 5:
+            margin = lengths[int(0.8 * len(lengths))]
+        for line in lines:
+            if not line:
+                if parts:
+                    yield "".join(parts)
+                    parts = []
+                continue
+            if parts and line.startswith(_DIALOGUE_START) and _SENTENCE_END.search(parts[-1]):
+                yield "".join(parts)
+                parts = []
+            if parts:
+                _append_line(parts, line)
+            else:
+                parts.append(line)
+            if _ends_paragraph(line, margin):
+                yield "".join(parts)
+                parts = []
+    if parts:
+        yield "".join(parts)
+
+
+def _ends_paragraph(line, margin):
+    if not margin or line.endswith(("-", _SOFT_HYPHEN)):
+        return False
+    if len(line) < _TITLE_LINE * margin:
+        return True
+    return len(line) < _SHORT_LINE * margin and bool(_SENTENCE_END.search(line))
+
+
+def _append_line(parts, line):
+    """Append ``line`` to a paragraph's ``parts``, mending a word cut at the previous line end."""
+    previous = parts[-1]
+    if previous.endswith(_SOFT_HYPHEN):
+        parts[-1] = previous[:-1]
+        parts.append(line)
+    elif previous.endswith("-") and len(previous) > 1 and previous[-2].isalnum():
+        if not _hyphen_belongs_to_word(line):
+            parts[-1] = previous[:-1]
+        parts.append(line)
+    else:
+        parts.append(" ")
+        parts.append(line)
+
+
+def _hyphen_belongs_to_word(next_line):
+    """Whether a hyphen at a line end is part of the word rather than a syllable break."""
+    fragment = next_line.split(" ", 1)[0]
+    if not fragment[:1].isalpha() or fragment[0].isupper():
+        return True  # "Jean-/François", "1914-/1918": never a syllable break
+    if "-" in fragment.strip("-"):
+        return True  # "t-il", "à-dire", "en-ciel": the rest of a compound
+    head = re.split(r"[^\w]", fragment, maxsplit=1)[0].casefold()
+    return head in _COMPOUND_TAILS
