@@ -32,12 +32,45 @@ def upgrade():
         op.execute(f"ALTER TABLE history VALIDATE CONSTRAINT {FOREIGN_KEY_NAME}")
         return
     # SQLite cannot add a foreign key to an existing table: batch mode rebuilds it.
-    with op.batch_alter_table("history") as batch_op:
+    with op.batch_alter_table("history", copy_from=_offline_history(with_job_id=False)) as batch_op:
         batch_op.add_column(sa.Column("job_id", sa.String(length=36), nullable=True))
         batch_op.create_foreign_key(FOREIGN_KEY_NAME, "jobs", ["job_id"], ["id"], ondelete="SET NULL")
 
 
 def downgrade():
-    with op.batch_alter_table("history") as batch_op:
+    with op.batch_alter_table("history", copy_from=_offline_history(with_job_id=True)) as batch_op:
         batch_op.drop_constraint(FOREIGN_KEY_NAME, type_="foreignkey")
         batch_op.drop_column("job_id")
+
+
+def _offline_history(with_job_id):
+    """history as it stands before this step, for ``--sql`` scripts that cannot reflect it.
+
+    A live database is reflected instead (None), which is always the faithful choice.
+    """
+    if not op.get_context().as_sql:
+        return None
+    metadata = sa.MetaData()
+    sa.Table("users", metadata, sa.Column("id", sa.Integer(), primary_key=True))
+    sa.Table("jobs", metadata, sa.Column("id", sa.String(length=36), primary_key=True))
+    columns = [
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("timestamp", sa.DateTime(), nullable=False),
+        sa.Column("original_filename", sa.String(length=128)),
+        sa.Column("processed_sentences_count", sa.Integer()),
+        sa.Column("spreadsheet_url", sa.String(length=256)),
+        sa.Column("error_message", sa.String(length=512)),
+        sa.Index("ix_history_user_id", "user_id"),
+        sa.Index("ix_history_timestamp", "timestamp"),
+        sa.Index("ix_history_original_filename", "original_filename"),
+    ]
+    if with_job_id:
+        columns.append(
+            sa.Column(
+                "job_id",
+                sa.String(length=36),
+                sa.ForeignKey("jobs.id", name=FOREIGN_KEY_NAME, ondelete="SET NULL"),
+            )
+        )
+    return sa.Table("history", metadata, *columns)

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, pool, text
 from novel_pyramid.db.copy_migrations import current_revision, head_revision, upgrade_to_head
 from novel_pyramid.db.copy_urls import with_installed_driver
 from tests.migrations.legacy_db import LEGACY_SCHEMA_POSTGRESQL, LEGACY_TABLES, raw_rows
-from tests.migrations.test_migrations_schema import schema_differences
+from tests.migrations.schema_helpers import schema_differences
 
 
 def test_legacy_sqlite_upgrades_in_place_keeping_every_value(legacy_sqlite):

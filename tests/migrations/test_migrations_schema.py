@@ -5,38 +5,16 @@ import sqlite3
 from contextlib import redirect_stdout
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, pool
 
-import novel_pyramid.models  # noqa: F401
-from novel_pyramid.db import ModelBase
 from novel_pyramid.db.copy_migrations import (
     alembic_config,
     current_revision,
     head_revision,
     upgrade_to_head,
 )
-from novel_pyramid.db.copy_urls import with_installed_driver
 from tests.migrations.legacy_db import LEGACY_HEAD, create_legacy_schema
-
-
-def schema_differences(url):
-    engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return compare_metadata(context, ModelBase.metadata)
-    finally:
-        engine.dispose()
-
-
-def table_names(url):
-    engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
+from tests.migrations.schema_helpers import schema_differences, table_names
 
 
 def test_upgrade_head_matches_the_models(any_database_url):
@@ -94,3 +72,21 @@ def test_offline_mode_renders_postgresql_sql():
     assert "CREATE TABLE users" in sql
     assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_history_user_id_timestamp_id" in sql
     assert f"UPDATE alembic_version SET version_num='{head_revision()}'" in sql
+
+
+def test_offline_sqlite_scripts_build_and_remove_the_schema(tmp_path):
+    """``alembic upgrade head --sql`` for SQLite needs no live database, and its script works."""
+    url = f"sqlite:///{tmp_path / 'offline.sqlite'}"
+    upgrade_script = io.StringIO()
+    with redirect_stdout(upgrade_script):
+        command.upgrade(alembic_config(url), "head", sql=True)
+    with sqlite3.connect(tmp_path / "offline.sqlite") as connection:
+        connection.executescript(upgrade_script.getvalue())
+    assert schema_differences(url) == []
+
+    downgrade_script = io.StringIO()
+    with redirect_stdout(downgrade_script):
+        command.downgrade(alembic_config(url), f"{head_revision()}:base", sql=True)
+    with sqlite3.connect(tmp_path / "offline.sqlite") as connection:
+        connection.executescript(downgrade_script.getvalue())
+    assert table_names(url) == {"alembic_version"}
