@@ -78,3 +78,40 @@ def test_latin1_book_with_core_font(book, monkeypatch):
     assert list(iter_paragraphs(pdf)) == [
         "Il était une fois un petit garçon qui vivait près de la forêt de Fontainebleau."
     ]
+
+
+# Paragraphs whose last line runs to the margin: only the layout shows where they end.
+FULL_LAST_LINES = [
+    "Il marcha longtemps dans la campagne déserte, sans rencontrer personne,",
+    "et il arriva enfin devant la maison de son enfance, au bord du fleuve.",
+    "La porte était ouverte ; une vieille femme l'attendait sur le seuil, immobile.",
+    "Elle le reconnut aussitôt et lui sourit doucement sans dire un seul mot.",
+]
+
+
+@needs_dejavu
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(lambda lines: [lines[0], lines[1], "", lines[2], lines[3]], id="extra-leading"),
+        pytest.param(lambda lines: [lines[0], lines[1], "\t" + lines[2], lines[3]], id="indent"),
+    ],
+)
+def test_layout_shows_paragraph_breaks(book, layout):
+    pdf = book([layout(FULL_LAST_LINES)])
+    assert list(iter_paragraphs(pdf)) == [
+        " ".join(FULL_LAST_LINES[:2]),
+        " ".join(FULL_LAST_LINES[2:]),
+    ]
+
+
+@needs_dejavu
+def test_without_layout_signs_full_lines_stay_one_paragraph(book):
+    pdf = book([FULL_LAST_LINES])
+    assert list(iter_paragraphs(pdf)) == [" ".join(FULL_LAST_LINES)]
+
+
+@needs_dejavu
+def test_a_gap_inside_a_sentence_does_not_break_it(book):
+    lines = [FULL_LAST_LINES[0], "", *FULL_LAST_LINES[1:]]
+    assert list(iter_paragraphs(book([lines]))) == [" ".join(FULL_LAST_LINES)]
