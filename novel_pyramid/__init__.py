@@ -9,10 +9,12 @@ __version__ = "1.0.0"
 # Core subsystems, in the order they depend on each other.
 CORE_INCLUDES = (
     "novel_pyramid.logging",
+    "novel_pyramid.security",
     "novel_pyramid.errors",
     "novel_pyramid.db",
     "novel_pyramid.health",
     "novel_pyramid.auth",
+    "novel_pyramid.ratelimit",
     "novel_pyramid.normalizers",
     "novel_pyramid.exporters",
 )

@@ -17,6 +17,7 @@ from novel_pyramid.config.parsers import (
     as_str,
     as_url,
 )
+from novel_pyramid.ratelimit.rates import as_rate_table
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,21 @@ SETTINGS = (
     Setting("max_file_size", "MAX_FILE_SIZE", as_int(1024, 1024**3), 52428800,
             doc="Largest accepted upload, in bytes."),
     Setting("ratelimit.enabled", "RATELIMIT_ENABLED", as_bool, True, doc="Apply rate limits."),
+    Setting("ratelimit.limits", "RATELIMIT_LIMITS", as_rate_table, {},
+            doc="Bucket rates over the defaults process-pdf=10/hour, export=5/hour, default=100/hour"
+                " (a bucket may be 'exempt')."),
+    Setting("ratelimit.route_limits", "RATELIMIT_ROUTE_LIMITS", as_rate_table, {},
+            doc="Per-route rates by route name, e.g. v1.auth.google=20/minute or v1.history=exempt."),
+    Setting("ratelimit.storage_url", "RATELIMIT_STORAGE_URL", as_url("redis", "rediss", "unix", "memory"),
+            doc="Where rate-limit counters live; defaults to REDIS_URL, else this process's memory."),
+    Setting("ratelimit.key_prefix", "RATELIMIT_KEY_PREFIX", as_str, "novel_pyramid:ratelimit",
+            doc="Prefix of the rate-limit keys in Redis."),
+    Setting("security.trusted_proxies", "TRUSTED_PROXIES", as_int(0, 10), 0,
+            doc="Proxies in front of the app whose X-Forwarded-For entries are trusted (0: ignore the header)."),
+    Setting("security.csp", "CONTENT_SECURITY_POLICY", as_str, "default-src 'none'; frame-ancestors 'none'",
+            doc="Content-Security-Policy of API responses."),
+    Setting("cors.max_age", "CORS_MAX_AGE", as_int(0, 86400), 600,
+            doc="Seconds a browser may cache a CORS preflight answer."),
     Setting("log.level", "LOG_LEVEL", as_choice("debug", "info", "warning", "error", "critical"), "info",
             doc="Lowest level logged."),
     Setting("log.format", "LOG_FORMAT", as_choice("json", "text"),

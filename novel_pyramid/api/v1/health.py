@@ -6,14 +6,18 @@ from novel_pyramid import __version__
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.health import run_health_checks
+from novel_pyramid.ratelimit import EXEMPT
 
 SERVICE_NAME = "French Novel Tool API"
 
+# Probes (kubelet, load balancers) call often from a few addresses: never rate limited.
 health = api_service("v1.health", "/health")
 liveness = api_service("v1.health.live", "/health/live")
 
 
-@health.get(schema=schemas.NoInputRequest(), validators=(colander_validator,))
+@health.get(
+    schema=schemas.NoInputRequest(), validators=(colander_validator,), rate_limit=EXEMPT
+)
 def readiness(request):
     healthy, checks = run_health_checks(request.registry)
     body = {
@@ -30,6 +34,8 @@ def readiness(request):
     return body
 
 
-@liveness.get(schema=schemas.NoInputRequest(), validators=(colander_validator,))
+@liveness.get(
+    schema=schemas.NoInputRequest(), validators=(colander_validator,), rate_limit=EXEMPT
+)
 def alive(request):
     return {"status": "alive"}

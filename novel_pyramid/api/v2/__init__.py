@@ -1,6 +1,7 @@
 """API v2: the asynchronous, job-centred API (CONTRACT §3). Its services are added by the jobs work."""
 
 from novel_pyramid.api.v2 import exports as job_exports
+from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
 
 def includeme(config):
@@ -9,4 +10,7 @@ def includeme(config):
     config.add_openapi_document()
     # Exports of a finished job (novel_pyramid.exporters).
     for service in (job_exports.job_exports, job_exports.job_export_download):
+        config.add_cornice_service(service)
+    # Sign-in sessions: list, revoke one, sign out everywhere.
+    for service in SESSION_SERVICES:
         config.add_cornice_service(service)

@@ -1,0 +1,43 @@
+"""Rate limits (CONTRACT §2): named buckets counted in Redis, or in memory without Redis.
+
+Each bucket is an ``IRateLimiter`` utility registered under its name. With
+``ratelimit.enabled`` false every bucket is the null twin, which counts nothing.
+When Redis is down the limiter fails open: requests pass, a warning is logged.
+"""
+
+from novel_pyramid.ratelimit.derivers import rate_limit_deriver, route_bucket
+from novel_pyramid.ratelimit.interfaces import IRateLimiter, IRateLimitStorage  # noqa: F401
+from novel_pyramid.ratelimit.limiter import NullRateLimiter, RateLimiter
+from novel_pyramid.ratelimit.rates import (  # noqa: F401
+    DEFAULT_BUCKET,
+    DEFAULT_RATES,
+    EXEMPT,
+    EXPORT_BUCKET,
+    PROCESSING_BUCKET,
+)
+from novel_pyramid.ratelimit.storage import storage_from_url
+
+
+def configured_rates(settings):
+    """``{bucket: Rate or EXEMPT}``: the contract's defaults, then the settings' overrides."""
+    rates = {**DEFAULT_RATES, **settings.get("ratelimit.limits", {})}
+    for route_name, rate in settings.get("ratelimit.route_limits", {}).items():
+        rates[route_bucket(route_name)] = rate
+    return rates
+
+
+def includeme(config):
+    settings = config.get_settings()
+    enabled = settings.get("ratelimit.enabled", True)
+    storage = None
+    if enabled:
+        storage = storage_from_url(settings.get("ratelimit.storage_url") or settings.get("redis_url"))
+    config.registry["ratelimit.storage"] = storage
+    prefix = settings.get("ratelimit.key_prefix") or "novel_pyramid:ratelimit"
+    for bucket, rate in configured_rates(settings).items():
+        if enabled and rate != EXEMPT:
+            limiter = RateLimiter(storage, bucket, rate, key_prefix=prefix)
+        else:
+            limiter = NullRateLimiter(bucket)
+        config.registry.registerUtility(limiter, IRateLimiter, name=bucket)
+    config.add_view_deriver(rate_limit_deriver)

@@ -1,0 +1,33 @@
+import pytest
+
+from novel_pyramid.security.cors import CorsPolicy, normalise_origin
+
+
+@pytest.mark.parametrize(
+    ("origin", "normalised"),
+    [
+        ("http://localhost:3000", "http://localhost:3000"),
+        ("https://App.Example.com/", "https://app.example.com"),
+        ("https://app.example.com:8443", "https://app.example.com:8443"),
+    ],
+)
+def test_normalise_origin(origin, normalised):
+    assert normalise_origin(origin) == normalised
+
+
+@pytest.mark.parametrize(
+    "origin", ["*", "null", "localhost:3000", "ftp://x.example", "https://x.example/app", "https://u@x.example"]
+)
+def test_unusable_origins(origin):
+    with pytest.raises(ValueError):
+        normalise_origin(origin)
+
+
+def test_policy_matches_exactly():
+    policy = CorsPolicy(["https://app.example.com"])
+    assert policy.allows("https://app.example.com")
+    assert policy.allows("https://APP.example.com")
+    assert not policy.allows("https://app.example.com.evil.example")
+    assert not policy.allows("http://app.example.com")
+    assert not policy.allows("null")
+    assert not policy.allows("https://app.example.com:444")
