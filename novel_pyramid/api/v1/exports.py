@@ -32,7 +32,10 @@ class ExportToSheetRequest(colander.MappingSchema):
 
 
 @export_to_sheet.post(
-    permission=AUTHENTICATED, schema=ExportToSheetRequest(), validators=(colander_validator,)
+    permission=AUTHENTICATED,
+    schema=ExportToSheetRequest(),
+    validators=(colander_validator,),
+    rate_limit="export",
 )
 def export_sentences_to_sheet(request):
     body = request.validated["body"]

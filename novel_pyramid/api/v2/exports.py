@@ -61,7 +61,9 @@ def list_exporters(request):
     return {"job_id": job.id, "exporters": service.available()}
 
 
-@job_exports.post(permission=AUTHENTICATED, schema=ExportRequest(), validators=(colander_validator,))
+@job_exports.post(
+    permission=AUTHENTICATED, schema=ExportRequest(), validators=(colander_validator,), rate_limit="export"
+)
 def create_export(request):
     job_id = request.validated["path"]["id"]
     options = dict(request.validated["body"])
