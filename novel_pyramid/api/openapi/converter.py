@@ -34,14 +34,27 @@ def to_json_schema(node):
     """The JSON Schema of one Colander node (its type, validators, default, nullability)."""
     schema = _type_schema(node)
     _apply_validator(schema, node.validator)
+    if getattr(node, "nullable", False):
+        schema["nullable"] = True
+    if _empty_string_means_absent(node, schema):
+        schema = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
     if not node.required and _is_json_value(node.missing) and node.missing != {}:
         schema["default"] = node.missing
     if getattr(node, "description", None):
         schema["description"] = str(node.description)
-    if getattr(node, "nullable", False):
-        schema["nullable"] = True
     schema.update(getattr(node, "json_schema_extra", None) or {})
     return schema
+
+
+def _empty_string_means_absent(node, schema):
+    # Colander reads "" as a missing value before any validator runs, so an
+    # optional string field given "" is accepted as if it were not sent.
+    return (
+        not node.required
+        and isinstance(node.typ, colander.String)
+        and not node.typ.allow_empty
+        and schema.get("minLength", 0) >= 1
+    )
 
 
 def _type_schema(node):

@@ -104,9 +104,10 @@ def _children(node):
 def _request_body(body_node, content_type):
     schema = to_json_schema(body_node)
     media_types = _body_media_types(schema, content_type)
+    # Cornice reads an absent body as {}, so a body is only required when {} is refused.
+    refuses_empty = bool(schema.get("required")) or schema.get("minProperties", 0) > 0
     return {
-        # Cornice reads an absent body as {}, so a body is only required when {} is refused.
-        "required": body_node.required and any(child.required for child in body_node.children),
+        "required": body_node.required and refuses_empty,
         "content": {media_type: {"schema": schema} for media_type in media_types},
     }
 

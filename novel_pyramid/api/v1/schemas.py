@@ -15,6 +15,14 @@ HISTORY_MAX_LIMIT = 1000
 
 
 class GoogleLoginBody(StrictMapping):
+    # The view answers 400 unless one of the two is given (and not empty, which
+    # Colander reads as absent); say so in the OpenAPI document.
+    json_schema_extra = {
+        "minProperties": 1,
+        "anyOf": [
+            {"required": [name], "properties": {name: {"minLength": 1}}} for name in ("token", "code")
+        ],
+    }
     token = string_node(max_length=8192, missing=colander.drop)
     code = string_node(max_length=2048, missing=colander.drop)
 
