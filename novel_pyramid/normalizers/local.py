@@ -35,6 +35,8 @@ _NEEDS_QUE = frozenset(
     )
 )
 _ELIDED_CONJUNCTIONS = ("qu'", "lorsqu'", "puisqu'", "quoiqu'")
+_RELATIVES = frozenset(("que", "qu'", "qui", "dont"))
+_BOUND_BEFORE_RELATIVE = _NEEDS_QUE | {"ce", "c'"}
 
 # Words that lean on the next one: a cut right after them reads badly.
 _CLINGING_WORDS = frozenset(
@@ -112,15 +114,18 @@ def _text_before_closers(tokens, index):
 def _starts_conjunction(tokens, index):
     folded = tokens[index].casefold()
     if folded.startswith(_ELIDED_CONJUNCTIONS):
-        return True
-    head = folded.strip(",;:.!?…»«\"()")
-    if head not in _CONJUNCTIONS:
-        return False
-    if head in _NEEDS_QUE:
-        following = tokens[index + 1].casefold() if index + 1 < len(tokens) else ""
-        return following.startswith(("que", "qu'"))
-    # Not inside "parce que": its "que" belongs to the cut before "parce".
-    return not (head == "que" and tokens[index - 1].casefold() in _NEEDS_QUE)
+        head = folded.split("'", 1)[0] + "'"
+    else:
+        head = folded.strip(",;:.!?…»«\"()")
+        if head not in _CONJUNCTIONS:
+            return False
+        if head in _NEEDS_QUE:
+            following = tokens[index + 1].casefold() if index + 1 < len(tokens) else ""
+            return following.startswith(("que", "qu'"))
+    if head in _RELATIVES:
+        # In "parce que", "ce qui", "ce dont" the cut belongs before the word in front.
+        return tokens[index - 1].casefold() not in _BOUND_BEFORE_RELATIVE
+    return True
 
 
 def _choose_cuts(lo, hi, limit, words_before, strengths, tokens_folded, cuts):

@@ -92,6 +92,16 @@ def test_normalize_keeps_order_and_limit(sentences, limit):
             ["Elle resta chez elle.", "Parce que la pluie tombait fort."],
         ),
         (
+            "Il resta dans la grande maison parce qu'il pleuvait très fort sur la campagne.",
+            8,
+            ["Il resta dans la grande maison.", "Parce qu'il pleuvait très fort sur la campagne."],
+        ),
+        (
+            "L'abbé regardait le port, et il pensait à tout ce qu'il avait perdu depuis longtemps !",
+            8,
+            ["L'abbé regardait le port.", "Et il pensait à tout.", "Ce qu'il avait perdu depuis longtemps !"],
+        ),
+        (
             "« Viens-tu avec nous ce soir au théâtre ? » demanda-t-il à sa sœur.",
             8,
             ["« Viens-tu avec nous ce soir au théâtre ? »", "Demanda-t-il à sa sœur."],
