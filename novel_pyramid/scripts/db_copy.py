@@ -9,6 +9,7 @@ import argparse
 import signal
 import sys
 
+from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
 from novel_pyramid.db.copy import (
@@ -64,7 +65,7 @@ def run_copy(arguments):
         progress.finish()
         _note("Interrupted: the copy was rolled back; the target holds none of it.")
         return 130
-    except (CopyRefused, ValueCannotBeCopied, SourceNotUsable) as problem:
+    except (CopyRefused, ValueCannotBeCopied, SourceNotUsable, CommandError) as problem:
         progress.finish()
         if getattr(problem, "report", None) is not None:
             print_verification(problem.report, sys.stdout)
