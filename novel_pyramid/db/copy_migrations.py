@@ -24,9 +24,7 @@ MIGRATIONS_DIRECTORY = Path(__file__).resolve().parents[2] / "migrations"
 def alembic_config(database_url):
     """An Alembic configuration for ``database_url`` that needs no alembic.ini."""
     if not (MIGRATIONS_DIRECTORY / "env.py").is_file():
-        raise FileNotFoundError(
-            f"Alembic migrations not found in {MIGRATIONS_DIRECTORY}."
-        )
+        raise FileNotFoundError(f"Alembic migrations not found in {MIGRATIONS_DIRECTORY}.")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIRECTORY))
     config.attributes["database_url"] = database_url

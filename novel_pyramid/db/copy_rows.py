@@ -46,9 +46,7 @@ class TableDigest:
 
 def primary_key_value(model_table, row):
     names = [col.name for col in model_table.columns]
-    values = tuple(
-        row[names.index(col.name)] for col in model_table.primary_key.columns
-    )
+    values = tuple(row[names.index(col.name)] for col in model_table.primary_key.columns)
     return values[0] if len(values) == 1 else values
 
 
@@ -80,9 +78,7 @@ def _raw_batches(connection, model_table, batch_size):
     columns = [_raw_column(col, postgresql) for col in model_table.columns]
     order = [_sort_key(col, postgresql) for col in model_table.primary_key.columns]
     statement = select(*columns).select_from(table(model_table.name)).order_by(*order)
-    result = connection.execution_options(
-        stream_results=True, yield_per=batch_size
-    ).execute(statement)
+    result = connection.execution_options(stream_results=True, yield_per=batch_size).execute(statement)
     yield from result.partitions()
 
 
@@ -112,9 +108,7 @@ def _convert_row(model_table, raw, converters):
             converted.append(convert(value))
         except UnconvertibleValue as problem:
             row_id = primary_key_value(model_table, raw)
-            raise ValueCannotBeCopied(
-                model_table.name, row_id, name, value, problem
-            ) from None
+            raise ValueCannotBeCopied(model_table.name, row_id, name, value, problem) from None
     return tuple(converted)
 
 

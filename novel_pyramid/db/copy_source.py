@@ -87,22 +87,14 @@ def _stamp_unversioned_legacy(database_url, may_upgrade, note, where):
     try:
         inspector = inspect(engine)
         tables = set(inspector.get_table_names())
-        user_columns = (
-            {col["name"] for col in inspector.get_columns("users")}
-            if "users" in tables
-            else set()
-        )
+        user_columns = {col["name"] for col in inspector.get_columns("users")} if "users" in tables else set()
     finally:
         engine.dispose()
     if not {"users", "history"} <= tables:
-        raise SourceNotUsable(
-            f"{where} holds neither a novel_pyramid nor a legacy schema."
-        )
+        raise SourceNotUsable(f"{where} holds neither a novel_pyramid nor a legacy schema.")
     legacy_head = "user_settings" in tables and "google_refresh_token" in user_columns
     revision = LEGACY_HEAD if legacy_head else LEGACY_INITIAL
     if may_upgrade:
-        note(
-            f"{where} has no Alembic revision; its tables match legacy revision {revision}."
-        )
+        note(f"{where} has no Alembic revision; its tables match legacy revision {revision}.")
         stamp(database_url, revision)
     return revision

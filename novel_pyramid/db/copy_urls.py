@@ -17,6 +17,4 @@ def with_installed_driver(url):
         return url
     if importlib.util.find_spec("psycopg") is not None:
         return url
-    return parsed.set(drivername="postgresql+psycopg2").render_as_string(
-        hide_password=False
-    )
+    return parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)

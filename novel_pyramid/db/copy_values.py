@@ -75,13 +75,9 @@ def string_converter(max_length):
         if not isinstance(raw, str):
             raise UnconvertibleValue("is not text")
         if "\x00" in raw:
-            raise UnconvertibleValue(
-                "contains a NUL character, which PostgreSQL cannot store"
-            )
+            raise UnconvertibleValue("contains a NUL character, which PostgreSQL cannot store")
         if max_length is not None and len(raw) > max_length:
-            raise UnconvertibleValue(
-                f"is {len(raw)} characters long; the column holds at most {max_length}"
-            )
+            raise UnconvertibleValue(f"is {len(raw)} characters long; the column holds at most {max_length}")
         return raw
 
     return to_string
@@ -135,9 +131,7 @@ def canonical_text(column):
     if isinstance(kind, DateTime):
         return lambda value: value.isoformat(sep=" ", timespec="microseconds")
     if isinstance(kind, JSON):
-        return lambda value: json.dumps(
-            json.loads(value), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
+        return lambda value: json.dumps(json.loads(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     if isinstance(kind, LargeBinary):
         return bytes.hex
     return str
