@@ -8,11 +8,13 @@ a 5-page one. Every way an upload can be unreadable ends in ``InvalidPdf`` with
 a message for the learner and a ``details["reason"]`` code for machines.
 """
 
+import contextlib
 import itertools
 import statistics
 
 import pypdf
 from pypdf.errors import FileNotDecryptedError, LimitReachedError
+from pypdf.generic import ArrayObject, StreamObject
 
 from novel_pyramid.errors.exceptions import InvalidPdf
 from novel_pyramid.pipeline.layout import (
@@ -30,6 +32,11 @@ DEFAULT_MAX_PAGES = 2000
 MAX_DECODED_STREAM_BYTES = 8 * 1024 * 1024
 MAX_PAGE_CHARACTERS = 200_000
 MAX_DOCUMENT_CHARACTERS = 20_000_000
+# Parsing a content stream is what takes time (pypdf reads some 5 MB/s), so
+# these bound the work per page and per book: a 500-page novel decodes to
+# some 15 MB.
+MAX_PAGE_CONTENT_BYTES = 4 * 1024 * 1024
+MAX_DOCUMENT_CONTENT_BYTES = 48 * 1024 * 1024
 
 # pypdf guards every decoder with a configurable output cap; ours are much
 # tighter than its 75 MB defaults. The recovery cap bounds pypdf's byte-by-byte
@@ -42,6 +49,8 @@ _PYPDF_LIMITS = {
     "brotli_maximum_output_length": MAX_DECODED_STREAM_BYTES,
     "array_based_stream_maximum_output_length": MAX_DECODED_STREAM_BYTES,
     "stream_decoding_work_maximum_length": 4 * MAX_DECODED_STREAM_BYTES,
+    # Novels seldom draw form XObjects; each one drawn is parsed in full.
+    "xform_maximum_invocations_per_extraction": 200,
 }
 
 
@@ -52,7 +61,9 @@ def inspect_pdf(stream, *, max_pages=DEFAULT_MAX_PAGES):
     page tree but extracts no text. Raises ``InvalidPdf`` otherwise.
     """
     reader, page_count = _open(stream, max_pages)
-    if not _may_hold_text(reader):
+    with _reading_pdf():
+        holds_text = _may_hold_text(reader)
+    if not holds_text:
         raise _image_only()
     stream.seek(0)
     return page_count
@@ -80,27 +91,11 @@ def iter_paragraphs(stream, *, max_pages=DEFAULT_MAX_PAGES):
 def _open(stream, max_pages):
     """Return ``(reader, page_count)`` after every check that needs no text extraction."""
     _check_magic(stream)
-    try:
-        with pypdf.apply_configuration(**_PYPDF_LIMITS):
-            reader = pypdf.PdfReader(stream)
-            if reader.is_encrypted:
-                raise _encrypted()
-            page_count = len(reader.pages)
-    except InvalidPdf:
-        raise
-    except FileNotDecryptedError as error:
-        raise _encrypted() from error
-    except LimitReachedError as error:
-        raise _bomb() from error
-    except Exception as error:
-        # pypdf signals malformed input with many exception types (its own,
-        # but also ValueError, KeyError, IndexError...). Any of them means the
-        # same thing to the learner: the file is damaged.
-        raise InvalidPdf(
-            "This PDF is damaged or incomplete (was the upload cut short?); "
-            "please export it again.",
-            details={"reason": "corrupt"},
-        ) from error
+    with _reading_pdf():
+        reader = pypdf.PdfReader(stream)
+        if reader.is_encrypted:
+            raise _encrypted()
+        page_count = len(reader.pages)
     if page_count == 0:
         raise InvalidPdf("This PDF has no pages.", details={"reason": "no_pages"})
     if page_count > max_pages:
@@ -109,6 +104,29 @@ def _open(stream, max_pages):
             details={"reason": "too_many_pages", "pages": page_count, "max_pages": max_pages},
         )
     return reader, page_count
+
+
+@contextlib.contextmanager
+def _reading_pdf(page=None):
+    """Run pypdf under our limits and turn whatever it raises into ``InvalidPdf``."""
+    try:
+        with pypdf.apply_configuration(**_PYPDF_LIMITS):
+            yield
+    except InvalidPdf:
+        raise
+    except FileNotDecryptedError as error:
+        raise _encrypted() from error
+    except LimitReachedError as error:
+        raise _bomb(page) from error
+    except Exception as error:
+        # pypdf signals malformed input with many exception types (its own,
+        # but also ValueError, KeyError, IndexError...). Any of them means the
+        # same thing to the learner: the file is damaged.
+        where = f"Page {page} of this PDF is damaged" if page else "This PDF is damaged or incomplete"
+        raise InvalidPdf(
+            f"{where} (was the upload cut short?); please export it again.",
+            details={"reason": "corrupt", "page": page},
+        ) from error
 
 
 def _check_magic(stream):
@@ -128,23 +146,32 @@ def _iter_page_lines(reader):
 
     An empty line is inserted where the layout shows a paragraph break.
     """
+    total_content = 0
     total_characters = 0
     for number, page in enumerate(reader.pages, start=1):
         collector = _LineCollector()
-        try:
-            with pypdf.apply_configuration(**_PYPDF_LIMITS):
-                page.extract_text(visitor_text=collector.visit)
-        except LimitReachedError as error:
-            raise _bomb(page=number) from error
-        except Exception as error:  # Same reasoning as in _open.
-            raise InvalidPdf(
-                f"Page {number} of this PDF is damaged; please export it again.",
-                details={"reason": "corrupt", "page": number},
-            ) from error
+        with _reading_pdf(page=number):
+            # Measured before parsing, which is the slow part. pypdf keeps each
+            # decoded stream, so the document budget also bounds its memory.
+            content = _decoded_content_size(page)
+            total_content += content
+            if content > MAX_PAGE_CONTENT_BYTES or total_content > MAX_DOCUMENT_CONTENT_BYTES:
+                raise _bomb(page=number)
+            page.extract_text(visitor_text=collector.visit)
         total_characters += collector.characters
         if collector.characters > MAX_PAGE_CHARACTERS or total_characters > MAX_DOCUMENT_CHARACTERS:
             raise _bomb(page=number)
         yield collector.lines_with_breaks()
+
+
+def _decoded_content_size(page):
+    """Bytes of the page's content streams once decoded (each decode capped by _PYPDF_LIMITS)."""
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else []
+    streams = contents if isinstance(contents, ArrayObject) else [contents]
+    return sum(
+        len(stream.get_object().get_data()) for stream in streams if isinstance(stream.get_object(), StreamObject)
+    )
 
 
 # A paragraph's first line is indented, or the paragraph is set off by extra

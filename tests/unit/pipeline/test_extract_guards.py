@@ -108,3 +108,29 @@ def test_a_small_honest_page_still_reads():
     content = flate_stream([b"BT /F1 12 Tf 72 500 Td (Bonjour le monde.) Tj ET"])
     data = handmade_pdf([TEXT_PAGE % 4], [content])
     assert list(iter_paragraphs(io.BytesIO(data))) == ["Bonjour le monde."]
+
+
+def many_pages_of_blank_content(count, blank_bytes):
+    """``count`` pages, each drawing one word then ``blank_bytes`` of spaces (tiny once deflated)."""
+    pages = [TEXT_PAGE % (3 + count + index) for index in range(count)]
+    contents = [
+        flate_stream([b"BT /F1 12 Tf 72 500 Td (Page%d.) Tj ET" % index, b" " * blank_bytes]) for index in range(count)
+    ]
+    return handmade_pdf(pages, contents)
+
+
+def test_a_page_with_content_far_beyond_a_book_page_is_refused_before_parsing():
+    data = many_pages_of_blank_content(3, 5_000_000)  # 5 MB of content per page, 15 kB of file
+    with pytest.raises(InvalidPdf) as error:
+        list(iter_paragraphs(io.BytesIO(data)))
+    assert error.value.details == {"reason": "too_large_content", "page": 1}
+
+
+def test_the_content_of_the_whole_book_is_budgeted(monkeypatch):
+    # Scaled down: pages just under the page cap add up past the document budget.
+    monkeypatch.setattr("novel_pyramid.pipeline.extract.MAX_PAGE_CONTENT_BYTES", 60_000)
+    monkeypatch.setattr("novel_pyramid.pipeline.extract.MAX_DOCUMENT_CONTENT_BYTES", 200_000)
+    data = many_pages_of_blank_content(6, 50_000)
+    with pytest.raises(InvalidPdf) as error:
+        list(iter_paragraphs(io.BytesIO(data)))
+    assert error.value.details == {"reason": "too_large_content", "page": 4}
