@@ -99,6 +99,8 @@ SETTINGS = (
             doc="Retries of a Sheets or Drive request answered 429 or 5xx."),
     Setting("google.api_backoff_seconds", "GOOGLE_API_BACKOFF_SECONDS", as_float(0.0), 1.0,
             doc="Largest first retry delay of a Sheets or Drive request; doubles each time, with jitter."),
+    Setting("exports.inline_max_sentences", "EXPORTS_INLINE_MAX_SENTENCES", as_int(0, 10_000_000), 2000,
+            doc="Largest job exported to Google within the request (v2); larger ones go to a worker."),
     Setting("cors.origins", "CORS_ORIGINS", as_list, ("http://localhost:3000",),
             doc="Origins allowed to call the API from a browser."),
     Setting("max_file_size", "MAX_FILE_SIZE", as_int(1024, 1024**3), 52428800,

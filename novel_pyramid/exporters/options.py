@@ -27,6 +27,10 @@ class Flag(colander.SchemaType):
             return cstruct.strip().lower() in TRUE_WORDS
         raise colander.Invalid(node, "Must be true or false")
 
+    def json_schema(self, node):
+        """For the OpenAPI document (novel_pyramid.api.openapi.converter)."""
+        return {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": list(TRUE_WORDS + FALSE_WORDS)}]}
+
 
 def flag_node(default=False, **kwargs):
     return colander.SchemaNode(Flag(), missing=default, **kwargs)
@@ -61,6 +65,7 @@ def folder_id_node(**kwargs):
     return colander.SchemaNode(
         NullableString(allow_empty=False),
         missing=None,
+        nullable=True,
         validator=colander.Length(1, 255),
         description="Google Drive folder to put the spreadsheet in.",
         **kwargs,

@@ -1,6 +1,6 @@
 """API v1: wire-compatible with the existing Next.js frontend (CONTRACT §2)."""
 
-from novel_pyramid.api.v1 import auth, exports, health, history, responses, settings
+from novel_pyramid.api.v1 import auth, exports, health, history, processing, responses, settings
 
 SERVICES = (
     health.health,
@@ -13,6 +13,8 @@ SERVICES = (
     history.history,
     history.history_entry,
     exports.export_to_sheet,
+    processing.process_pdf,
+    processing.job_status,
 )
 
 
@@ -21,6 +23,7 @@ def includeme(config):
     config.include("novel_pyramid.api.openapi")
     config.add_openapi_document()
     config.add_openapi_responses(responses.RESPONSES)
+    config.add_openapi_responses(exports.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
     # Development sign-in exists only where the settings enable it; production

@@ -4,7 +4,8 @@ import colander
 from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
-from novel_pyramid.api.colander_types import StrictMapping, string_node
+from novel_pyramid.api.colander_types import StrictMapping, StrictString, string_node
+from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters.options import folder_id_node
 from novel_pyramid.exporters.services import ExportService
@@ -29,6 +30,21 @@ class ExportToSheetBody(StrictMapping):
 
 class ExportToSheetRequest(colander.MappingSchema):
     body = ExportToSheetBody()
+
+
+class ExportedBody(StrictMapping):
+    message = colander.SchemaNode(StrictString(), validator=colander.OneOf(["Export successful"]))
+    spreadsheet_url = colander.SchemaNode(StrictString())
+
+
+# What the endpoint answers, for the OpenAPI document (novel_pyramid.api.openapi).
+RESPONSES = {
+    ("v1.export_to_sheet", "POST"): {
+        200: ExportedBody(),
+        403: Response(ERROR.schema, "No Google Sheets grant, or it was revoked: sign in with Google again"),
+        502: Response(ERROR.schema, "Google Sheets or Drive failed after retries"),
+    },
+}
 
 
 @export_to_sheet.post(

@@ -1,0 +1,99 @@
+"""Where the status of a background export lives while it runs: Redis, or this process's memory.
+
+An export's lasting result is the spreadsheet URL on the job's history entry;
+its status (queued, running, completed, failed and why) only matters for the
+minutes a client polls it, so it is kept with a time-to-live rather than in a
+table. Redis is shared by web processes and workers; the memory twin serves
+development and tests, where tasks run in the web process (eager mode).
+"""
+
+import json
+import threading
+import time
+
+import redis
+from zope.interface import Interface, implementer
+
+from novel_pyramid.db.types import isoformat, utcnow
+from novel_pyramid.errors import ServiceUnavailable
+
+STATUS_TTL_SECONDS = 24 * 3600
+REDIS_TIMEOUT_SECONDS = 2.0
+KEY_PREFIX = "novel_pyramid:export:"
+
+QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
+
+
+class IExportStatusStore(Interface):
+    """Keeps one JSON-able dict per export id, for a day."""
+
+    def get(export_id):
+        """The record of ``export_id``, or None when unknown or expired."""
+
+    def update(export_id, **fields):
+        """Merge ``fields`` into the record (creating it) and stamp ``updated_at``."""
+
+
+def _merged(record, fields):
+    merged = {**(record or {}), **fields, "updated_at": isoformat(utcnow())}
+    merged.setdefault("created_at", merged["updated_at"])
+    return merged
+
+
+@implementer(IExportStatusStore)
+class MemoryExportStatusStore:
+    def __init__(self, ttl=STATUS_TTL_SECONDS, clock=time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._records = {}
+        self._lock = threading.Lock()
+
+    def get(self, export_id):
+        with self._lock:
+            record, expires_at = self._records.get(export_id, (None, 0))
+            return dict(record) if record is not None and expires_at > self.clock() else None
+
+    def update(self, export_id, **fields):
+        with self._lock:
+            record, _ = self._records.get(export_id, (None, 0))
+            self._records[export_id] = (_merged(record, fields), self.clock() + self.ttl)
+
+
+@implementer(IExportStatusStore)
+class RedisExportStatusStore:
+    def __init__(self, client, ttl=STATUS_TTL_SECONDS):
+        self.client = client
+        self.ttl = ttl
+
+    @classmethod
+    def from_url(cls, url):
+        return cls(redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+        ))
+
+    def get(self, export_id):
+        try:
+            raw = self.client.get(KEY_PREFIX + export_id)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from None
+        return json.loads(raw) if raw else None
+
+    def update(self, export_id, **fields):
+        # Only the export's own task and the request that queued it write a
+        # record, one after the other, so read-merge-write needs no lock.
+        try:
+            merged = _merged(self.get(export_id), fields)
+            self.client.set(KEY_PREFIX + export_id, json.dumps(merged), ex=self.ttl)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from None
+
+
+def _unavailable(exc):
+    return ServiceUnavailable(f"The export status store is unavailable ({exc}); try again shortly",
+                              headers={"Retry-After": 10})
+
+
+def status_store_from_settings(settings):
+    """Redis when REDIS_URL is set; otherwise memory, which only works when tasks run in-process."""
+    url = settings.get("redis_url")
+    return RedisExportStatusStore.from_url(url) if url else MemoryExportStatusStore()
