@@ -32,11 +32,11 @@ DEFAULT_MAX_PAGES = 2000
 MAX_DECODED_STREAM_BYTES = 8 * 1024 * 1024
 MAX_PAGE_CHARACTERS = 200_000
 MAX_DOCUMENT_CHARACTERS = 20_000_000
-# Parsing a content stream is what takes time (pypdf reads some 5 MB/s), so
-# these bound the work per page and per book: a 500-page novel decodes to
-# some 15 MB.
-MAX_PAGE_CONTENT_BYTES = 4 * 1024 * 1024
-MAX_DOCUMENT_CONTENT_BYTES = 48 * 1024 * 1024
+# Parsing content is what takes time: pypdf reads 1 to 8 MB/s of it. A novel
+# page decodes to 10 to 50 kB, a 500-page book to 5 to 25 MB, so these
+# bounds pass any novel yet stop a crafted file within some 20 seconds.
+MAX_PAGE_CONTENT_BYTES = 2 * 1024 * 1024
+MAX_DOCUMENT_CONTENT_BYTES = 32 * 1024 * 1024
 
 # pypdf guards every decoder with a configurable output cap; ours are much
 # tighter than its 75 MB defaults. The recovery cap bounds pypdf's byte-by-byte
@@ -151,27 +151,40 @@ def _iter_page_lines(reader):
     for number, page in enumerate(reader.pages, start=1):
         collector = _LineCollector()
         with _reading_pdf(page=number):
-            # Measured before parsing, which is the slow part. pypdf keeps each
-            # decoded stream, so the document budget also bounds its memory.
-            content = _decoded_content_size(page)
+            streams = _content_streams(page)
+            # Measured before parsing, the slow part; pypdf keeps the decoded
+            # data for the parse that follows.
+            content = sum(len(stream.get_data()) for stream in streams)
             total_content += content
             if content > MAX_PAGE_CONTENT_BYTES or total_content > MAX_DOCUMENT_CONTENT_BYTES:
                 raise _bomb(page=number)
             page.extract_text(visitor_text=collector.visit)
+            _forget_decoded(streams)
         total_characters += collector.characters
         if collector.characters > MAX_PAGE_CHARACTERS or total_characters > MAX_DOCUMENT_CHARACTERS:
             raise _bomb(page=number)
         yield collector.lines_with_breaks()
 
 
-def _decoded_content_size(page):
-    """Bytes of the page's content streams once decoded (each decode capped by _PYPDF_LIMITS)."""
+def _content_streams(page):
+    """The stream objects that make up the page's content."""
     contents = page.get("/Contents")
     contents = contents.get_object() if contents is not None else []
     streams = contents if isinstance(contents, ArrayObject) else [contents]
-    return sum(
-        len(stream.get_object().get_data()) for stream in streams if isinstance(stream.get_object(), StreamObject)
-    )
+    return [stream.get_object() for stream in streams if isinstance(stream.get_object(), StreamObject)]
+
+
+def _forget_decoded(streams):
+    """Drop pypdf's cached decoded copy of a page's content once the page is read.
+
+    pypdf would otherwise keep every page's decoded content until the reader
+    goes, and memory would grow with the book. ``decoded_self`` is where
+    pypdf 5 to 7 keep it; should it move, this does nothing and the content
+    budget still bounds memory.
+    """
+    for stream in streams:
+        if getattr(stream, "decoded_self", None) is not None:
+            stream.decoded_self = None
 
 
 # A paragraph's first line is indented, or the paragraph is set off by extra
