@@ -110,11 +110,17 @@ def test_a_small_honest_page_still_reads():
     assert list(iter_paragraphs(io.BytesIO(data))) == ["Bonjour le monde."]
 
 
+def page_word(index):
+    """A word of its own for each page (digits would make the lines look like running headers)."""
+    return "".join("abcdefghij"[int(digit)] for digit in str(index)).capitalize().encode()
+
+
 def many_pages_of_blank_content(count, blank_bytes):
     """``count`` pages, each drawing one word then ``blank_bytes`` of spaces (tiny once deflated)."""
     pages = [TEXT_PAGE % (3 + count + index) for index in range(count)]
     contents = [
-        flate_stream([b"BT /F1 12 Tf 72 500 Td (Page%d.) Tj ET" % index, b" " * blank_bytes]) for index in range(count)
+        flate_stream([b"BT /F1 12 Tf 72 500 Td (%s.) Tj ET" % page_word(index), b" " * blank_bytes])
+        for index in range(count)
     ]
     return handmade_pdf(pages, contents)
 
@@ -134,3 +140,16 @@ def test_the_content_of_the_whole_book_is_budgeted(monkeypatch):
     with pytest.raises(InvalidPdf) as error:
         list(iter_paragraphs(io.BytesIO(data)))
     assert error.value.details == {"reason": "too_large_content", "page": 4}
+
+
+def test_memory_does_not_grow_with_the_book():
+    data = many_pages_of_blank_content(40, 200_000)  # 8 MB of content in all, 200 kB per page
+    tracemalloc.start()
+    try:
+        paragraphs = list(iter_paragraphs(io.BytesIO(data)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert " ".join(paragraphs).split() == [page_word(index).decode() + "." for index in range(40)]
+    # pypdf's decoded copy of each page is released once the page is read.
+    assert peak < 2_000_000
