@@ -7,6 +7,7 @@ writes inside the sheet's grid, a valueInputOption, existing folders), and
 records every request so tests can assert what was sent -- or that nothing was.
 """
 
+import datetime
 import itertools
 import json
 import re
@@ -267,3 +268,24 @@ def sheets_app(make_app, google_apis):
         "google.api_backoff_seconds": "0",
         "google.api_max_retries": "2",
     })
+
+
+@pytest.fixture
+def signed_in(sheets_app, make_user, google_apis):
+    """Sign a user holding a Google grant in to ``sheets_app``; returns their auth headers."""
+    # Imported here: this module is also used where the app's packages are not wanted.
+    from novel_pyramid.db.types import utcnow
+    from tests.functional.conftest import bearer
+
+    def sign_in(email="lea@example.com", access="google-access-1", refresh="google-refresh-1", expiry=None):
+        google_apis.grant(access, refresh)
+        make_user(
+            email,
+            google_access_token=access,
+            google_refresh_token=refresh,
+            google_token_expiry=expiry or utcnow() + datetime.timedelta(hours=1),
+        )
+        token = sheets_app.post_json("/api/v1/auth/dev-login", {"email": email}).json["access_token"]
+        return bearer(token)
+
+    return sign_in

@@ -8,32 +8,12 @@ from sqlalchemy import select
 
 from novel_pyramid.accounts.models import User
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.history.models import HistoryEntry
-from novel_pyramid.jobs.models import Job, JobChunk
 from tests.functional.conftest import bearer
 
-# The fake Sheets/Drive server and the app pointed at it: google_apis, sheets_app.
+# google_apis, sheets_app, signed_in: the fake Sheets/Drive server and a user with a Google grant.
 pytest_plugins = ["tests.fakes.google_apis_server"]
 
 URL = "/api/v1/export-to-sheet"
-
-
-@pytest.fixture
-def signed_in(sheets_app, make_user, google_apis):
-    """A user holding a valid Google grant, signed in to the app: returns auth headers."""
-
-    def sign_in(email="lea@example.com", access="google-access-1", refresh="google-refresh-1", expiry=None):
-        google_apis.grant(access, refresh)
-        make_user(
-            email,
-            google_access_token=access,
-            google_refresh_token=refresh,
-            google_token_expiry=expiry or utcnow() + datetime.timedelta(hours=1),
-        )
-        token = sheets_app.post_json("/api/v1/auth/dev-login", {"email": email}).json["access_token"]
-        return bearer(token)
-
-    return sign_in
 
 
 def export(app, headers, sentences, sheet_name="Le Père Goriot", status=200, **extra):
@@ -240,65 +220,3 @@ def test_bad_input_is_400_with_field_details_and_nothing_sent(sheets_app, signed
 def test_limits_are_inclusive(sheets_app, signed_in, google_apis):
     export(sheets_app, signed_in(), ["a" * 5000], sheet_name="x" * 255)
     assert google_apis.only_spreadsheet().title == "x" * 255
-
-
-# -- which history entry gets the URL ------------------------------------------------------------
-def _finished_job(dbsession, user, sentences, filename, minutes_ago, url=None):
-    job = Job(user_id=user.id, status="completed", original_filename=filename, sentence_length_limit=8,
-              normalizer="local", sentences_count=len(sentences))
-    dbsession.add(job)
-    dbsession.flush()
-    middle = len(sentences) // 2
-    for position, part in enumerate([sentences[:middle], sentences[middle:]]):
-        dbsession.add(JobChunk(job_id=job.id, position=position, status="done", input_sentences=part,
-                               output_sentences=part))
-    entry = HistoryEntry(user_id=user.id, job_id=job.id, original_filename=filename,
-                         processed_sentences_count=len(sentences), spreadsheet_url=url,
-                         timestamp=utcnow() - datetime.timedelta(minutes=minutes_ago))
-    dbsession.add(entry)
-    dbsession.commit()
-    return entry
-
-
-def _user(dbsession, email="lea@example.com"):
-    return dbsession.scalar(select(User).where(User.email == email))
-
-
-def test_url_goes_to_the_entry_of_the_job_that_produced_the_sentences(sheets_app, signed_in, dbsession):
-    headers = signed_in()
-    user = _user(dbsession)
-    older = _finished_job(dbsession, user, ["Un.", "Deux.", "Trois."], "ancien.pdf", minutes_ago=60)
-    newer = _finished_job(dbsession, user, ["Quatre.", "Cinq.", "Six."], "recent.pdf", minutes_ago=5)
-
-    url = export(sheets_app, headers, ["Un.", "Deux.", "Trois."]).json["spreadsheet_url"]
-
-    dbsession.expire_all()
-    assert dbsession.get(HistoryEntry, older.id).spreadsheet_url == url
-    assert dbsession.get(HistoryEntry, newer.id).spreadsheet_url is None
-
-
-def test_without_a_matching_job_the_newest_entry_without_url_gets_it(sheets_app, signed_in, dbsession):
-    headers = signed_in()
-    user = _user(dbsession)
-    older = _finished_job(dbsession, user, ["Un.", "Deux."], "ancien.pdf", minutes_ago=60)
-    newer = _finished_job(dbsession, user, ["Quatre.", "Cinq."], "recent.pdf", minutes_ago=5, url="https://old")
-    legacy = HistoryEntry(user_id=user.id, original_filename="legacy.pdf", timestamp=utcnow())
-    dbsession.add(legacy)
-    dbsession.commit()
-
-    url = export(sheets_app, headers, ["Autre chose."]).json["spreadsheet_url"]
-
-    dbsession.expire_all()
-    assert dbsession.get(HistoryEntry, legacy.id).spreadsheet_url == url
-    assert dbsession.get(HistoryEntry, older.id).spreadsheet_url is None
-    assert dbsession.get(HistoryEntry, newer.id).spreadsheet_url == "https://old"
-
-
-def test_another_users_history_is_never_touched(sheets_app, signed_in, dbsession, make_user):
-    other = make_user("autre@example.com")
-    theirs = _finished_job(dbsession, other, ["Un.", "Deux."], "theirs.pdf", minutes_ago=1)
-
-    export(sheets_app, signed_in(), ["Un.", "Deux."])
-
-    dbsession.expire_all()
-    assert dbsession.get(HistoryEntry, theirs.id).spreadsheet_url is None
