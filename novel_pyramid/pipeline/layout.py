@@ -173,21 +173,26 @@ def paragraphs_from_pages(pages):
         for line in lines:
             if not line:
                 if parts:
-                    yield "".join(parts)
+                    yield _finish(parts)
                     parts = []
                 continue
             if parts and line.startswith(_DIALOGUE_START) and _SENTENCE_END.search(parts[-1]):
-                yield "".join(parts)
+                yield _finish(parts)
                 parts = []
             if parts:
                 _append_line(parts, line)
             else:
                 parts.append(line)
             if _ends_paragraph(line, margin):
-                yield "".join(parts)
+                yield _finish(parts)
                 parts = []
     if parts:
-        yield "".join(parts)
+        yield _finish(parts)
+
+
+def _finish(parts):
+    # Soft hyphens left inside lines mark where a word could have been cut: not text.
+    return "".join(parts).replace(_SOFT_HYPHEN, "")
 
 
 def _ends_paragraph(line, margin):

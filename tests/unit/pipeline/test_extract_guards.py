@@ -152,4 +152,4 @@ def test_memory_does_not_grow_with_the_book():
         tracemalloc.stop()
     assert " ".join(paragraphs).split() == [page_word(index).decode() + "." for index in range(40)]
     # pypdf's decoded copy of each page is released once the page is read.
-    assert peak < 2_000_000
+    assert peak < 4_000_000  # Keeping every page would take 8 MB.
