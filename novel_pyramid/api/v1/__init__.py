@@ -1,6 +1,6 @@
 """API v1: wire-compatible with the existing Next.js frontend (CONTRACT §2)."""
 
-from novel_pyramid.api.v1 import auth, exports, health, history, processing, responses, settings
+from novel_pyramid.api.v1 import auth, exports, health, history, responses, settings
 
 SERVICES = (
     health.health,
@@ -13,8 +13,6 @@ SERVICES = (
     history.history,
     history.history_entry,
     exports.export_to_sheet,
-    processing.process_pdf,
-    processing.job_status,
 )
 
 
