@@ -133,7 +133,8 @@ def _trim_blank(lines):
 
 # A paragraph's last line ends a sentence and falls short of the margin; a
 # line much shorter than the margin (a title) ends a paragraph whatever its
-# last character. Full lines measure the margin, page after page.
+# last character when a capital follows. Full lines measure the margin, page
+# after page. The page layout adds surer breaks as blank lines.
 _SENTENCE_END = re.compile(r"[.!?…][\s»\"”)\]]*$")
 _DIALOGUE_START = ("—", "–", "«", "-")
 _SHORT_LINE = 0.85
@@ -166,6 +167,7 @@ def paragraphs_from_pages(pages):
     """
     parts = []
     margin = 0
+    after_short_line = False
     for lines in pages:
         lengths = sorted(len(line) for line in lines if line)
         if len(lengths) >= 5:
@@ -176,31 +178,34 @@ def paragraphs_from_pages(pages):
                     yield _finish(parts)
                     parts = []
                 continue
-            if parts and line.startswith(_DIALOGUE_START) and _SENTENCE_END.search(parts[-1]):
+            if parts and _starts_paragraph(line, parts[-1], after_short_line):
                 yield _finish(parts)
                 parts = []
             if parts:
                 _append_line(parts, line)
             else:
                 parts.append(line)
-            if _ends_paragraph(line, margin):
+            short = bool(margin) and not line.endswith(("-", _SOFT_HYPHEN))
+            after_short_line = short and len(line) < _TITLE_LINE * margin
+            if short and len(line) < _SHORT_LINE * margin and ends_sentence(line):
                 yield _finish(parts)
                 parts = []
     if parts:
         yield _finish(parts)
 
 
+def _starts_paragraph(line, previous, after_short_line):
+    """Whether ``line`` opens a new paragraph although no blank line or short sentence end says so."""
+    if line.startswith(_DIALOGUE_START) and ends_sentence(previous):
+        return True
+    # After a title, however punctuated, the text starts with a capital; a
+    # short line followed by lowercase is a line pypdf cut (a superscript).
+    return after_short_line and not line[:1].islower()
+
+
 def _finish(parts):
     # Soft hyphens left inside lines mark where a word could have been cut: not text.
     return "".join(parts).replace(_SOFT_HYPHEN, "")
-
-
-def _ends_paragraph(line, margin):
-    if not margin or line.endswith(("-", _SOFT_HYPHEN)):
-        return False
-    if len(line) < _TITLE_LINE * margin:
-        return True
-    return len(line) < _SHORT_LINE * margin and bool(_SENTENCE_END.search(line))
 
 
 def _append_line(parts, line):

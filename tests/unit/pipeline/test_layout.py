@@ -55,6 +55,14 @@ def test_short_line_ending_a_sentence_ends_the_paragraph():
     ]
 
 
+def test_a_short_fragment_followed_by_lowercase_is_not_a_title():
+    full = "Une ligne pleine de texte qui va jusqu'à la marge de la page"
+    pages = [[full, full, "Le 1", "er janvier, il partit pour Paris avec son frère et ses amis.", full]]
+    assert list(paragraphs_from_pages(pages)) == [
+        f"{full} {full} Le 1 er janvier, il partit pour Paris avec son frère et ses amis. {full}"
+    ]
+
+
 def test_dialogue_line_starts_a_paragraph():
     pages = [["— Oui, dit-il, je viendrai demain matin sans faute, je te le promets.", "— Non !"]]
     assert list(paragraphs_from_pages(pages)) == [
