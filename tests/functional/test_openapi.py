@@ -169,7 +169,8 @@ def _send(testapp, method, url, body, headers):
     return getattr(testapp, f"{method}_json")(url, body, headers=headers, expect_errors=True)
 
 
-@pytest.mark.parametrize("prefix", PREFIXES)
+# v1, the contract API, is checked whole; v2's operations are fuzzed by schemathesis.
+@pytest.mark.parametrize("prefix", ["/api/v1"])
 def test_documented_json_bodies_match_validation(testapp, auth_headers, documents, prefix):
     headers = auth_headers()
     checked = 0
@@ -186,7 +187,7 @@ def test_documented_json_bodies_match_validation(testapp, auth_headers, document
             assert refused.status_int == 400, f"{method} {url} accepted {what}: {json.dumps(body)}"
             assert set(refused.json) >= {"error", "code"}
             checked += 1
-    assert checked > 0 or prefix != "/api/v1"
+    assert checked > 0
 
 
 def test_documented_query_parameters_match_validation(testapp, auth_headers, documents):

@@ -10,7 +10,8 @@ import inspect
 import re
 
 from novel_pyramid.api.openapi.converter import to_json_schema
-from novel_pyramid.api.openapi.responses import ERROR, Response, as_response
+from novel_pyramid.api.openapi.responses import ERROR, RATE_LIMIT_HEADERS, Response, as_response
+from novel_pyramid.ratelimit.rates import EXEMPT as RATE_LIMIT_EXEMPT
 
 AUTHENTICATED = "authenticated"
 BEARER_SCHEME = "bearerAuth"
@@ -58,6 +59,8 @@ def build_operation(service, method, view, args, path_names, declared):
         validates=request_schema is not None,
         needs_sign_in=needs_sign_in,
         has_path_parameters=bool(path_names),
+        # Every view is rate-limited (novel_pyramid.ratelimit) unless it opts out.
+        rate_limited=args.get("rate_limit") != RATE_LIMIT_EXEMPT,
     )
     return operation
 
@@ -123,7 +126,7 @@ def _body_media_types(schema, content_type):
     return ["application/json"]
 
 
-def _responses(declared, *, validates, needs_sign_in, has_path_parameters):
+def _responses(declared, *, validates, needs_sign_in, has_path_parameters, rate_limited):
     responses = dict(declared)
     if not any(status.startswith("2") for status in responses):
         responses["200"] = as_response(Response({}, "Success (no schema declared)"), 200)
@@ -131,6 +134,8 @@ def _responses(declared, *, validates, needs_sign_in, has_path_parameters):
     for status, applies in standard.items():
         if applies and status not in responses:
             responses[status] = as_response(ERROR, status)
+    if rate_limited and "429" not in responses:
+        responses["429"] = Response(ERROR.schema, "Rate limit reached", RATE_LIMIT_HEADERS)
     return {status: _response_object(responses[status]) for status in sorted(responses)}
 
 

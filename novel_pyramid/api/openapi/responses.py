@@ -6,27 +6,28 @@ Cornice hands every decorator argument it does not know to Pyramid's
 ``responses.py``, keyed by (Cornice service name, HTTP method), and registers
 them from its ``includeme``::
 
-    # novel_pyramid/api/v2/responses.py
+    # novel_pyramid/api/v2/responses.py (or beside the services, as RESPONSES)
     from novel_pyramid.api.openapi.responses import ERROR, Response
 
     RESPONSES = {
         ("v2.jobs", "POST"): {
             202: Response(JobBody(), "Job accepted", headers={"Location": "The job's URL"}),
             413: ERROR,
-            429: Response(ERROR.schema, headers=RATE_LIMIT_HEADERS),
         },
         ("v2.job", "GET"): {200: JobBody()},
     }
 
     # novel_pyramid/api/v2/__init__.py, in includeme
-    config.include("novel_pyramid.api.openapi")  # also serves /api/v2/openapi.json
+    config.include("novel_pyramid.api.openapi")
+    config.add_openapi_document()  # serves /api/v2/openapi.json
     config.add_openapi_responses(responses.RESPONSES)
 
 A value is a Colander node (a JSON body of that shape), ``None`` (no body), or
 a ``Response`` for a description, headers or another media type. The document
 adds the standard errors on its own: 400 when the view has a request schema,
-401 when it needs a signed-in user, 404 when its path has a parameter. Other
-error statuses (403, 409, 413, 429, 502, 503...) are declared here, with ``ERROR``.
+401 when it needs a signed-in user, 404 when its path has a parameter, 429
+unless the view is ``rate_limit="exempt"``. Other error statuses (403, 409, 413,
+502, 503...) are declared here, with ``ERROR``.
 """
 
 from dataclasses import dataclass, field
@@ -50,20 +51,20 @@ class OpenMapping(colander.MappingSchema):
         return colander.Mapping(unknown="preserve")
 
 
-class _Messages(colander.SequenceSchema):
-    message = colander.SchemaNode(StrictString(allow_empty=True))
-
-
 class ErrorBody(OpenMapping):
     """The one JSON error body (novel_pyramid.errors.rendering); extra keys such as request_id may follow."""
 
     error = colander.SchemaNode(StrictString(allow_empty=True), description="For humans")
     code = colander.SchemaNode(StrictString(), description="Stable, for machines")
-    # {field: [messages]}: the field names are the request's, so any key may appear.
+    # Validation errors (code invalid_input) give {field: [messages]}; other
+    # errors may add keys of their own (invalid_pdf gives its reason), so the
+    # values are not constrained here.
     details = OpenMapping(
         missing=colander.drop,
-        description="Messages per request field",
-        additional_properties=_Messages(),
+        description=(
+            "For invalid_input, {field: [messages]}; other codes add their own keys "
+            "(e.g. invalid_pdf: reason, page)"
+        ),
     )
 
 

@@ -101,6 +101,27 @@ class HistoryListBody(colander.SequenceSchema):
     entry = HistoryEntryBody()
 
 
+class Sentences(colander.SequenceSchema):
+    sentence = _text()
+
+
+class SentencesBody(StrictMapping):
+    sentences = Sentences()
+
+
+class JobAcceptedBody(StrictMapping):
+    job_id = _text()
+    status_url = _text(validator=colander.url)
+
+
+class JobStatusBody(StrictMapping):
+    job_id = _text()
+    status = _text(validator=colander.OneOf(["queued", "processing", "completed", "failed", "cancelled"]))
+    progress_percent = colander.SchemaNode(StrictInt(), validator=colander.Range(0, 100))
+    sentences = Sentences(missing=colander.drop, description="Once completed")
+    error = _text(missing=colander.drop, description="Why it failed or was cancelled")
+
+
 RESPONSES = {
     ("v1.health", "GET"): {
         200: HealthBody(),
@@ -117,4 +138,16 @@ RESPONSES = {
     ("v1.settings", "PUT"): {200: SavedSettingsBody()},
     ("v1.history", "GET"): {200: HistoryListBody()},
     ("v1.history.entry", "DELETE"): {200: MessageBody()},
+    ("v1.process_pdf", "POST"): {
+        200: Response(SentencesBody(), "The sentences, once the job has finished"),
+        202: Response(
+            JobAcceptedBody(),
+            "Still running, or the client sent Prefer: respond-async",
+            headers={"Location": "The job's status URL"},
+        ),
+        409: Response(ERROR.schema, "The job was cancelled while the client waited"),
+        413: Response(ERROR.schema, "The file is larger than MAX_FILE_SIZE"),
+        502: Response(ERROR.schema, "The rewriting service failed after retries"),
+    },
+    ("v1.status", "GET"): {200: JobStatusBody()},
 }
