@@ -34,6 +34,9 @@ CASES = [
     ("« Je viens, dit-il, ce soir. » Elle sourit.", ["« Je viens, dit-il, ce soir. »", "Elle sourit."]),
     ("— Oui, dit-il. — Non ! répondit-elle.", ["— Oui, dit-il.", "— Non ! répondit-elle."]),
     ("Il dit : « Non. » Puis il partit.", ["Il dit : « Non. »", "Puis il partit."]),
+    # A quotation of several sentences is split like any text; the marks stay with their words.
+    ("« Je viens. Attends-moi. » Il partit.", ["« Je viens.", "Attends-moi. »", "Il partit."]),
+    ("“Tu viens ?” demanda-t-elle.", ["“Tu viens ?” demanda-t-elle."]),
     # Ellipses: a lowercase word continues the sentence.
     ("Il hésita… puis il entra.", ["Il hésita… puis il entra."]),
     ("Il hésita... puis il entra.", ["Il hésita... puis il entra."]),
