@@ -5,8 +5,10 @@ unless French usage says otherwise: a title or abbreviation (``M. Dupont``,
 ``p. 12``), an initial (``J. Verne``), a dotted acronym (``S.N.C.F.``,
 ``J.-C.``), an ellipsis or a ``?``/``!`` followed by a lowercase word
 (``« Viens-tu ? » demanda-t-il.`` is one sentence). Closing quotes and
-brackets stay with the sentence they close. Numbers such as ``3.14`` or
-``1.000`` hold no space after their point and are never split.
+brackets stay with the sentence they close; a quotation of several
+sentences is split at its sentence ends like any text, each learner sentence
+being one sentence. Numbers such as ``3.14`` or ``1.000`` hold no space after
+their point and are never split.
 """
 
 import re
@@ -46,7 +48,7 @@ def _split_paragraph(text):
         if match.end() >= len(text):
             break
         if _ends_sentence(text, match):
-            yield text[start : match.start("close")] + match.group("close")
+            yield text[start : match.end("close")]
             start = match.end()
     if start < len(text):
         yield text[start:]
