@@ -133,6 +133,9 @@ def _choose_cuts(lo, hi, limit, words_before, strengths, tokens_folded, cuts):
     total = words_before[hi] - words_before[lo]
     if total <= limit:
         return
+    # Scores compare as tuples: any clause boundary beats a cut between plain
+    # words; then the strongest boundary, then one that costs no extra piece,
+    # then the most balanced.
     fewest_pieces = -(-total // limit)
     best = None
     best_score = None
