@@ -13,6 +13,9 @@ class OperatorConfig:
     # Backoff for temporary errors: base * 2**retry, capped.
     retry_base: float = 5.0
     retry_max: float = 300.0
+    # How often to look again for a timer that was busy when its NovelTool was
+    # deleted; the finalizer is released only once the timer has stopped.
+    exit_polling: float = 5.0
 
     @classmethod
     def from_environment(cls) -> "OperatorConfig":
@@ -24,6 +27,7 @@ class OperatorConfig:
             migration_poll=number("NOVEL_OPERATOR_MIGRATION_POLL", cls.migration_poll),
             retry_base=number("NOVEL_OPERATOR_RETRY_BASE", cls.retry_base),
             retry_max=number("NOVEL_OPERATOR_RETRY_MAX", cls.retry_max),
+            exit_polling=number("NOVEL_OPERATOR_EXIT_POLLING", cls.exit_polling),
         )
 
     def backoff(self, retry: int) -> float:

@@ -69,6 +69,10 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
         settings.watching.client_timeout = 330
         settings.networking.request_timeout = 60
         settings.posting.level = logging.WARNING
+        # A deletion that arrives during a timer run waits for that run to end;
+        # Kopf's default re-check after 60 s would hold the finalizer that long.
+        settings.background.instant_exit_timeout = 2.0
+        settings.background.cancellation_polling = config.exit_polling
         if "kube" not in memo:
             memo["kube"] = kube.KubeClient(kube.KubeConfig.from_environment())
 

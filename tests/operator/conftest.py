@@ -25,7 +25,7 @@ NT_RESOURCE = f"{c.GROUP}/{c.VERSION}/{c.PLURAL}"
 NT_PATH = f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{NAMESPACE}/{c.PLURAL}"
 
 # Short timings so a whole scenario runs in seconds; the logic is the production one.
-FAST = OperatorConfig(timer_interval=0.5, migration_poll=0.3, retry_base=0.2, retry_max=1.0)
+FAST = OperatorConfig(timer_interval=0.5, migration_poll=0.3, retry_base=0.2, retry_max=1.0, exit_polling=0.2)
 
 
 def free_port() -> int:

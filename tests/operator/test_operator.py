@@ -127,7 +127,9 @@ async def test_workers_follow_the_queue_length_within_bounds(
         await eventually(lambda: workers() == 4, message="the maximum of 4 workers")
         broker.delete(queue)
         await eventually(lambda: workers() == 1, message="back to the minimum of 1 worker")
-        assert k8s.noveltool()["status"]["queueLength"] == 0
+        # The status is patched by Kopf after the timer returns, so a moment after the Deployment.
+        await eventually(lambda: k8s.noveltool()["status"].get("queueLength") == 0, message="queueLength 0")
+        assert k8s.noveltool()["status"]["workerReplicas"] == 1
     finally:
         broker.delete(queue)
         broker.close()
