@@ -16,6 +16,8 @@ CORE_INCLUDES = (
     "novel_pyramid.auth",
     "novel_pyramid.ratelimit",
     "novel_pyramid.normalizers",
+    "novel_pyramid.tasks",
+    "novel_pyramid.jobs",
     "novel_pyramid.exporters",
 )
 

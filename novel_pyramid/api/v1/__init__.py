@@ -1,6 +1,6 @@
 """API v1: wire-compatible with the existing Next.js frontend (CONTRACT §2)."""
 
-from novel_pyramid.api.v1 import auth, exports, health, history, responses, settings
+from novel_pyramid.api.v1 import auth, exports, health, history, processing, responses, settings
 
 SERVICES = (
     health.health,
@@ -13,6 +13,8 @@ SERVICES = (
     history.history,
     history.history_entry,
     exports.export_to_sheet,
+    processing.process_pdf,
+    processing.job_status,
 )
 
 

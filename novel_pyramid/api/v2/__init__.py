@@ -1,6 +1,7 @@
 """API v2: the asynchronous, job-centred API (CONTRACT §3). Its services are added by the jobs work."""
 
 from novel_pyramid.api.v2 import exports as job_exports
+from novel_pyramid.api.v2 import jobs
 from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
 
@@ -8,6 +9,9 @@ def includeme(config):
     # Serves /api/v2/openapi.json, documenting whatever services v2 registers.
     config.include("novel_pyramid.api.openapi")
     config.add_openapi_document()
+    # Jobs: submit, list, read, cancel, retry, delete, sentences (novel_pyramid.jobs).
+    for service in jobs.SERVICES:
+        config.add_cornice_service(service)
     # Exports of a finished job (novel_pyramid.exporters).
     for service in (job_exports.job_exports, job_exports.job_export_download):
         config.add_cornice_service(service)

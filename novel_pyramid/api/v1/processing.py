@@ -1,0 +1,98 @@
+"""v1 processing (CONTRACT §2): POST /process-pdf and GET /status/{job_id}.
+
+``/process-pdf`` answers synchronously by default, as the existing frontend
+expects: the job is committed and queued, then the view waits for it by
+polling the database outside the request's transaction. In eager mode (no
+broker) the job has already ended by then. If it has not ended within
+``jobs.sync_wait_seconds``, or the client sent ``Prefer: respond-async``, the
+answer is 202 with the job's status URL, so no work is lost to a time-out.
+"""
+
+import colander
+from cornice.validators import colander_validator
+
+from novel_pyramid.accounts.services import AccountService
+from novel_pyramid.api import api_service
+from novel_pyramid.api.colander_types import HeadersMapping, string_node
+from novel_pyramid.api.v1.schemas import EmptyQuery
+from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.jobs.models import JobStatus
+from novel_pyramid.jobs.schemas import reject_oversized_upload, uploaded_pdf_node
+from novel_pyramid.jobs.serializers import v1_status_json
+from novel_pyramid.jobs.services import JobService, JobSubmitter
+
+process_pdf = api_service("v1.process_pdf", "/process-pdf")
+job_status = api_service("v1.status", "/status/{job_id}")
+
+
+class ProcessPdfForm(colander.MappingSchema):
+    """multipart/form-data; fields other than ``pdf_file`` are ignored, as the legacy API did."""
+
+    pdf_file = uploaded_pdf_node()
+
+
+class ProcessPdfHeaders(HeadersMapping):
+    Prefer = string_node(
+        max_length=256,
+        missing=colander.drop,
+        description="respond-async: answer 202 with the job's status URL at once (RFC 7240).",
+    )
+
+
+class ProcessPdfRequest(colander.MappingSchema):
+    body = ProcessPdfForm()
+    header = ProcessPdfHeaders(missing={})
+    querystring = EmptyQuery(missing={})
+
+
+class StatusPath(colander.MappingSchema):
+    job_id = string_node(max_length=64)
+
+
+class StatusRequest(colander.MappingSchema):
+    path = StatusPath()
+    querystring = EmptyQuery(missing={})
+
+
+@process_pdf.post(
+    permission=AUTHENTICATED,
+    schema=ProcessPdfRequest(),
+    validators=(reject_oversized_upload, colander_validator),
+    rate_limit="process-pdf",
+)
+def process_pdf_file(request):
+    user = request.identity.user
+    limit = AccountService(request.dbsession).settings_of(user).sentence_length_limit
+    submitter = JobSubmitter(request.registry)
+    job = submitter.submit(user.id, request.validated["body"]["pdf_file"], limit)
+    if not _prefers_async(request):
+        _end_request_transaction(request)
+        job = submitter.wait_until_finished(job.id, request.registry.settings["jobs.sync_wait_seconds"])
+        if JobStatus(job.status).is_final:
+            return {"sentences": JobService(request.dbsession).result(job)}
+    status_url = request.route_url(job_status.name, job_id=job.id)
+    request.response.status_code = 202
+    request.response.headers["Location"] = status_url
+    return {"job_id": job.id, "status_url": status_url}
+
+
+@job_status.get(permission=AUTHENTICATED, schema=StatusRequest(), validators=(colander_validator,))
+def read_status(request):
+    service = JobService(request.dbsession)
+    job = service.get(request.identity.id, request.validated["path"]["job_id"])
+    sentences = service.sentences(job) if job.status == JobStatus.COMPLETED else None
+    return v1_status_json(job, sentences)
+
+
+def _prefers_async(request):
+    preferences = request.validated["header"].get("Prefer", "")
+    # "Prefer: respond-async, wait=10": comma-separated preferences, each with optional ";" parameters.
+    return any(token.split(";")[0].strip().lower() == "respond-async" for token in preferences.split(","))
+
+
+def _end_request_transaction(request):
+    # The wait may last minutes: commit what the request has done so far (it
+    # only read) and start afresh, so no connection idles inside a transaction
+    # and the later read sees what the worker committed.
+    request.tm.commit()
+    request.tm.begin()

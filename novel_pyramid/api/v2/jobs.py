@@ -1,0 +1,102 @@
+"""v2 jobs: the asynchronous, job-centred API (CONTRACT §3).
+
+``POST   /jobs``                 multipart ``pdf_file`` (+ ``sentence_length_limit``): 202, the job, ``Location``
+``GET    /jobs``                 the user's jobs, newest first: ``?status=&limit=&cursor=``
+``GET    /jobs/{id}``            status, step, progress, timestamps, error, links
+``POST   /jobs/{id}/cancel``     stop a queued or running job (idempotent; 409 once it has ended otherwise)
+``POST   /jobs/{id}/retry``      queue the failed chunks of a failed job again: 202 (409 if nothing to retry)
+``DELETE /jobs/{id}``            204; a running job is cancelled first
+``GET    /jobs/{id}/sentences``  ``?cursor=&limit=``: ``{"items": [{"index", "text"}], "next_cursor"}``
+
+Another user's job is 404 everywhere.
+"""
+
+from cornice.validators import colander_validator
+
+from novel_pyramid.accounts.services import AccountService
+from novel_pyramid.api import api_service
+from novel_pyramid.api.v2 import schemas
+from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.jobs.schemas import reject_oversized_upload
+from novel_pyramid.jobs.serializers import v2_job_json
+from novel_pyramid.jobs.services import JobService, JobSubmitter
+
+jobs = api_service("v2.jobs", "/jobs")
+job = api_service("v2.job", "/jobs/{id}")
+job_cancel = api_service("v2.job_cancel", "/jobs/{id}/cancel")
+job_retry = api_service("v2.job_retry", "/jobs/{id}/retry")
+job_sentences = api_service("v2.job_sentences", "/jobs/{id}/sentences")
+
+SERVICES = (jobs, job, job_cancel, job_retry, job_sentences)
+
+
+@jobs.post(
+    permission=AUTHENTICATED,
+    schema=schemas.CreateJobRequest(),
+    validators=(reject_oversized_upload, colander_validator),
+    rate_limit="process-pdf",
+)
+def create_job(request):
+    form = request.validated["body"]
+    limit = form.get("sentence_length_limit")
+    if limit is None:
+        limit = AccountService(request.dbsession).settings_of(request.identity.user).sentence_length_limit
+    created = JobSubmitter(request.registry).submit(request.identity.id, form["pdf_file"], limit)
+    return _accepted(request, created)
+
+
+@jobs.get(permission=AUTHENTICATED, schema=schemas.JobListRequest(), validators=(colander_validator,))
+def list_jobs(request):
+    query = request.validated["querystring"]
+    page, more = JobService(request.dbsession).page(
+        request.identity.id, limit=query["limit"], status=query.get("status"), after=query.get("cursor")
+    )
+    return {
+        "items": [v2_job_json(request, item) for item in page],
+        "next_cursor": schemas.encode_job_cursor(page[-1]) if more else None,
+    }
+
+
+@job.get(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
+def read_job(request):
+    return v2_job_json(request, JobService(request.dbsession).get(request.identity.id, _job_id(request)))
+
+
+@job.delete(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
+def delete_job(request):
+    JobService(request.dbsession).delete(request.identity.id, _job_id(request))
+    request.response.status_code = 204
+    return request.response
+
+
+@job_cancel.post(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
+def cancel_job(request):
+    return v2_job_json(request, JobService(request.dbsession).cancel(request.identity.id, _job_id(request)))
+
+
+@job_retry.post(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
+def retry_job(request):
+    retried = JobSubmitter(request.registry).retry(request.identity.id, _job_id(request))
+    return _accepted(request, retried)
+
+
+@job_sentences.get(permission=AUTHENTICATED, schema=schemas.SentencesRequest(), validators=(colander_validator,))
+def list_sentences(request):
+    query = request.validated["querystring"]
+    page, more = JobService(request.dbsession).sentences_page(
+        request.identity.id, _job_id(request), start=query["cursor"], limit=query["limit"]
+    )
+    return {
+        "items": [{"index": index, "text": text} for index, text in page],
+        "next_cursor": str(page[-1][0] + 1) if more else None,
+    }
+
+
+def _job_id(request):
+    return request.validated["path"]["id"]
+
+
+def _accepted(request, accepted_job):
+    request.response.status_code = 202
+    request.response.headers["Location"] = request.route_url(job.name, id=accepted_job.id)
+    return v2_job_json(request, accepted_job)

@@ -1,0 +1,95 @@
+"""Colander schemas of the v2 job requests: body, query string and path."""
+
+import base64
+import binascii
+import datetime
+import json
+
+import colander
+
+from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
+from novel_pyramid.api.colander_types import QueryInt, StrictMapping, string_node
+from novel_pyramid.jobs.models import JobStatus
+from novel_pyramid.jobs.schemas import uploaded_pdf_node
+
+JOBS_DEFAULT_LIMIT = 20
+JOBS_MAX_LIMIT = 100
+SENTENCES_DEFAULT_LIMIT = 100
+SENTENCES_MAX_LIMIT = 1000
+
+
+class JobCursor(colander.SchemaType):
+    """An opaque page cursor: the (created_at, id) key of the last job of the previous page."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        try:
+            text = str(cstruct)
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            created_at, job_id = json.loads(raw)
+            return datetime.datetime.fromisoformat(created_at), str(job_id)
+        except (binascii.Error, ValueError, TypeError):
+            raise colander.Invalid(node, "Invalid cursor: use the next_cursor of a previous page") from None
+
+
+def encode_job_cursor(job):
+    raw = json.dumps([job.created_at.isoformat(), job.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class CreateJobForm(StrictMapping):
+    """multipart/form-data."""
+
+    pdf_file = uploaded_pdf_node()
+    sentence_length_limit = colander.SchemaNode(
+        QueryInt(),
+        validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT),
+        missing=colander.drop,
+        description="Longest sentence kept, in words; defaults to the user's setting.",
+    )
+
+
+class EmptyQuery(StrictMapping):
+    pass
+
+
+class CreateJobRequest(colander.MappingSchema):
+    body = CreateJobForm()
+    querystring = EmptyQuery(missing={})
+
+
+class JobListQuery(StrictMapping):
+    status = string_node(validator=colander.OneOf([status.value for status in JobStatus]), missing=colander.drop)
+    limit = colander.SchemaNode(QueryInt(), validator=colander.Range(1, JOBS_MAX_LIMIT), missing=JOBS_DEFAULT_LIMIT)
+    cursor = colander.SchemaNode(JobCursor(), missing=colander.drop)
+
+
+class JobListRequest(colander.MappingSchema):
+    querystring = JobListQuery(missing={})
+
+
+class JobPath(colander.MappingSchema):
+    id = string_node(max_length=36)
+
+
+class JobRequest(colander.MappingSchema):
+    path = JobPath()
+    querystring = EmptyQuery(missing={})
+
+
+class SentencesQuery(StrictMapping):
+    cursor = colander.SchemaNode(
+        QueryInt(),
+        validator=colander.Range(0, 2**31 - 1),
+        missing=0,
+        description="Index of the first sentence: the next_cursor of the previous page.",
+    )
+    limit = colander.SchemaNode(
+        QueryInt(), validator=colander.Range(1, SENTENCES_MAX_LIMIT), missing=SENTENCES_DEFAULT_LIMIT
+    )
+
+
+class SentencesRequest(colander.MappingSchema):
+    path = JobPath()
+    querystring = SentencesQuery(missing={})

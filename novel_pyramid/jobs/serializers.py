@@ -1,0 +1,44 @@
+"""How a job looks on the wire: v1 status (CONTRACT §2) and the v2 job resource."""
+
+from novel_pyramid.db.types import isoformat
+from novel_pyramid.jobs.models import JobStatus
+
+
+def v1_status_json(job, sentences=None):
+    body = {"job_id": job.id, "status": job.status, "progress_percent": job.progress_percent}
+    if job.status == JobStatus.COMPLETED:
+        body["sentences"] = sentences
+    elif job.error_message and job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        body["error"] = job.error_message
+    return body
+
+
+def v2_job_json(request, job):
+    def url(name, **kwargs):
+        return request.route_url(name, id=job.id, **kwargs)
+
+    links = {"self": url("v2.job"), "cancel": url("v2.job_cancel"), "retry": url("v2.job_retry")}
+    if job.status == JobStatus.COMPLETED:
+        links["sentences"] = url("v2.job_sentences")
+        links["exports"] = url("v2.job_exports")
+    return {
+        "id": job.id,
+        "status": job.status,
+        "step": job.step,
+        "original_filename": job.original_filename,
+        "sentence_length_limit": job.sentence_length_limit,
+        "normalizer": job.normalizer,
+        "progress": {
+            "chunks_total": job.chunks_total,
+            "chunks_done": job.chunks_done,
+            "chunks_failed": job.chunks_failed,
+            "percent": job.progress_percent,
+        },
+        "sentences_count": job.sentences_count if job.status == JobStatus.COMPLETED else None,
+        "error": job.error_message,
+        "created_at": isoformat(job.created_at),
+        "started_at": isoformat(job.started_at),
+        "finished_at": isoformat(job.finished_at),
+        "updated_at": isoformat(job.updated_at),
+        "links": links,
+    }

@@ -1,0 +1,225 @@
+"""What the API does with jobs: submit an upload, read, list, cancel, retry, delete, wait.
+
+Every lookup is scoped to the user: another user's job is "not found".
+Submitting and retrying commit in a short transaction of their own and queue
+their tasks once it has committed, so that a broker that is down gives a 503
+at once and leaves nothing behind (see ``transactions``).
+"""
+
+import hashlib
+import io
+import os
+import time
+
+from sqlalchemy import and_, or_, select, update
+
+from novel_pyramid.db.types import utcnow
+from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge, UpstreamError
+from novel_pyramid.jobs.history import record_job_end
+from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
+from novel_pyramid.jobs.runner import Step
+from novel_pyramid.jobs.tasks import extract_job, normalize_chunk
+from novel_pyramid.jobs.transactions import own_transaction
+from novel_pyramid.pipeline.extract import inspect_pdf
+from novel_pyramid.tasks import enqueue_after_commit
+
+FILENAME_MAX_LENGTH = 255
+ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
+CANCELLED_MESSAGE = "Cancelled by the user."
+
+
+class JobService:
+    """Jobs of one user, read and changed in ``dbsession`` (the request's transaction)."""
+
+    def __init__(self, dbsession):
+        self.db = dbsession
+
+    def get(self, user_id, job_id):
+        job = self.db.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
+        if job is None:
+            raise NotFound("Job not found")
+        return job
+
+    def page(self, user_id, *, limit, status=None, after=None):
+        """Up to ``limit`` jobs, newest first, after the ``(created_at, id)`` key ``after``; and whether more follow."""
+        query = select(Job).where(Job.user_id == user_id)
+        if status is not None:
+            query = query.where(Job.status == status)
+        if after is not None:
+            created_at, job_id = after
+            query = query.where(or_(Job.created_at < created_at, and_(Job.created_at == created_at, Job.id < job_id)))
+        jobs = self.db.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)).all()
+        return jobs[:limit], len(jobs) > limit
+
+    def sentences(self, job):
+        """Every sentence of a completed job, in order."""
+        outputs = self.db.scalars(
+            select(JobChunk.output_sentences).where(JobChunk.job_id == job.id).order_by(JobChunk.position)
+        )
+        return [sentence for output in outputs for sentence in output or ()]
+
+    def sentences_page(self, user_id, job_id, *, start, limit):
+        """``(index, text)`` pairs from ``start``, at most ``limit``; and whether more follow."""
+        job = self.get(user_id, job_id)
+        if job.status != JobStatus.COMPLETED:
+            raise Conflict(f"The job is {job.status}; its sentences are available once it has completed.")
+        sentences = self.sentences(job)
+        page = list(enumerate(sentences))[start : start + limit]
+        return page, start + limit < len(sentences)
+
+    def result(self, job):
+        """The sentences of a finished job, or the domain error its failure maps to (v1 synchronous answer)."""
+        if job.status == JobStatus.COMPLETED:
+            return self.sentences(job)
+        if job.status == JobStatus.CANCELLED:
+            raise Conflict("The job was cancelled.")
+        if job.chunks_failed:
+            # Chunks fail only when the normaliser (the AI upstream) gave up.
+            raise UpstreamError(job.error_message)
+        raise InvalidPdf(job.error_message)
+
+    def cancel(self, user_id, job_id):
+        """Stop a queued or running job: pending chunks are never started. Idempotent."""
+        job = self.get(user_id, job_id)
+        if job.status == JobStatus.CANCELLED:
+            return job
+        moved = self.db.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status.in_(ACTIVE))
+            .values(
+                status=JobStatus.CANCELLED, step=Step.FINISHED, error_message=CANCELLED_MESSAGE, finished_at=utcnow()
+            )
+        ).rowcount
+        self.db.refresh(job)
+        if not moved:
+            raise Conflict(f"The job has already {job.status}; it cannot be cancelled.")
+        self.db.execute(
+            update(JobChunk)
+            .where(JobChunk.job_id == job.id, JobChunk.status == ChunkStatus.PENDING)
+            .values(status=ChunkStatus.CANCELLED)
+        )
+        self.db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job.id))
+        record_job_end(self.db, job)
+        return job
+
+    def delete(self, user_id, job_id):
+        """Delete a job and its chunks; a running job is cancelled first. Its history entry stays."""
+        job = self.get(user_id, job_id)
+        if job.status in ACTIVE:
+            self.cancel(user_id, job_id)
+        self.db.delete(job)
+        self.db.flush()
+
+
+class JobSubmitter:
+    """Submits and retries jobs in transactions of its own, queueing tasks after they commit."""
+
+    def __init__(self, registry):
+        self.registry = registry
+        self.settings = registry.settings
+        self.session_factory = registry["db.session_factory"]
+
+    def submit(self, user_id, upload, sentence_length_limit):
+        """Check the uploaded PDF cheaply, store it as a queued job, queue its extraction.
+
+        ``upload`` is the multipart field (``.file``, ``.filename``). Returns the
+        committed job. Raises ``PayloadTooLarge``, ``InvalidPdf``, or
+        ``ServiceUnavailable`` (the job is then removed again).
+        """
+        data = _read_limited(upload.file, self.settings["max_file_size"])
+        # Bad files are refused now; the text of good ones is extracted by a worker.
+        inspect_pdf(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
+        with own_transaction(self.session_factory) as (manager, db):
+            job = Job(
+                user_id=user_id,
+                status=JobStatus.QUEUED,
+                step=Step.QUEUED,
+                original_filename=_clean_filename(upload.filename),
+                sentence_length_limit=sentence_length_limit,
+                normalizer=self.settings["normalizer"],
+            )
+            job.upload = JobUpload(size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
+            db.add(job)
+            db.flush()
+            job_id = job.id
+            outcome = enqueue_after_commit(manager, [extract_job.si(job_id)])
+        if outcome.error is not None:
+            with own_transaction(self.session_factory) as (_, db):
+                db.execute(Job.__table__.delete().where(Job.id == job_id))
+            outcome.raise_for_error()
+        return self.load(job_id)
+
+    def retry(self, user_id, job_id):
+        """Queue the failed chunks of a failed job again; the done ones are kept."""
+        with own_transaction(self.session_factory) as (manager, db):
+            job = JobService(db).get(user_id, job_id)
+            if job.status != JobStatus.FAILED or not job.chunks_failed:
+                raise Conflict("Only a failed job with failed parts can be retried.")
+            failed = db.execute(
+                select(JobChunk.id, JobChunk.error_message).where(
+                    JobChunk.job_id == job.id, JobChunk.status == ChunkStatus.FAILED
+                )
+            ).all()
+            previous = {"error_message": job.error_message, "finished_at": job.finished_at}
+            db.execute(
+                update(JobChunk)
+                .where(JobChunk.id.in_([chunk_id for chunk_id, _ in failed]))
+                .values(status=ChunkStatus.PENDING, error_message=None, attempts=0)
+            )
+            job.status, job.step = JobStatus.PROCESSING, Step.NORMALIZING
+            job.chunks_failed, job.error_message, job.finished_at = 0, None, None
+            outcome = enqueue_after_commit(manager, [normalize_chunk.si(chunk_id) for chunk_id, _ in failed])
+        if outcome.error is not None:
+            self._undo_retry(job_id, failed, previous)
+            outcome.raise_for_error()
+        return self.load(job_id)
+
+    def _undo_retry(self, job_id, failed, previous):
+        with own_transaction(self.session_factory) as (_, db):
+            for chunk_id, error_message in failed:
+                db.execute(
+                    update(JobChunk)
+                    .where(JobChunk.id == chunk_id, JobChunk.status == ChunkStatus.PENDING)
+                    .values(status=ChunkStatus.FAILED, error_message=error_message)
+                )
+            still_failed = db.scalar(
+                select(JobChunk.id).where(JobChunk.job_id == job_id, JobChunk.status == ChunkStatus.FAILED).limit(1)
+            )
+            if still_failed is not None:
+                db.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == JobStatus.PROCESSING)
+                    .values(status=JobStatus.FAILED, step=Step.FINISHED, chunks_failed=len(failed), **previous)
+                )
+
+    def load(self, job_id):
+        """The job as committed now, read in a short session of its own (or None)."""
+        with own_transaction(self.session_factory) as (_, db):
+            return db.get(Job, job_id)
+
+    def wait_until_finished(self, job_id, timeout):
+        """Poll the database, outside any request transaction, until the job ends or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        delay = 0.05
+        while True:
+            job = self.load(job_id)
+            if job is None:
+                raise NotFound("Job not found")
+            remaining = deadline - time.monotonic()
+            if JobStatus(job.status).is_final or remaining <= 0:
+                return job
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 1.0)
+
+
+def _read_limited(stream, max_size):
+    data = stream.read(max_size + 1)
+    if len(data) > max_size:
+        raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+    return data
+
+
+def _clean_filename(filename):
+    # Some browsers send the client's full path; only the name is ours to keep.
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    return name[:FILENAME_MAX_LENGTH] or None

@@ -1,0 +1,36 @@
+"""The Celery tasks of a job: thin wrappers around ``JobRunner``.
+
+``extract_job`` turns the upload into chunks and, once that is committed,
+queues one ``normalize_chunk`` per chunk; the task that settles the last chunk
+finishes the job (see ``runner``). Both are idempotent, as a task may be
+delivered more than once.
+"""
+
+import sqlalchemy.exc
+
+from novel_pyramid.errors import ServiceUnavailable
+from novel_pyramid.jobs.runner import JobRunner
+from novel_pyramid.tasks import app, enqueue, registry_of
+
+# A database that is briefly away (restart, fail-over) or a broker that cannot
+# take the chunk tasks yet is worth waiting for: retry with backoff.
+TRANSIENT_ERRORS = (sqlalchemy.exc.OperationalError, ServiceUnavailable)
+RETRY_OPTIONS = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 8,
+}
+
+
+@app.task(bind=True, name="novel_pyramid.jobs.extract_job", **RETRY_OPTIONS)
+def extract_job(self, job_id):
+    chunk_ids = JobRunner.from_registry(registry_of(self.app)).extract(job_id)
+    # The chunks are committed by now; a retry after a failed enqueue finds
+    # them and sends them again, which their idempotence makes harmless.
+    enqueue([normalize_chunk.si(chunk_id) for chunk_id in chunk_ids])
+
+
+@app.task(bind=True, name="novel_pyramid.jobs.normalize_chunk", **RETRY_OPTIONS)
+def normalize_chunk(self, chunk_id):
+    JobRunner.from_registry(registry_of(self.app)).normalize_chunk(chunk_id)

@@ -1,0 +1,61 @@
+"""The worker's entry point: ``celery -A novel_pyramid.tasks.celery_app:app worker``.
+
+Importing this module is the worker's ``main()``: it reads the INI file named
+by ``NOVEL_PYRAMID_INI``, applies environment overrides with ``load_settings``
+(as the web application does), and builds the worker's own registry: engine,
+session factory, normaliser and logging. The web application never imports it.
+
+Without ``NOVEL_PYRAMID_INI`` the worker reads ``production.ini``: a production
+worker that forgot the variable then refuses to start without its secrets and
+database rather than quietly running with development defaults. A developer
+running a worker sets ``NOVEL_PYRAMID_INI=development.ini`` (with REDIS_URL;
+without a broker, development runs tasks in the web process and needs no worker).
+"""
+
+import os
+
+from celery.signals import worker_process_init
+from pyramid.config import Configurator
+from pyramid.paster import get_appsettings
+
+from novel_pyramid.config import load_settings
+from novel_pyramid.tasks import app
+
+INI_ENV = "NOVEL_PYRAMID_INI"
+DEFAULT_INI = "production.ini"
+
+# What a worker needs of the application: no routes, no views, no auth.
+WORKER_INCLUDES = (
+    "novel_pyramid.logging",
+    "novel_pyramid.db",
+    "novel_pyramid.normalizers",
+    "novel_pyramid.tasks",
+    "novel_pyramid.jobs",
+    "novel_pyramid.exporters",
+)
+
+
+def load_worker_settings(environ):
+    path = environ.get(INI_ENV) or DEFAULT_INI
+    return load_settings(dict(get_appsettings(path, name="main")), environ)
+
+
+def build_worker_registry(settings):
+    """A registry holding what tasks use; ``novel_pyramid.tasks`` configures ``app`` and attaches it."""
+    config = Configurator(settings=settings)
+    for include in WORKER_INCLUDES:
+        config.include(include)
+    config.commit()
+    return config.registry
+
+
+build_worker_registry(load_worker_settings(os.environ))
+
+
+@worker_process_init.connect
+def _forget_inherited_connections(**kwargs):
+    # A prefork child must not reuse database connections opened by its parent.
+    app.pyramid_registry["db.engine"].dispose(close=False)
+
+
+__all__ = ["app"]
