@@ -1,6 +1,7 @@
 """API v2: the asynchronous, job-centred API (CONTRACT §3). Its services are added by the jobs work."""
 
 from novel_pyramid.api.v2 import exports as job_exports
+from novel_pyramid.api.v2 import responses
 from novel_pyramid.api.v2 import jobs
 from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
@@ -9,6 +10,7 @@ def includeme(config):
     # Serves /api/v2/openapi.json, documenting whatever services v2 registers.
     config.include("novel_pyramid.api.openapi")
     config.add_openapi_document()
+    config.add_openapi_responses(responses.RESPONSES)
     # Jobs: submit, list, read, cancel, retry, delete, sentences (novel_pyramid.jobs).
     for service in jobs.SERVICES:
         config.add_cornice_service(service)

@@ -1,0 +1,128 @@
+"""What the v2 jobs and sessions endpoints answer, as Colander schemas for the OpenAPI document.
+
+Keys are (Cornice service name, method); see ``novel_pyramid.api.openapi.responses``
+for the value forms. 400/401/404/429 are added by the generator where they apply.
+Exports declare theirs beside their services (``novel_pyramid.api.v2.exports``).
+"""
+
+import colander
+
+from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
+from novel_pyramid.api.colander_types import StrictInt, StrictMapping, StrictString
+from novel_pyramid.api.openapi.responses import ERROR, Response
+
+JOB_STATUSES = ["queued", "processing", "completed", "failed", "cancelled"]
+
+
+def _text(**kwargs):
+    return colander.SchemaNode(StrictString(), **kwargs)
+
+
+def _count(**kwargs):
+    return colander.SchemaNode(StrictInt(), validator=colander.Range(min=0), **kwargs)
+
+
+def _timestamp(**kwargs):
+    return colander.SchemaNode(colander.DateTime(), **kwargs)
+
+
+class JobProgress(StrictMapping):
+    chunks_total = _count()
+    chunks_done = _count()
+    chunks_failed = _count()
+    percent = colander.SchemaNode(StrictInt(), validator=colander.Range(0, 100))
+
+
+class JobLinks(StrictMapping):
+    self = _text(validator=colander.url)
+    cancel = _text(validator=colander.url)
+    retry = _text(validator=colander.url)
+    sentences = _text(validator=colander.url, missing=colander.drop, description="Once completed")
+    exports = _text(validator=colander.url, missing=colander.drop, description="Once completed")
+
+
+class JobBody(StrictMapping):
+    id = _text()
+    status = _text(validator=colander.OneOf(JOB_STATUSES))
+    step = _text(description="What the job is doing now")
+    original_filename = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
+    sentence_length_limit = colander.SchemaNode(
+        StrictInt(), validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT)
+    )
+    normalizer = _text()
+    progress = JobProgress()
+    sentences_count = _count(nullable=True, description="Once completed")
+    error = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
+    created_at = _timestamp()
+    started_at = _timestamp(nullable=True)
+    finished_at = _timestamp(nullable=True)
+    updated_at = _timestamp()
+    links = JobLinks()
+
+
+class JobItems(colander.SequenceSchema):
+    job = JobBody()
+
+
+class JobPage(StrictMapping):
+    """Newest first; pass next_cursor back as ?cursor= for the next page."""
+
+    items = JobItems()
+    next_cursor = _text(nullable=True)
+
+
+class Sentence(StrictMapping):
+    index = _count()
+    text = _text()
+
+
+class SentenceItems(colander.SequenceSchema):
+    sentence = Sentence()
+
+
+class SentencePage(StrictMapping):
+    items = SentenceItems()
+    next_cursor = _text(nullable=True)
+
+
+class SessionBody(StrictMapping):
+    id = _text()
+    created_at = _timestamp()
+    last_used_at = _timestamp(nullable=True)
+    expires_at = _timestamp(nullable=True)
+    user_agent = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
+    ip_address = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
+    current = colander.SchemaNode(colander.Boolean(), description="The session making this request")
+
+
+class SessionItems(colander.SequenceSchema):
+    session = SessionBody()
+
+
+class SessionsBody(StrictMapping):
+    sessions = SessionItems()
+
+
+class SignedOutEverywhereBody(StrictMapping):
+    message = _text()
+    revoked_sessions = _count()
+
+
+ACCEPTED_JOB = Response(JobBody(), "Accepted: the job, queued", headers={"Location": "The job's URL"})
+CONFLICT = Response(ERROR.schema, "Not possible in the job's current status")
+
+RESPONSES = {
+    ("v2.jobs", "POST"): {
+        202: ACCEPTED_JOB,
+        413: Response(ERROR.schema, "The file is larger than MAX_FILE_SIZE"),
+    },
+    ("v2.jobs", "GET"): {200: JobPage()},
+    ("v2.job", "GET"): {200: JobBody()},
+    ("v2.job", "DELETE"): {204: Response(None, "Deleted (a running job is cancelled first)")},
+    ("v2.job_cancel", "POST"): {200: JobBody(), 409: CONFLICT},
+    ("v2.job_retry", "POST"): {202: ACCEPTED_JOB, 409: CONFLICT},
+    ("v2.job_sentences", "GET"): {200: SentencePage(), 409: CONFLICT},
+    ("v2.auth.sessions", "GET"): {200: SessionsBody()},
+    ("v2.auth.session", "DELETE"): {204: Response(None, "Signed out")},
+    ("v2.auth.logout_all", "POST"): {200: SignedOutEverywhereBody()},
+}
