@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
+from tests.fakes.pdfs import text_pdf
 from tests.functional.conftest import bearer
 
 EXAMPLES_PER_MODE = 15  # positive + negative: 30 cases per operation
@@ -36,6 +37,7 @@ FUZZ_SETTINGS = hypothesis.settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
+REAL_ID_SETTINGS = hypothesis.settings(FUZZ_SETTINGS, max_examples=5)
 
 
 # Operations whose views refuse some schema-valid input with 400 for a reason the
@@ -85,17 +87,43 @@ class FuzzReport:
         )
 
 
+def seed_resources(testapp, tokens):
+    """A finished job and its history entry for the fuzz user, so success answers get checked too.
+
+    Random ids only ever reach 404; these real ones are passed to a short
+    second round on each operation whose path starts with one of the keys.
+    """
+    headers = tokens.headers()
+    upload = [("pdf_file", "novel.pdf", text_pdf())]
+    testapp.post("/api/v1/process-pdf", upload_files=upload, headers=headers)
+    job_id = testapp.get("/api/v2/jobs", headers=headers).json["items"][0]["id"]
+    history_id = testapp.get("/api/v1/history", headers=headers).json[0]["id"]
+    return {
+        "/jobs/{id}": {"id": job_id},
+        "/status/{job_id}": {"job_id": job_id},
+        "/history/{id}": {"id": history_id},
+    }
+
+
 def fuzz_operation(prefix, operation, tokens, report):
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         label = f"{operation.label} [{mode.value}]"
         try:
-            _run_cases(prefix, operation, mode, label, tokens, report)
+            _run_cases(prefix, operation, operation.as_strategy(generation_mode=mode), label, tokens, report)
         except hypothesis.errors.Unsatisfiable:
             # Nothing in the operation can be made invalid (no parameters, no body).
             report.unsatisfiable.append(label)
 
 
-def _run_cases(prefix, operation, mode, label, tokens, report):
+def fuzz_with_real_ids(prefix, operation, seeded, tokens, report):
+    for path_start, path_parameters in seeded.items():
+        if operation.path.startswith(path_start):
+            strategy = operation.as_strategy(path_parameters=path_parameters)
+            label = f"{operation.label} [real ids]"
+            _run_cases(prefix, operation, strategy, label, tokens, report, REAL_ID_SETTINGS)
+
+
+def _run_cases(prefix, operation, strategy, label, tokens, report, fuzz_settings=FUZZ_SETTINGS):
     needs_auth = bool(operation.definition.raw.get("security"))
     # /auth/logout and /auth/logout-all revoke the session the next cases would use.
     signs_out = "/logout" in operation.path
@@ -105,8 +133,8 @@ def _run_cases(prefix, operation, mode, label, tokens, report):
     gap = f"{operation.method.upper()} {prefix}{operation.path}" in ACCEPTANCE_GAPS
     excluded = [positive_data_acceptance] if uploads or gap else []
 
-    @FUZZ_SETTINGS
-    @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
+    @fuzz_settings
+    @hypothesis.given(case=strategy)
     def run(case):
         report.examples += 1
         headers = tokens.headers() if needs_auth else None
@@ -137,8 +165,12 @@ def test_every_operation_survives_fuzzing(testapp, prefix):
     schema = schemathesis.openapi.from_wsgi(f"{prefix}/openapi.json", testapp.app)
     tokens, report = FreshTokens(testapp), FuzzReport()
     operations = [result.ok() for result in schema.get_all_operations()]
+    seeded = seed_resources(testapp, tokens)
     for operation in operations:
         fuzz_operation(prefix, operation, tokens, report)
+    # Deleting the seeded resources comes last, so the other operations still find them.
+    for operation in sorted(operations, key=lambda operation: operation.method.upper() == "DELETE"):
+        fuzz_with_real_ids(prefix, operation, seeded, tokens, report)
 
     print("\n" + report.summary(prefix, len(operations)))
     for operation, reason in ACCEPTANCE_GAPS.items():
