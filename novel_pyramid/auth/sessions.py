@@ -1,13 +1,14 @@
 """Sign-in sessions: start one, rotate its refresh token, revoke it."""
 
 import datetime
+import hmac
 import logging
 
 from sqlalchemy import select, update
 
 from novel_pyramid.auth.models import AuthSession
 from novel_pyramid.auth.tokens import hash_token, new_refresh_token, session_id_of
-from novel_pyramid.db.types import utcnow
+from novel_pyramid.db.types import new_uuid, utcnow
 from novel_pyramid.errors import Unauthorized
 
 log = logging.getLogger(__name__)
@@ -38,28 +39,30 @@ class SessionService:
 
     def start(self, user, user_agent=None, ip_address=None):
         """Open a session for ``user``; return its access and refresh tokens."""
-        session = AuthSession(
-            user_id=user.id,
-            expires_at=utcnow() + self.refresh_lifetime,
-            user_agent=(user_agent or "")[:USER_AGENT_MAX] or None,
-            ip_address=ip_address,
-            token_hash="",
+        session_id = new_uuid()
+        refresh_token = new_refresh_token(session_id)
+        self.db.add(
+            AuthSession(
+                id=session_id,
+                user_id=user.id,
+                token_hash=hash_token(refresh_token),
+                expires_at=utcnow() + self.refresh_lifetime,
+                user_agent=(user_agent or "")[:USER_AGENT_MAX] or None,
+                ip_address=ip_address,
+            )
         )
-        self.db.add(session)
         self.db.flush()
-        return self._rotate(session)
+        return self._tokens(user.id, session_id, refresh_token)
 
     def refresh(self, refresh_token):
         """Exchange a refresh token for new tokens; the one presented stops working."""
-        session_id = session_id_of(refresh_token)
-        session = self.db.execute(
-            select(AuthSession).where(AuthSession.id == session_id).with_for_update()
-        ).scalar_one_or_none()
+        session = self.db.get(AuthSession, session_id_of(refresh_token))
         if session is None:
             raise Unauthorized("Invalid refresh token")
         if session.revoked_at is not None:
             raise Unauthorized("This session has been signed out; please sign in again")
-        if session.token_hash != hash_token(refresh_token):
+        presented_hash = hash_token(refresh_token)
+        if not hmac.compare_digest(session.token_hash, presented_hash):
             # An older token of this session came back: it was copied. Close the session.
             log.warning("Refresh token reuse on session %s; revoking it", session.id)
             self._revoke_now(session.id, "token_reuse")
@@ -68,7 +71,7 @@ class SessionService:
             raise Unauthorized("This session has expired; please sign in again")
         if not session.user.is_active:
             raise Unauthorized("This account is disabled")
-        return self._rotate(session)
+        return self._rotate(session, presented_hash)
 
     def revoke(self, session_id, reason="logout"):
         self.db.execute(
@@ -96,13 +99,32 @@ class SessionService:
             .order_by(AuthSession.last_used_at.desc())
         ).all()
 
-    def _rotate(self, session):
+    def _rotate(self, session, expected_hash):
+        """Give the session a new refresh token.
+
+        The update only matches while the session still holds ``expected_hash``:
+        of two refreshes racing with the same token, one wins and the other gets
+        401, without any row lock held across the check.
+        """
         refresh_token = new_refresh_token(session.id)
-        session.token_hash = hash_token(refresh_token)
-        session.last_used_at = utcnow()
-        self.db.flush()
+        result = self.db.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.id == session.id,
+                AuthSession.token_hash == expected_hash,
+                AuthSession.revoked_at.is_(None),
+            )
+            .values(token_hash=hash_token(refresh_token), last_used_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise Unauthorized("This refresh token was already used; please sign in again")
+        self.db.expire(session, ["token_hash", "last_used_at"])
+        return self._tokens(session.user_id, session.id, refresh_token)
+
+    def _tokens(self, user_id, session_id, refresh_token):
         return {
-            "access_token": self.access_tokens.issue(session.user_id, session.id),
+            "access_token": self.access_tokens.issue(user_id, session_id),
             "refresh_token": refresh_token,
         }
 

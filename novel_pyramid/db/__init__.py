@@ -8,6 +8,8 @@ import zope.sqlalchemy
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
+from novel_pyramid.db.urls import with_installed_driver
+
 # Explicit constraint names make migrations reproducible on every dialect.
 # "ix_%(column_0_label)s" is also what the legacy schema used (ix_users_email).
 NAMING_CONVENTION = {
@@ -25,12 +27,10 @@ class ModelBase(DeclarativeBase):
 
 def make_engine(settings):
     """Create the process-wide engine from typed settings."""
-    url = settings["database_url"]
+    url = with_installed_driver(settings["database_url"])
     if url.startswith("sqlite"):
         # Waitress serves from several threads; SQLite serialises writes itself.
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
