@@ -25,7 +25,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
 from novel_pyramid.db.copy import CopyOptions, copy_database  # noqa: E402
-from novel_pyramid.db.copy_urls import with_installed_driver  # noqa: E402
+from novel_pyramid.db.urls import with_installed_driver  # noqa: E402
 from tests.migrations.legacy_db import build_legacy_sqlite  # noqa: E402
 
 

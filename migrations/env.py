@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, event, pool
 
 import novel_pyramid.models  # noqa: F401  (registers every table on the metadata)
 from novel_pyramid.db import ModelBase
-from novel_pyramid.db.copy_migrations import configured_database_url, read_app_settings
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.migrate import configured_database_url, read_app_settings
+from novel_pyramid.db.urls import with_installed_driver
 
 config = context.config
 target_metadata = ModelBase.metadata

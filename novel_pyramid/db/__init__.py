@@ -73,7 +73,7 @@ def includeme(config):
 
     if settings["database.auto_migrate"]:
         # Development only: `pserve development.ini` on a fresh clone just works.
-        from novel_pyramid.db.copy_migrations import upgrade_to_head
+        from novel_pyramid.db.migrate import upgrade_to_head
 
         upgrade_to_head(settings["database_url"])
     engine = settings.get("db.engine") or make_engine(settings)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from novel_pyramid.db import ModelBase
-from novel_pyramid.db.copy_migrations import upgrade_to_head
+from novel_pyramid.db.migrate import upgrade_to_head
 from novel_pyramid.db.copy_rows import (
     converted_batches,
     count_rows,
@@ -35,7 +35,7 @@ from novel_pyramid.db.copy_rows import (
     table_digest,
 )
 from novel_pyramid.db.copy_source import source_at_head
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.urls import with_installed_driver
 
 DEFAULT_BATCH_SIZE = 1000
 # How long the copy waits for the application to release the target's tables.

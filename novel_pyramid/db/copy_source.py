@@ -14,13 +14,13 @@ import tempfile
 from sqlalchemy import create_engine, inspect, pool
 from sqlalchemy.engine import make_url
 
-from novel_pyramid.db.copy_migrations import (
+from novel_pyramid.db.migrate import (
     current_revision,
     head_revision,
     stamp,
     upgrade_to_head,
 )
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.urls import with_installed_driver
 
 LEGACY_HEAD = "997f943cdd21"
 LEGACY_INITIAL = "6deaf3110825"

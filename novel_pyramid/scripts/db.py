@@ -8,7 +8,7 @@ Without any INI file the environment alone is used, as in a container.
 import os
 import sys
 
-from novel_pyramid.db.copy_migrations import (
+from novel_pyramid.db.migrate import (
     configured_database_url,
     current_revision,
     head_revision,

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.urls import with_installed_driver
 from tests.migrations.legacy_db import build_legacy_sqlite
 
 POSTGRES_SERVER_URL = os.environ.get("NOVEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, inspect, pool
 
 import novel_pyramid.models  # noqa: F401  (every table on the metadata)
 from novel_pyramid.db import ModelBase
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.urls import with_installed_driver
 
 
 def schema_differences(url):

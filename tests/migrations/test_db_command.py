@@ -2,7 +2,7 @@
 
 import pytest
 
-from novel_pyramid.db.copy_migrations import head_revision
+from novel_pyramid.db.migrate import head_revision
 from novel_pyramid.scripts import main
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, pool, select, text
 import novel_pyramid.models  # noqa: F401
 from novel_pyramid.db import ModelBase
 from novel_pyramid.db.copy import CopyOptions, CopyRefused, copy_database
-from novel_pyramid.db.copy_migrations import current_revision, head_revision, upgrade_to_head
+from novel_pyramid.db.migrate import current_revision, head_revision, upgrade_to_head
 from novel_pyramid.db.copy_rows import ValueCannotBeCopied
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.urls import with_installed_driver
 from tests.migrations.legacy_db import LEGACY_TABLES, build_legacy_sqlite
 
 pytestmark = pytest.mark.postgresql

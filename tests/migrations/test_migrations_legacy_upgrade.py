@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 from sqlalchemy import create_engine, pool, text
 
-from novel_pyramid.db.copy_migrations import current_revision, head_revision, upgrade_to_head
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.migrate import current_revision, head_revision, upgrade_to_head
+from novel_pyramid.db.urls import with_installed_driver
 from tests.migrations.legacy_db import LEGACY_SCHEMA_POSTGRESQL, LEGACY_TABLES, raw_rows
 from tests.migrations.schema_helpers import schema_differences
 

@@ -7,7 +7,7 @@ from contextlib import redirect_stdout
 from alembic import command
 from sqlalchemy import create_engine, inspect, pool
 
-from novel_pyramid.db.copy_migrations import (
+from novel_pyramid.db.migrate import (
     alembic_config,
     current_revision,
     head_revision,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text
 
 from novel_pyramid.db.copy_rows import NULL_MARK, ValueCannotBeCopied, _row_text
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.urls import with_installed_driver
 from novel_pyramid.db.copy_values import (
     UnconvertibleValue,
     canonical_text,

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
 from novel_pyramid.config import SETTINGS_BY_KEY, ConfigurationError, load_settings
-from novel_pyramid.db.copy_urls import with_installed_driver
+from novel_pyramid.db.urls import with_installed_driver
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parents[2] / "migrations"
 
