@@ -12,6 +12,7 @@ CORE_INCLUDES = (
     "novel_pyramid.security",
     "novel_pyramid.errors",
     "novel_pyramid.db",
+    "novel_pyramid.cache",
     "novel_pyramid.health",
     "novel_pyramid.auth",
     "novel_pyramid.ratelimit",

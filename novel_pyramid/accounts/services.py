@@ -1,10 +1,32 @@
 """Users and their settings: sign-in bookkeeping and the sentence length limit."""
 
+import datetime
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from novel_pyramid.accounts.models import DEFAULT_SENTENCE_LENGTH_LIMIT, User, UserSettings
+from novel_pyramid.cache import cache_of, settings_key
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class SettingsSnapshot:
+    """A user's settings as read (possibly from the cache): plain values, no session attached."""
+
+    sentence_length_limit: int
+    updated_at: datetime.datetime | None
+
+
+def _settings_row_as_data(row):
+    # JSON-compatible, because that is what the cache stores.
+    if row is None:
+        return {"sentence_length_limit": DEFAULT_SENTENCE_LENGTH_LIMIT, "updated_at": None}
+    return {
+        "sentence_length_limit": row.sentence_length_limit,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+    }
 
 
 class AccountService:
@@ -48,18 +70,34 @@ class AccountService:
         return user
 
     def settings_of(self, user):
-        """The user's settings row, or an unsaved one holding the defaults."""
-        settings = self.db.scalar(select(UserSettings).where(UserSettings.user_id == user.id))
-        return settings or UserSettings(
-            user_id=user.id, sentence_length_limit=DEFAULT_SENTENCE_LENGTH_LIMIT
+        """The settings of ``user`` (anything with an ``id``), defaults if never saved; cached.
+
+        Every write of the row (``update_settings``, or any other ORM flush) forgets
+        the cached copy once its transaction commits (novel_pyramid.cache).
+        """
+        data = cache_of(self.db).get_or_create(
+            settings_key(user.id),
+            lambda: _settings_row_as_data(
+                self.db.execute(
+                    select(UserSettings.sentence_length_limit, UserSettings.updated_at)
+                    .where(UserSettings.user_id == user.id)
+                ).first()
+            ),
+        )
+        updated_at = data["updated_at"]
+        return SettingsSnapshot(
+            sentence_length_limit=data["sentence_length_limit"],
+            updated_at=datetime.datetime.fromisoformat(updated_at) if updated_at else None,
         )
 
     def update_settings(self, user, changes):
-        settings = self.settings_of(user)
+        # Writes start from the row itself, never from the cached copy.
+        settings = self.db.scalar(select(UserSettings).where(UserSettings.user_id == user.id))
+        if settings is None:
+            settings = UserSettings(user_id=user.id, sentence_length_limit=DEFAULT_SENTENCE_LENGTH_LIMIT)
+            self.db.add(settings)
         for name, value in changes.items():
             setattr(settings, name, value)
         settings.updated_at = utcnow()
-        if settings not in self.db:
-            self.db.add(settings)
         self.db.flush()
         return settings

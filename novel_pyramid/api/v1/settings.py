@@ -15,7 +15,7 @@ user_settings = api_service("v1.settings", "/settings")
     permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(colander_validator,)
 )
 def read_settings(request):
-    return settings_json(AccountService(request.dbsession).settings_of(request.identity.user))
+    return settings_json(AccountService(request.dbsession).settings_of(request.identity))
 
 
 @user_settings.post(
@@ -26,7 +26,7 @@ def read_settings(request):
 )
 def save_settings(request):
     saved = AccountService(request.dbsession).update_settings(
-        request.identity.user, request.validated["body"]
+        request.identity, request.validated["body"]
     )
     fields = settings_json(saved)
     return {**fields, "message": "Settings saved successfully", "settings": fields}

@@ -1,0 +1,51 @@
+"""The shared cache (dogpile.cache regions chosen by settings) and the development SQL log.
+
+``cache.backend`` picks the backend: ``redis`` (production: shared by every web
+process, misses coalesced with a Redis lock), ``memory`` (development, one
+process) or ``null`` (caches nothing; tests that must see the database). By
+default: redis when there is a Redis URL, memory in development, null otherwise,
+because a per-process memory cache would go stale across production processes.
+"""
+
+from novel_pyramid.cache.interfaces import IAppCache
+from novel_pyramid.cache.invalidation import (  # noqa: F401
+    cache_of,
+    invalidate_after_commit,
+    watch_session_factory,
+)
+from novel_pyramid.cache.keys import identity_key, settings_key  # noqa: F401
+from novel_pyramid.cache.regions import NULL_CACHE, RegionCache, make_cache_region
+from novel_pyramid.cache.sql_log import install_sql_log
+
+
+def default_backend(settings):
+    if settings.get("cache.redis_url") or settings.get("redis_url"):
+        return "redis"
+    if settings.get("environment") == "development":
+        return "memory"
+    return "null"
+
+
+def cache_from_settings(settings):
+    backend = settings.get("cache.backend") or default_backend(settings)
+    region = make_cache_region(
+        backend,
+        expiration_seconds=settings.get("cache.expiration_seconds", 300),
+        redis_url=settings.get("cache.redis_url") or settings.get("redis_url"),
+        key_prefix=settings.get("cache.key_prefix", "novel_pyramid:cache:"),
+    )
+    return RegionCache(region, backend)
+
+
+def request_cache(request):
+    return request.registry.queryUtility(IAppCache) or NULL_CACHE
+
+
+def includeme(config):
+    settings = config.get_settings()
+    cache = cache_from_settings(settings)
+    settings["cache.backend"] = cache.backend_name
+    config.registry.registerUtility(cache, IAppCache)
+    watch_session_factory(config.registry["db.session_factory"], cache)
+    if settings.get("sql_log.enabled"):
+        install_sql_log(config.registry["db.engine"])

@@ -1,0 +1,26 @@
+"""The application cache as a replaceable service."""
+
+from zope.interface import Interface
+
+
+class IAppCache(Interface):
+    """A shared cache of plain data (JSON-compatible dicts, lists, numbers, strings).
+
+    Every backend (Redis, this process's memory, null) does the same three things;
+    ``tests/unit/cache/contract.py`` states them once for all of them.
+    """
+
+    def get_or_create(key, creator):
+        """The value cached under ``key``, else ``creator()``'s result, cached.
+
+        Concurrent misses of one key are coalesced: a single caller runs
+        ``creator`` while the others wait for its value. When the backend fails,
+        ``creator()`` is called directly and a warning logged: a cache outage
+        never fails a request.
+        """
+
+    def invalidate(*keys):
+        """Forget ``keys`` now, in every process that shares the backend."""
+
+    def ping():
+        """Raise when the backend cannot be reached (health checks, tests)."""

@@ -1,0 +1,26 @@
+"""What is cached under which key, and which row changes make an entry stale.
+
+The version in each name changes whenever the shape of the cached value does, so
+processes of the previous release never misread what the new one stored.
+"""
+
+def identity_key(user_id):
+    """The signed-in user lookup: is the user active, which sessions are live."""
+    return f"auth.identity.v1:{int(user_id)}"
+
+
+def settings_key(user_id):
+    """The user's settings as the API shows them."""
+    return f"accounts.settings.v1:{int(user_id)}"
+
+
+# For every table whose rows feed a cached value: the keys a change of one row
+# (an ORM object) makes stale. Tables are named rather than models imported, so the
+# models' packages can use the cache without an import cycle. Bulk UPDATE/DELETE
+# statements bypass the ORM unit of work: code issuing them calls
+# ``invalidate_after_commit`` itself (auth/sessions.py).
+STALE_KEYS_OF_CHANGED_ROW = {
+    "users": lambda user: (identity_key(user.id),),
+    "auth_sessions": lambda session: (identity_key(session.user_id),),
+    "user_settings": lambda settings: (settings_key(settings.user_id),),
+}
