@@ -67,6 +67,9 @@ def includeme(config):
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     # A 4xx or 5xx answer rolls the transaction back even when no exception was raised.
     settings["tm.commit_veto"] = "pyramid_tm.default_commit_veto"
+    # pyramid_tm would look up the user outside the exception views; a database
+    # outage there would escape as a raw 500 instead of our JSON error.
+    settings["tm.annotate_user"] = False
     settings.setdefault("retry.attempts", 3)
     config.include("pyramid_tm")
     config.include("pyramid_retry")

@@ -2,6 +2,8 @@
 
 import logging
 
+import sqlalchemy.exc
+
 from pyramid.httpexceptions import HTTPException
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -45,6 +47,19 @@ def http_error(exc, request):
         headers["Allow"] = exc.headers["Allow"]
     code = exc.title.lower().replace(" ", "_")
     return error_response(exc.status_code, message, code, headers=headers)
+
+
+@exception_view_config(sqlalchemy.exc.OperationalError)
+def database_unavailable(exc, request):
+    # Connection loss and server restarts: the pool recovers on its own, so the
+    # client is told to retry rather than that something broke.
+    log.error("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+    return error_response(
+        503,
+        "The database is unavailable; please retry shortly",
+        "service_unavailable",
+        headers={"Retry-After": "5"},
+    )
 
 
 @exception_view_config(Exception)

@@ -1,0 +1,92 @@
+"""Fault tests run their own PostgreSQL and Redis servers, so stopping them harms no one else."""
+
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason):
+    """In CI a missing server is a failure; on a laptop it is a skip."""
+    if IN_CI:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
+
+
+def _postgres_bin():
+    candidates = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    return candidates[-1].parent if candidates else None
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster on a free port, run as the postgres user."""
+
+    def __init__(self, root):
+        self.bin = _postgres_bin()
+        self.root = root
+        self.data = root / "data"
+        self.port = free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    @property
+    def url(self):
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args):
+        subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, timeout=60)
+
+    def init(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.as_postgres:
+            shutil.chown(self.root, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        return self
+
+    def start(self):
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
+                  str(self.root / "log"), "start")
+        wait_for_port(self.port)
+
+    def stop(self):
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+
+@pytest.fixture
+def private_postgres():
+    if _postgres_bin() is None:
+        unavailable("PostgreSQL server binaries are not installed")
+    # Not under pytest's tmp_path: the postgres user cannot enter root's private folders.
+    root = pathlib.Path(tempfile.mkdtemp(prefix="novel-pg-"))
+    root.chmod(0o755)
+    server = PrivatePostgres(root / "cluster").init()
+    server.start()
+    yield server
+    try:
+        server.stop()
+    except subprocess.CalledProcessError:
+        pass
+    shutil.rmtree(root, ignore_errors=True)
