@@ -1,0 +1,140 @@
+"""The memory cache in front of the user lookup and the settings: fast, and never stale after a write."""
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from novel_pyramid.accounts.models import User
+from novel_pyramid.cache import IAppCache, identity_key, settings_key
+from tests.functional.conftest import bearer
+from tests.functional.test_query_counts import statements_run_on
+
+
+@pytest.fixture
+def cached_app(make_app):
+    return make_app(**{"cache.backend": "memory"})
+
+
+def sign_in(app, email="lea@example.com"):
+    return app.post_json("/api/v1/auth/dev-login", {"email": email}).json
+
+
+def registry_of(app):
+    return app.app.registry
+
+
+def test_a_warm_settings_read_runs_no_sql(cached_app, engine):
+    headers = bearer(sign_in(cached_app)["access_token"])
+    cached_app.get("/api/v1/settings", headers=headers)
+    with statements_run_on(engine) as statements:
+        assert cached_app.get("/api/v1/settings", headers=headers).json["sentence_length_limit"] == 8
+    assert statements == []
+
+
+def test_a_settings_change_is_visible_on_the_very_next_request(cached_app):
+    headers = bearer(sign_in(cached_app)["access_token"])
+    assert cached_app.get("/api/v1/settings", headers=headers).json["sentence_length_limit"] == 8
+    cached_app.put_json("/api/v1/settings", {"sentence_length_limit": 21}, headers=headers)
+    assert cached_app.get("/api/v1/settings", headers=headers).json["sentence_length_limit"] == 21
+    cached_app.post_json("/api/v1/settings", {"sentence_length_limit": 5}, headers=headers)
+    assert cached_app.get("/api/v1/settings", headers=headers).json["sentence_length_limit"] == 5
+
+
+def test_a_rejected_settings_change_leaves_the_cached_value_right(cached_app):
+    headers = bearer(sign_in(cached_app)["access_token"])
+    cached_app.get("/api/v1/settings", headers=headers)
+    cached_app.put_json("/api/v1/settings", {"sentence_length_limit": 99}, headers=headers, status=400)
+    assert cached_app.get("/api/v1/settings", headers=headers).json["sentence_length_limit"] == 8
+
+
+def test_logout_is_honoured_at_once(cached_app):
+    headers = bearer(sign_in(cached_app)["access_token"])
+    cached_app.get("/api/v1/auth/me", headers=headers)
+    cached_app.post("/api/v1/auth/logout", headers=headers)
+    assert cached_app.get("/api/v1/settings", headers=headers, status=401).json["error"]
+
+
+def test_revoking_one_session_from_another_is_honoured_at_once(cached_app):
+    first = bearer(sign_in(cached_app)["access_token"])
+    second_login = sign_in(cached_app)
+    second = bearer(second_login["access_token"])
+    cached_app.get("/api/v1/settings", headers=second)
+    sessions = cached_app.get("/api/v2/auth/sessions", headers=first).json
+    listed = sessions["sessions"] if isinstance(sessions, dict) else sessions
+    other = next(s["id"] for s in listed if not s.get("current"))
+    cached_app.delete(f"/api/v2/auth/sessions/{other}", headers=first)
+    cached_app.get("/api/v1/settings", headers=second, status=401)
+    cached_app.get("/api/v1/settings", headers=first, status=200)
+
+
+def test_signing_out_everywhere_is_honoured_at_once(cached_app):
+    headers = bearer(sign_in(cached_app)["access_token"])
+    cached_app.get("/api/v1/settings", headers=headers)
+    cached_app.post("/api/v2/auth/logout-all", headers=headers)
+    cached_app.get("/api/v1/settings", headers=headers, status=401)
+
+
+def test_deactivation_is_honoured_at_once(cached_app):
+    login = sign_in(cached_app)
+    headers = bearer(login["access_token"])
+    cached_app.get("/api/v1/settings", headers=headers)
+    # Any ORM write through the application's sessions invalidates (an admin command, say).
+    with registry_of(cached_app)["db.session_factory"]() as session:
+        session.scalar(select(User).where(User.id == login["user"]["id"])).is_active = False
+        session.commit()
+    body = cached_app.get("/api/v1/settings", headers=headers, status=401).json
+    assert body["error"] == "This account is disabled"
+
+
+def test_a_new_session_is_accepted_while_the_user_lookup_is_cached(cached_app):
+    first = bearer(sign_in(cached_app)["access_token"])
+    cached_app.get("/api/v1/settings", headers=first)
+    second = bearer(sign_in(cached_app)["access_token"])
+    cached_app.get("/api/v1/settings", headers=second, status=200)
+    cached_app.get("/api/v1/settings", headers=first, status=200)
+
+
+def test_cached_values_are_plain_data(cached_app):
+    login = sign_in(cached_app)
+    cached_app.get("/api/v1/settings", headers=bearer(login["access_token"]))
+    cache = registry_of(cached_app).getUtility(IAppCache)
+    user_id = login["user"]["id"]
+    assert cache.get_or_create(settings_key(user_id), lambda: None) == {
+        "sentence_length_limit": 8, "updated_at": None
+    }
+    identity = cache.get_or_create(identity_key(user_id), lambda: None)
+    assert identity["is_active"] is True
+    assert all(isinstance(session_id, str) for session_id in identity["live_session_ids"])
+
+
+def fifty_simultaneous_gets(apps, path, headers):
+    start = threading.Barrier(50)
+    statuses = []
+
+    def one(app):
+        start.wait()
+        statuses.append(app.get(path, headers=headers, expect_errors=True).status_int)
+
+    threads = [threading.Thread(target=one, args=(apps[i % len(apps)],)) for i in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return statuses
+
+
+def lookups_among(statements):
+    settings_reads = [s for s in statements if "FROM user_settings" in s]
+    identity_reads = [s for s in statements if "LEFT OUTER JOIN auth_sessions" in s]
+    return len(settings_reads), len(identity_reads)
+
+
+def test_fifty_simultaneous_misses_reach_the_database_once(cached_app, engine):
+    login = sign_in(cached_app)
+    cache = registry_of(cached_app).getUtility(IAppCache)
+    cache.invalidate(identity_key(login["user"]["id"]), settings_key(login["user"]["id"]))
+    with statements_run_on(engine) as statements:
+        statuses = fifty_simultaneous_gets([cached_app], "/api/v1/settings", bearer(login["access_token"]))
+    assert statuses == [200] * 50
+    assert lookups_among(statements) == (1, 1)
