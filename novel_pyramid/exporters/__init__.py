@@ -16,6 +16,7 @@ from zope.interface.exceptions import Invalid
 from zope.interface.verify import verifyObject
 
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExporter
+from novel_pyramid.exporters.status import IExportStatusStore, status_store_from_settings
 
 ENTRY_POINT_GROUP = "novel_pyramid.exporters"
 RESULT_KINDS = (RESULT_URL, RESULT_FILE)
@@ -71,6 +72,10 @@ def get_exporter(registry, name):
 
 
 def includeme(config):
-    """Register every installed exporter as a named ``IExporter`` utility."""
-    for name, exporter in load_all_exporters(config.registry.settings).items():
+    """Register every installed exporter as a named ``IExporter`` utility, and the export status store."""
+    settings = config.registry.settings
+    for name, exporter in load_all_exporters(settings).items():
         config.registry.registerUtility(exporter, IExporter, name=name)
+    config.registry.registerUtility(status_store_from_settings(settings), IExportStatusStore)
+    # Importing the module declares the background export task on the Celery app.
+    from novel_pyramid.exporters import tasks  # noqa: F401

@@ -5,17 +5,21 @@ error (``novel_pyramid.errors``).
 """
 
 import colander
-from sqlalchemy import select
 
+from novel_pyramid.db.types import new_uuid
 from novel_pyramid.errors import Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import UnknownExporter, get_exporter, registered_exporters
 from novel_pyramid.exporters.google_auth import require_sheets_grant
 from novel_pyramid.exporters.history_link import entry_for_job, entry_for_sentences, record_spreadsheet_url
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL
 from novel_pyramid.exporters.sources import job_source, sentence_list_source
-from novel_pyramid.jobs.models import Job, JobStatus
+from novel_pyramid.exporters.status import COMPLETED, QUEUED, IExportStatusStore
+from novel_pyramid.jobs.models import JobStatus
+from novel_pyramid.jobs.services import JobService
 
 SHEETS_EXPORTER = "google_sheets"
+PUBLIC_STATUS_FIELDS = ("id", "job_id", "exporter", "status", "url", "error", "code", "created_at",
+                        "updated_at", "finished_at")
 
 
 def _field_errors(invalid):
@@ -54,6 +58,48 @@ class ExportService:
             for name, exporter in sorted(registered_exporters(self.registry).items())
         ]
 
+    def start_job_export(self, user, job_id, exporter_name, raw_options):
+        """Export a finished job with a URL exporter, now or in the background; return its status.
+
+        Everything that can be refused is checked here, before anything is
+        queued or sent. Jobs up to ``exports.inline_max_sentences`` sentences
+        are exported within the request (a few Sheets calls); larger ones by a
+        worker, and the returned status is ``queued`` (``completed`` already
+        when tasks run in-process).
+        """
+        exporter = self.exporter(exporter_name, RESULT_URL)
+        options = self.options(exporter, raw_options)
+        job = self.finished_job(user.id, job_id)
+        if exporter.name == SHEETS_EXPORTER:
+            require_sheets_grant(user)
+        if not self._in_background(job):
+            result = self._export(user, job, exporter, options)
+            return {"id": None, "job_id": job.id, "exporter": exporter.name, "status": COMPLETED, "url": result.url}
+        # Imported here because the task module imports this one.
+        from novel_pyramid.exporters.tasks import export_job
+        from novel_pyramid.tasks import enqueue
+
+        export_id = new_uuid()
+        store = self.registry.getUtility(IExportStatusStore)
+        store.update(export_id, id=export_id, user_id=user.id, job_id=job.id, exporter=exporter.name, status=QUEUED)
+        # This request writes nothing the task needs, so there is no commit to
+        # wait for; sending now lets a broker outage answer 503 at once.
+        enqueue([export_job.si(export_id, user.id, job.id, exporter.name, options)])
+        return self.export_status(user.id, export_id)
+
+    def export_status(self, user_id, export_id):
+        """The public status of one of the user's background exports."""
+        record = self.registry.getUtility(IExportStatusStore).get(export_id)
+        if record is None or record.get("user_id") != user_id:
+            raise NotFound("Export not found")
+        return {name: record[name] for name in PUBLIC_STATUS_FIELDS if name in record}
+
+    def _in_background(self, job):
+        settings = self.registry.settings
+        # Without Redis, statuses live in this process: only in-process (eager) tasks can report them.
+        shared_status = bool(settings.get("redis_url")) or settings.get("celery.task_always_eager")
+        return bool(shared_status) and (job.sentences_count or 0) > settings["exports.inline_max_sentences"]
+
     def export_job(self, user, job_id, exporter_name, raw_options):
         """Run a URL exporter (Google Sheets...) on a finished job; return its ``ExportResult``."""
         exporter = self.exporter(exporter_name, RESULT_URL)
@@ -61,6 +107,9 @@ class ExportService:
         job = self.finished_job(user.id, job_id)
         if exporter.name == SHEETS_EXPORTER:
             require_sheets_grant(user)
+        return self._export(user, job, exporter, options)
+
+    def _export(self, user, job, exporter, options):
         source = job_source(job, self.session_factory, include_original=options.get("include_original", False))
         result = exporter.export(source, options, user)
         record_spreadsheet_url(entry_for_job(self.db, user.id, job.id), result.url)
@@ -102,14 +151,8 @@ class ExportService:
             raise InvalidInput(f"Invalid {field}: {messages[0]}", details=details) from None
 
     def finished_job(self, user_id, job_id):
-        """The user's job, which must be completed.
-
-        Another user's job is reported as missing, like an unknown one: its
-        existence is not ours to reveal.
-        """
-        job = self.db.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
-        if job is None:
-            raise NotFound("Job not found")
+        """The user's job, which must be completed; another user's job is "not found" (JobService)."""
+        job = JobService(self.db).get(user_id, job_id)
         if job.status != JobStatus.COMPLETED:
             raise Conflict(f"Job is {job.status}; only a completed job can be exported")
         return job

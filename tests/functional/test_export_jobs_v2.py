@@ -1,7 +1,6 @@
 """v2 exports of a finished job: POST .../exports (Google Sheets) and GET .../exports/{name} (csv, json)."""
 
 import csv
-import datetime
 import io
 import json
 
@@ -12,22 +11,11 @@ from novel_pyramid.accounts.models import User
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.models import Job, JobChunk
-from tests.functional.conftest import bearer
 
+# google_apis, sheets_app, signed_in: the fake Sheets/Drive server and a user with a Google grant.
 pytest_plugins = ["tests.fakes.google_apis_server"]
 
 TRICKY = ['Il dit : "Bonjour, Léa."', "=SUM(A1)", "Une ligne\nsur deux", "+33 @user, déjà"]
-
-
-@pytest.fixture
-def signed_in(sheets_app, make_user, google_apis):
-    def sign_in(email="lea@example.com"):
-        google_apis.grant("google-access-1", "google-refresh-1")
-        make_user(email, google_access_token="google-access-1", google_refresh_token="google-refresh-1",
-                  google_token_expiry=utcnow() + datetime.timedelta(hours=1))
-        return bearer(sheets_app.post_json("/api/v1/auth/dev-login", {"email": email}).json["access_token"])
-
-    return sign_in
 
 
 @pytest.fixture
@@ -68,7 +56,7 @@ def test_google_sheets_export_of_a_job_sets_its_history_url(sheets_app, signed_i
                                 headers=headers).json
 
     spreadsheet = google_apis.only_spreadsheet()
-    assert body == {"job_id": job_id, "exporter": "google_sheets", "status": "completed",
+    assert body == {"id": None, "job_id": job_id, "exporter": "google_sheets", "status": "completed",
                     "url": f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit"}
     assert spreadsheet.title == "Le Père Goriot.pdf"
     assert [spreadsheet.row(n) for n in range(1, 6)] == [
@@ -229,3 +217,69 @@ def test_list_of_exporters(sheets_app, signed_in, make_job):
 
 def test_downloads_need_sign_in(sheets_app):
     sheets_app.get(exports_url("any", "csv"), status=401)
+
+
+# -- large jobs: exported by a task (eager here: it runs before the 202 returns) ------------------------
+@pytest.fixture
+def background_app(make_app, google_apis):
+    return make_app(**{
+        "google.api_endpoint": google_apis.base_url,
+        "google.token_url": google_apis.token_url,
+        "google.api_backoff_seconds": "0",
+        "google.api_max_retries": "1",
+        "exports.inline_max_sentences": "2",
+    })
+
+
+def test_large_job_is_exported_in_the_background(background_app, signed_in, make_job, google_apis, dbsession):
+    headers = signed_in()
+    job_id = make_job([(["Un.", "Deux."], ["Un.", "Deux."]), (["Trois."], ["Trois."])])
+
+    response = background_app.post_json(exports_url(job_id), {"exporter": "google_sheets"}, headers=headers,
+                                        status=202)
+
+    export_id = response.json["id"]
+    assert response.headers["Location"].endswith(f"/api/v2/exports/{export_id}")
+    status = background_app.get(f"/api/v2/exports/{export_id}", headers=headers).json
+    spreadsheet = google_apis.only_spreadsheet()
+    assert status["status"] == "completed"
+    assert status["url"] == f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit"
+    assert (status["job_id"], status["exporter"]) == (job_id, "google_sheets")
+    assert "user_id" not in status
+    assert spreadsheet.row(4) == [3, "Trois."]
+    dbsession.expire_all()
+    assert dbsession.scalar(select(HistoryEntry.spreadsheet_url).where(HistoryEntry.job_id == job_id)) == status["url"]
+
+
+def test_background_failure_is_reported_in_the_status(background_app, signed_in, make_job, google_apis):
+    headers = signed_in()
+    job_id = make_job([(["Un.", "Deux.", "Trois."], ["Un.", "Deux.", "Trois."])])
+    google_apis.fail_next(503, times=2)
+
+    export_id = background_app.post_json(exports_url(job_id), {"exporter": "google_sheets"}, headers=headers,
+                                         status=202).json["id"]
+
+    status = background_app.get(f"/api/v2/exports/{export_id}", headers=headers).json
+    assert status["status"] == "failed"
+    assert status["code"] == "upstream_error"
+    assert "HTTP 503" in status["error"]
+
+
+def test_another_users_export_status_is_404(background_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([(["Un.", "Deux.", "Trois."], ["Un.", "Deux.", "Trois."])])
+    export_id = background_app.post_json(exports_url(job_id), {"exporter": "google_sheets"}, headers=headers,
+                                         status=202).json["id"]
+    intruder = signed_in("autre@example.com")
+
+    background_app.get(f"/api/v2/exports/{export_id}", headers=intruder, status=404)
+    background_app.get("/api/v2/exports/unknown", headers=headers, status=404)
+
+
+def test_bad_options_of_a_large_job_are_refused_before_queueing(background_app, signed_in, make_job, google_apis):
+    headers = signed_in()
+    job_id = make_job([(["Un.", "Deux.", "Trois."], ["Un.", "Deux.", "Trois."])])
+
+    background_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "tilte": "x"}, headers=headers,
+                             status=400)
+    assert google_apis.requests == []

@@ -15,7 +15,8 @@ def includeme(config):
     for service in jobs.SERVICES:
         config.add_cornice_service(service)
     # Exports of a finished job (novel_pyramid.exporters).
-    for service in (job_exports.job_exports, job_exports.job_export_download):
+    config.add_openapi_responses(job_exports.RESPONSES)
+    for service in job_exports.SERVICES:
         config.add_cornice_service(service)
     # Sign-in sessions: list, revoke one, sign out everywhere.
     for service in SESSION_SERVICES:

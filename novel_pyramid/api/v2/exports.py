@@ -1,22 +1,31 @@
 """v2 exports of a finished job.
 
 ``GET  /jobs/{id}/exports``         the exporters available and what each returns;
-``POST /jobs/{id}/exports``         ``{"exporter": "google_sheets", ...options}``: 200 with the URL;
+``POST /jobs/{id}/exports``         ``{"exporter": "google_sheets", ...options}``. A job of up to
+                                    ``exports.inline_max_sentences`` sentences is exported at once
+                                    (200, with the URL); a larger one by a worker: 202, a
+                                    ``Location`` to poll, and the status so far;
+``GET  /exports/{export_id}``       the status of a background export (queued, running,
+                                    completed with its URL, failed with the reason);
 ``GET  /jobs/{id}/exports/{name}``  a download (csv, json) streamed as it is read; options in the
                                     query string (``?bom=true``).
 """
 
 import colander
 from cornice.validators import colander_validator
-from pyramid.response import Response
+from pyramid.response import Response as FileResponse
 
 from novel_pyramid.api import api_service
-from novel_pyramid.api.colander_types import string_node
+from novel_pyramid.api.colander_types import StrictMapping, StrictString, string_node
+from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters.services import ExportService
 
 job_exports = api_service("v2.job_exports", "/jobs/{id}/exports")
 job_export_download = api_service("v2.job_export_download", "/jobs/{id}/exports/{name}")
+export_status = api_service("v2.export_status", "/exports/{export_id}")
+
+SERVICES = (job_exports, job_export_download, export_status)
 
 
 class JobPath(colander.MappingSchema):
@@ -25,6 +34,10 @@ class JobPath(colander.MappingSchema):
 
 class DownloadPath(JobPath):
     name = string_node(max_length=64)
+
+
+class ExportStatusPath(colander.MappingSchema):
+    export_id = string_node(max_length=36)
 
 
 class ExportBody(colander.MappingSchema):
@@ -50,10 +63,64 @@ class DownloadRequest(colander.MappingSchema):
     path = DownloadPath()
 
 
-def _result_json(job_id, exporter_name, result):
-    return {"job_id": job_id, "exporter": exporter_name, "status": "completed", "url": result.url}
+class ExportStatusRequest(colander.MappingSchema):
+    path = ExportStatusPath()
 
 
+# -- what the endpoints answer, for the OpenAPI document (novel_pyramid.api.openapi) --------------
+def _text(**kwargs):
+    return colander.SchemaNode(StrictString(), **kwargs)
+
+
+class ExporterInfo(StrictMapping):
+    name = _text()
+    result = _text(validator=colander.OneOf(["url", "file"]), description="url: POST it; file: GET it")
+
+
+class ExporterList(colander.SequenceSchema):
+    exporter = ExporterInfo()
+
+
+class ExportersBody(StrictMapping):
+    job_id = _text()
+    exporters = ExporterList()
+
+
+class ExportStatusBody(StrictMapping):
+    id = _text(nullable=True, description="Set for a background export: poll /exports/{id}")
+    job_id = _text()
+    exporter = _text()
+    status = _text(validator=colander.OneOf(["queued", "running", "completed", "failed"]))
+    url = _text(missing=colander.drop, description="Where the export is (completed)")
+    error = _text(missing=colander.drop, description="Why it failed (failed)")
+    code = _text(missing=colander.drop)
+    created_at = _text(missing=colander.drop)
+    updated_at = _text(missing=colander.drop)
+    finished_at = _text(missing=colander.drop)
+
+
+NOT_FINISHED = Response(ERROR.schema, "The job has not completed yet")
+RESPONSES = {
+    ("v2.job_exports", "GET"): {200: ExportersBody(), 409: NOT_FINISHED},
+    ("v2.job_exports", "POST"): {
+        200: Response(ExportStatusBody(), "Exported; the body has the URL"),
+        202: Response(ExportStatusBody(), "Exporting in the background",
+                      headers={"Location": "The export's status URL"}),
+        403: Response(ERROR.schema, "No Google grant, or it was revoked: sign in with Google again"),
+        409: NOT_FINISHED,
+        502: Response(ERROR.schema, "The remote service failed after retries"),
+        503: Response(ERROR.schema, "The task queue is unavailable"),
+    },
+    ("v2.export_status", "GET"): {200: ExportStatusBody()},
+    ("v2.job_export_download", "GET"): {
+        200: Response(_text(), "The file, streamed: text/csv (csv) or application/json (json)",
+                      headers={"Content-Disposition": "attachment; filename=..."}, media_type="text/csv"),
+        409: NOT_FINISHED,
+    },
+}
+
+
+# -- views -----------------------------------------------------------------------------------------
 @job_exports.get(permission=AUTHENTICATED, schema=ListRequest(), validators=(colander_validator,))
 def list_exporters(request):
     service = ExportService.for_request(request)
@@ -65,11 +132,22 @@ def list_exporters(request):
     permission=AUTHENTICATED, schema=ExportRequest(), validators=(colander_validator,), rate_limit="export"
 )
 def create_export(request):
-    job_id = request.validated["path"]["id"]
     options = dict(request.validated["body"])
     name = options.pop("exporter")
-    result = ExportService.for_request(request).export_job(request.identity.user, job_id, name, options)
-    return _result_json(job_id, name, result)
+    status = ExportService.for_request(request).start_job_export(
+        request.identity.user, request.validated["path"]["id"], name, options
+    )
+    if status["id"] is not None:
+        request.response.status_int = 202
+        request.response.location = request.route_url("v2.export_status", export_id=status["id"])
+    return status
+
+
+@export_status.get(permission=AUTHENTICATED, schema=ExportStatusRequest(), validators=(colander_validator,))
+def read_export_status(request):
+    return ExportService.for_request(request).export_status(
+        request.identity.id, request.validated["path"]["export_id"]
+    )
 
 
 @job_export_download.get(permission=AUTHENTICATED, schema=DownloadRequest(), validators=(colander_validator,))
@@ -78,7 +156,9 @@ def download_export(request):
     result = ExportService.for_request(request).download_job(
         request.identity.user, path["id"], path["name"], dict(request.GET)
     )
-    response = Response(content_type=result.content_type.split(";")[0], charset="utf-8")
+    response = FileResponse(content_type=result.content_type.split(";")[0], charset="utf-8")
     response.app_iter = result.body
     response.content_disposition = f'attachment; filename="{result.filename}"'
     return response
+
+
