@@ -71,15 +71,15 @@ class Job(ModelBase):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
-    upload: Mapped["JobUpload | None"] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True
-    )
+    upload: Mapped["JobUpload | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def progress_percent(self):
         if self.status == JobStatus.COMPLETED:
             return 100
-        if not self.chunks_total:
+        # While a book is being extracted its chunk count still grows, so a
+        # ratio would move backwards; progress is counted once it is known.
+        if not self.chunks_total or self.step == "extracting":
             return 0
         return int(100 * self.chunks_done / self.chunks_total)
 
@@ -93,9 +93,7 @@ class JobUpload(ModelBase):
 
     __tablename__ = "job_uploads"
 
-    job_id: Mapped[str] = mapped_column(
-        ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
-    )
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))

@@ -20,7 +20,7 @@ database transaction stays open while a model thinks.
 import io
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
@@ -47,6 +47,8 @@ class Step:
 # A chunk whose worker died this many times is failed rather than retried
 # forever: it probably kills the worker (memory) and would do so again.
 MAX_CHUNK_ATTEMPTS = 5
+# Chunks committed and sent together while a book is being extracted.
+EXTRACT_BATCH_CHUNKS = 4
 UNSETTLED = (ChunkStatus.PENDING, ChunkStatus.PROCESSING)
 
 
@@ -65,50 +67,88 @@ class JobRunner:
 
     # Extraction
 
-    def extract(self, job_id):
-        """Turn the job's upload into chunk rows; return the ids of the chunks to normalise."""
+    def extract(self, job_id, send):
+        """Turn the job's upload into chunk rows, batch by batch, and finish the extraction step.
+
+        ``send(chunk_ids)`` queues chunk tasks; it is called once each batch has
+        committed, so workers normalise the first chunks of a long book while
+        its last pages are still being read. Extraction is deterministic, so a
+        run redelivered after a lost worker skips the chunks already stored.
+        """
         with self._transaction() as (_, db):
             job = db.get(Job, job_id)
             if job is None or JobStatus(job.status).is_final:
-                return []
-            if job.step == Step.NORMALIZING:
-                # Redelivered after extraction committed: send the chunks again.
-                return self._unsettled_chunk_ids(db, job_id)
-            # Committed at once so the job shows it started.
-            job.status, job.step, job.started_at = JobStatus.PROCESSING, Step.EXTRACTING, utcnow()
+                return
+            if job.status == JobStatus.QUEUED:
+                # Committed at once so the job shows it started.
+                job.status, job.step, job.started_at = JobStatus.PROCESSING, Step.EXTRACTING, utcnow()
+                job.sentences_count = 0
+            extracted = job.step == Step.NORMALIZING
+            stored = db.scalar(select(func.count()).where(JobChunk.job_id == job_id))
+            unsettled = self._unsettled_chunk_ids(db, job_id)
+        # Chunks stored by an earlier delivery may never have been sent.
+        send(unsettled)
+        if extracted:
+            return
         with self._transaction() as (_, db):
             data = db.scalar(select(JobUpload.data).where(JobUpload.job_id == job_id))
-            if data is None:
-                return []  # cancelled or deleted meanwhile: the upload went with it
-            try:
-                chunks = self._chunks_of(data)
-            except InvalidPdf as error:
+        if data is None:
+            return  # cancelled or deleted meanwhile: the upload went with it
+        try:
+            batch = []
+            for position, sentences in enumerate(self._chunks_of(data)):
+                if position >= stored:
+                    batch.append(JobChunk(job_id=job_id, position=position, input_sentences=sentences))
+                if len(batch) >= EXTRACT_BATCH_CHUNKS:
+                    if not self._store(job_id, batch, send):
+                        return
+                    batch = []
+            if not self._store(job_id, batch, send):
+                return
+        except InvalidPdf as error:
+            with self._transaction() as (_, db):
                 self._fail_extraction(db, job_id, error.message)
-                return []
-            # Only the task that moves the job on stores its chunks: a duplicate
-            # run, or a cancel that came first, makes this update miss.
+            return
+        with self._transaction() as (_, db):
+            self._end_extraction(db, job_id)
+
+    def _store(self, job_id, batch, send):
+        """Commit a batch of chunks, then send them; False once the job has been cancelled or deleted."""
+        with self._transaction() as (_, db):
+            # Only while the job is still being extracted: a cancel or a
+            # failure that came first makes this update miss.
             moved = db.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
-                .values(step=Step.NORMALIZING, chunks_total=len(chunks), sentences_count=0)
+                .values(chunks_total=max([chunk.position + 1 for chunk in batch], default=0) or Job.chunks_total)
             ).rowcount
             if not moved:
-                return []
-            rows = [
-                JobChunk(job_id=job_id, position=position, input_sentences=sentences)
-                for position, sentences in enumerate(chunks)
-            ]
-            db.add_all(rows)
-            db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
+                return False
+            db.add_all(batch)
             db.flush()
-            log.info("Job %s extracted into %d chunk(s)", job_id, len(rows))
-            if not rows:
-                self._finish(db, db.get(Job, job_id, populate_existing=True))
-            return [row.id for row in rows]
+            chunk_ids = [chunk.id for chunk in batch]
+        send(chunk_ids)
+        return True
+
+    def _end_extraction(self, db, job_id):
+        db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
+        moved = db.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
+            .values(step=Step.NORMALIZING)
+        ).rowcount
+        if not moved:
+            return
+        job = db.get(Job, job_id, populate_existing=True)
+        log.info("Job %s extracted into %d chunk(s)", job_id, job.chunks_total)
+        # Chunks that settled during extraction could not finish the job; if
+        # they all have, finishing falls to this step.
+        if job.chunks_done + job.chunks_failed >= job.chunks_total:
+            self._finish(db, job)
 
     def _chunks_of(self, data):
         paragraphs = iter_paragraphs(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
-        return list(chunk_sentences(split_sentences(paragraphs), max_words=self.settings["pipeline.chunk_max_words"]))
+        return chunk_sentences(split_sentences(paragraphs), max_words=self.settings["pipeline.chunk_max_words"])
 
     def _fail_extraction(self, db, job_id, message):
         db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))

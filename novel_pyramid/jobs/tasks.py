@@ -25,9 +25,13 @@ RETRY_OPTIONS = {
 
 @app.task(bind=True, name="novel_pyramid.jobs.extract_job", **RETRY_OPTIONS)
 def extract_job(self, job_id):
-    chunk_ids = JobRunner.from_registry(registry_of(self.app)).extract(job_id)
-    # The chunks are committed by now; a retry after a failed enqueue finds
-    # them and sends them again, which their idempotence makes harmless.
+    JobRunner.from_registry(registry_of(self.app)).extract(job_id, send=send_chunks)
+
+
+def send_chunks(chunk_ids):
+    # Called once the chunks are committed. If the broker refuses them, the
+    # extraction is retried: it sends the stored chunks again and carries on,
+    # which the chunk tasks' idempotence makes harmless.
     enqueue([normalize_chunk.si(chunk_id) for chunk_id in chunk_ids])
 
 
