@@ -1,0 +1,173 @@
+"""JobRunner against the test database: every step is idempotent, the last chunk finishes the job once."""
+
+import pytest
+from sqlalchemy import select
+from zope.interface import implementer
+
+from novel_pyramid.accounts.models import User
+from novel_pyramid.db import make_session_factory
+from novel_pyramid.db.types import utcnow
+from novel_pyramid.errors import UpstreamError
+from novel_pyramid.history.models import HistoryEntry
+from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
+from novel_pyramid.jobs.runner import MAX_CHUNK_ATTEMPTS, JobRunner, Step
+from novel_pyramid.normalizers.interfaces import INormalizer
+from tests.fakes.pdfs import novel_paragraphs, text_pdf
+
+SETTINGS = {"pipeline.max_pages": 2000, "pipeline.chunk_max_words": 50}
+
+
+@implementer(INormalizer)
+class Recorder:
+    """Upper-cases each sentence and remembers what it was asked; fails on sentences named in ``failing``."""
+
+    name = "recorder"
+    cache_key = "recorder"
+
+    def __init__(self, failing=()):
+        self.calls = []
+        self.failing = set(failing)
+
+    def normalize(self, sentences, limit):
+        self.calls.append(list(sentences))
+        if self.failing & set(sentences):
+            raise UpstreamError("Gemini failed: 503 UNAVAILABLE")
+        return [sentence.upper() for sentence in sentences]
+
+
+@pytest.fixture
+def runner_for(engine):
+    def make(normalizer=None):
+        return JobRunner(make_session_factory(engine), normalizer or Recorder(), SETTINGS)
+
+    return make
+
+
+@pytest.fixture
+def make_job(dbsession):
+    def factory(chunks=(), upload=None, status=JobStatus.PROCESSING, step=Step.NORMALIZING):
+        user = dbsession.scalar(select(User)) or User(email="lea@example.com", is_active=True, created_at=utcnow())
+        job = Job(
+            status=status,
+            step=step,
+            original_filename="roman.pdf",
+            sentence_length_limit=8,
+            normalizer="recorder",
+            chunks_total=len(chunks),
+            sentences_count=0,
+        )
+        dbsession.add(user)
+        dbsession.flush()
+        job.user_id = user.id
+        job.chunks = [
+            JobChunk(position=index, input_sentences=list(sentences)) for index, sentences in enumerate(chunks)
+        ]
+        if upload is not None:
+            job.upload = JobUpload(size=len(upload), sha256="0" * 64, data=upload)
+        dbsession.add(job)
+        dbsession.commit()
+        return job.id
+
+    return factory
+
+
+def reload(dbsession, job_id):
+    dbsession.expire_all()
+    return dbsession.get(Job, job_id)
+
+
+def test_a_chunk_delivered_twice_is_normalised_and_counted_once(runner_for, make_job, dbsession):
+    job_id = make_job([["Un."], ["Deux."]])
+    normalizer = Recorder()
+    runner = runner_for(normalizer)
+    first, second = [chunk.id for chunk in reload(dbsession, job_id).chunks]
+
+    runner.normalize_chunk(first)
+    runner.normalize_chunk(first)
+
+    job = reload(dbsession, job_id)
+    assert (job.chunks_done, job.status, len(normalizer.calls)) == (1, JobStatus.PROCESSING, 1)
+    runner.normalize_chunk(second)
+    job = reload(dbsession, job_id)
+    assert (job.status, job.step, job.chunks_done, job.sentences_count) == ("completed", "finished", 2, 2)
+    assert [chunk.output_sentences for chunk in job.chunks] == [["UN."], ["DEUX."]]
+    assert dbsession.scalars(select(HistoryEntry)).one().processed_sentences_count == 2
+
+
+def test_a_failed_chunk_fails_the_job_once_all_chunks_settle(runner_for, make_job, dbsession):
+    job_id = make_job([["Un."], ["Deux."]])
+    runner = runner_for(Recorder(failing={"Un."}))
+
+    for chunk in reload(dbsession, job_id).chunks:
+        runner.normalize_chunk(chunk.id)
+
+    job = reload(dbsession, job_id)
+    assert (job.status, job.chunks_done, job.chunks_failed) == (JobStatus.FAILED, 1, 1)
+    assert job.error_message == "1 of 2 part(s) of the book could not be rewritten: Gemini failed: 503 UNAVAILABLE"
+    assert dbsession.scalars(select(HistoryEntry)).one().error_message == job.error_message
+
+
+def test_a_chunk_of_a_cancelled_job_is_not_normalised(runner_for, make_job, dbsession):
+    job_id = make_job([["Un."]], status=JobStatus.CANCELLED, step=Step.FINISHED)
+    normalizer = Recorder()
+
+    runner_for(normalizer).normalize_chunk(reload(dbsession, job_id).chunks[0].id)
+
+    job = reload(dbsession, job_id)
+    assert normalizer.calls == [] and job.chunks[0].status == ChunkStatus.CANCELLED
+    assert job.status == JobStatus.CANCELLED
+
+
+def test_a_chunk_that_keeps_killing_its_worker_is_given_up(runner_for, make_job, dbsession):
+    job_id = make_job([["Un."]])
+    chunk_id = reload(dbsession, job_id).chunks[0].id
+    dbsession.get(JobChunk, chunk_id).attempts = MAX_CHUNK_ATTEMPTS
+    dbsession.commit()
+
+    runner_for().normalize_chunk(chunk_id)
+
+    job = reload(dbsession, job_id)
+    assert job.status == JobStatus.FAILED and "Gave up after 5 attempts" in job.error_message
+
+
+def test_extraction_stores_chunks_in_batches_and_sends_them_after_commit(runner_for, make_job, dbsession):
+    job_id = make_job(upload=text_pdf(novel_paragraphs(24)), status=JobStatus.QUEUED, step=Step.QUEUED)
+    sent = []
+
+    def send(chunk_ids):
+        # Sent chunks are committed: another session sees them.
+        dbsession.expire_all()
+        assert all(dbsession.get(JobChunk, chunk_id) for chunk_id in chunk_ids)
+        sent.append(list(chunk_ids))
+
+    runner_for().extract(job_id, send)
+
+    job = reload(dbsession, job_id)
+    assert (job.status, job.step) == (JobStatus.PROCESSING, Step.NORMALIZING)
+    assert job.chunks_total == len(job.chunks) > 4 and job.upload is None
+    assert [chunk_id for batch in sent for chunk_id in batch] == [chunk.id for chunk in job.chunks]
+    assert len([batch for batch in sent if batch]) > 1
+
+
+def test_a_redelivered_extraction_resends_unsettled_chunks_and_stores_nothing_twice(runner_for, make_job, dbsession):
+    job_id = make_job(upload=text_pdf(novel_paragraphs(24)), status=JobStatus.QUEUED, step=Step.QUEUED)
+    runner = runner_for()
+    runner.extract(job_id, lambda ids: None)
+    chunks = reload(dbsession, job_id).chunks
+    runner.normalize_chunk(chunks[0].id)
+
+    sent = []
+    runner.extract(job_id, sent.extend)
+
+    assert sent == [chunk.id for chunk in chunks[1:]]
+    assert len(reload(dbsession, job_id).chunks) == len(chunks)
+
+
+def test_an_unreadable_upload_fails_the_job_at_extraction(runner_for, make_job, dbsession):
+    job_id = make_job(upload=b"%PDF-1.4 broken", status=JobStatus.QUEUED, step=Step.QUEUED)
+
+    runner_for().extract(job_id, lambda ids: None)
+
+    job = reload(dbsession, job_id)
+    assert job.status == JobStatus.FAILED and "damaged" in job.error_message and job.upload is None
+    assert dbsession.scalars(select(HistoryEntry)).one().job_id == job_id
