@@ -69,3 +69,15 @@ def test_sign_in_answers_carrying_tokens_are_not_stored(testapp):
     response = testapp.post_json("/api/v1/auth/dev-login", {"email": "lea@example.com"})
     assert "refresh_token" in response.json
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_crashes_are_hardened_and_readable_by_the_frontend(make_app):
+    app = make_app(**{"novel_pyramid.includes": "tests.functional.failing_plugin"})
+    response = app.get(
+        "/test/write-then-crash",
+        headers={"Origin": "http://localhost:3000", "Authorization": "Bearer x"},
+        status=500,
+    )
+    assert_hardened(response)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
