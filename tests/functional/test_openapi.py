@@ -12,7 +12,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from novel_pyramid.api.openapi.document import services_under
-from novel_pyramid.api.openapi.operations import openapi_path
+from novel_pyramid.api.openapi.operations import UNDECLARED_SUCCESS, openapi_path
 from tests.functional.conftest import bearer
 
 PREFIXES = ("/api/v1", "/api/v2")
@@ -50,7 +50,7 @@ def test_every_operation_declares_its_success_schema(documents, prefix):
         f"{method.upper()} {path}"
         for path, item in documents[prefix]["paths"].items()
         for method, operation in item.items()
-        if any(response["description"] == "Success (no schema declared)" for response in operation["responses"].values())
+        if any(response["description"] == UNDECLARED_SUCCESS for response in operation["responses"].values())
     ]
     assert undeclared == [], "declare these in the API package's responses.py"
 

@@ -48,9 +48,7 @@ def build_document(registry, prefix):
             if method in _UNDOCUMENTED_METHODS:
                 continue
             declared = declared_responses(registry, service.name, method)
-            item[method.lower()] = build_operation(
-                service, method, view, args, path_names, declared
-            )
+            item[method.lower()] = build_operation(service, method, view, args, path_names, declared)
     version_name = prefix.rstrip("/").rsplit("/", 1)[-1]
     return {
         "openapi": OPENAPI_VERSION,
@@ -58,17 +56,14 @@ def build_document(registry, prefix):
             "title": f"{API_TITLE} ({version_name})",
             "version": __version__,
             "description": (
-                "Generated from the Colander schemas that validate each request. "
-                "Every error answers the Error body."
+                "Generated from the Colander schemas that validate each request. Every error answers the Error body."
             ),
         },
         "servers": [{"url": prefix}],
         "paths": {path: item for path, item in paths.items() if item},
         "components": {
             "schemas": {"Error": to_json_schema(ERROR.schema)},
-            "securitySchemes": {
-                BEARER_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-            },
+            "securitySchemes": {BEARER_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
 

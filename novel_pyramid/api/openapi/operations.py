@@ -11,11 +11,13 @@ import re
 
 from novel_pyramid.api.openapi.converter import to_json_schema
 from novel_pyramid.api.openapi.responses import ERROR, RATE_LIMIT_HEADERS, Response, as_response
+from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.ratelimit.rates import EXEMPT as RATE_LIMIT_EXEMPT
 
-AUTHENTICATED = "authenticated"
 BEARER_SCHEME = "bearerAuth"
 ERROR_SCHEMA_REF = "#/components/schemas/Error"
+# The description of the success response of an operation that declared none.
+UNDECLARED_SUCCESS = "Success (no schema declared)"
 
 # One level of nested braces covers regex placeholders such as {id:\d{1,9}}.
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(?:[^{}]|\{[^{}]*\})*)?\}")
@@ -129,7 +131,7 @@ def _body_media_types(schema, content_type):
 def _responses(declared, *, validates, needs_sign_in, has_path_parameters, rate_limited):
     responses = dict(declared)
     if not any(status.startswith("2") for status in responses):
-        responses["200"] = as_response(Response({}, "Success (no schema declared)"), 200)
+        responses["200"] = as_response(Response({}, UNDECLARED_SUCCESS), 200)
     standard = {"400": validates, "401": needs_sign_in, "404": has_path_parameters}
     for status, applies in standard.items():
         if applies and status not in responses:
@@ -146,8 +148,7 @@ def _response_object(response):
         result["content"] = {response.media_type: {"schema": schema}}
     if response.headers:
         result["headers"] = {
-            name: {"description": text, "schema": {"type": "string"}}
-            for name, text in response.headers.items()
+            name: {"description": text, "schema": {"type": "string"}} for name, text in response.headers.items()
         }
     return result
 

@@ -62,8 +62,7 @@ class ErrorBody(OpenMapping):
     details = OpenMapping(
         missing=colander.drop,
         description=(
-            "For invalid_input, {field: [messages]}; other codes add their own keys "
-            "(e.g. invalid_pdf: reason, page)"
+            "For invalid_input, {field: [messages]}; other codes add their own keys (e.g. invalid_pdf: reason, page)"
         ),
     )
 
