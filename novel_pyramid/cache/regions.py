@@ -11,6 +11,7 @@ import threading
 import time
 
 from dogpile.cache import make_region
+from dogpile.cache.api import NO_VALUE
 from zope.interface import implementer
 
 from novel_pyramid.cache.interfaces import IAppCache
@@ -89,6 +90,14 @@ class RegionCache:
     def get_or_create(self, key, creator):
         if time.monotonic() < self._skip_until:
             return creator()
+        try:
+            # Hits, nearly every call, skip building dogpile's (Redis) lock object.
+            value = self.region.get(key)
+        except Exception as exc:
+            self._backend_failed("read", exc)
+            return creator()
+        if value is not NO_VALUE:
+            return value
         created, creator_failed = [], []
 
         def create_and_remember():
