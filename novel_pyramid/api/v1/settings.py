@@ -15,7 +15,7 @@ user_settings = api_service("v1.settings", "/settings")
     permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(colander_validator,)
 )
 def read_settings(request):
-    return settings_json(AccountService(request.dbsession).settings_of(request.identity))
+    return settings_json(AccountService.for_request(request).settings_of(request.identity))
 
 
 @user_settings.post(
