@@ -150,11 +150,23 @@ class JobRunner:
         paragraphs = iter_paragraphs(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
         return chunk_sentences(split_sentences(paragraphs), max_words=self.settings["pipeline.chunk_max_words"])
 
+    def fail_job(self, job_id, message):
+        """End a job that a task could not carry on (an unexpected error), unless it has ended already."""
+        with self._transaction() as (_, db):
+            self._fail_extraction(db, job_id, message)
+
+    def fail_chunk(self, chunk_id, message):
+        """Settle a chunk whose task failed unexpectedly, so its job can still finish (and be retried)."""
+        with self._transaction() as (_, db):
+            job_id = db.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
+            if job_id is not None:
+                self._settle(db, chunk_id, job_id, None, message)
+
     def _fail_extraction(self, db, job_id, message):
         db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
         moved = db.execute(
             update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.PROCESSING)
+            .where(Job.id == job_id, Job.status.in_((JobStatus.QUEUED, JobStatus.PROCESSING)))
             .values(status=JobStatus.FAILED, step=Step.FINISHED, error_message=message, finished_at=utcnow())
         ).rowcount
         if moved:

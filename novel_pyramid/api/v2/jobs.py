@@ -65,8 +65,10 @@ def read_job(request):
 @job.delete(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
 def delete_job(request):
     JobService(request.dbsession).delete(request.identity.id, _job_id(request))
-    request.response.status_code = 204
-    return request.response
+    response = request.response
+    response.status_code = 204
+    del response.content_type  # no body, so no media type
+    return response
 
 
 @job_cancel.post(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))

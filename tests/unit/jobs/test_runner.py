@@ -171,3 +171,18 @@ def test_an_unreadable_upload_fails_the_job_at_extraction(runner_for, make_job, 
     job = reload(dbsession, job_id)
     assert job.status == JobStatus.FAILED and "damaged" in job.error_message and job.upload is None
     assert dbsession.scalars(select(HistoryEntry)).one().job_id == job_id
+
+
+def test_an_unexpected_task_failure_ends_the_job_instead_of_leaving_it_processing(runner_for, make_job, dbsession):
+    job_id = make_job([["Un."], ["Deux."]])
+    runner = runner_for()
+    first, second = [chunk.id for chunk in reload(dbsession, job_id).chunks]
+
+    runner.fail_chunk(first, "An internal error stopped the processing; please try again.")
+    runner.normalize_chunk(second)
+
+    job = reload(dbsession, job_id)
+    assert (job.status, job.chunks_failed, job.chunks_done) == (JobStatus.FAILED, 1, 1)
+    queued = make_job(upload=b"%PDF-", status=JobStatus.QUEUED, step=Step.QUEUED)
+    runner.fail_job(queued, "An internal error stopped the processing; please try again.")
+    assert reload(dbsession, queued).status == JobStatus.FAILED
