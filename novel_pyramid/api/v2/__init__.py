@@ -1,8 +1,7 @@
 """API v2: the asynchronous, job-centred API (CONTRACT §3). Its services are added by the jobs work."""
 
 from novel_pyramid.api.v2 import exports as job_exports
-from novel_pyramid.api.v2 import responses
-from novel_pyramid.api.v2 import jobs
+from novel_pyramid.api.v2 import jobs, responses
 from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
 
