@@ -1,8 +1,16 @@
 """The export status store (memory twin) and the background run's redelivery guard."""
 
+import pytest
+import redis
 from pyramid import testing
 
-from novel_pyramid.exporters.status import IExportStatusStore, MemoryExportStatusStore, status_store_from_settings
+from novel_pyramid.errors import ServiceUnavailable
+from novel_pyramid.exporters.status import (
+    IExportStatusStore,
+    MemoryExportStatusStore,
+    RedisExportStatusStore,
+    status_store_from_settings,
+)
 from novel_pyramid.exporters.tasks import run_export
 
 
@@ -40,3 +48,38 @@ def test_a_redelivered_task_of_a_settled_export_does_nothing():
         run_export(config.registry, "e1", 1, "job", "google_sheets", {})
 
     assert store.get("e1")["url"] == "https://x"
+
+
+class DictRedis:
+    """Just enough of redis.Redis for the store: get, and set with an expiry."""
+
+    def __init__(self, down=False):
+        self.values, self.expiries, self.down = {}, {}, down
+
+    def get(self, key):
+        if self.down:
+            raise redis.ConnectionError("refused")
+        return self.values.get(key)
+
+    def set(self, key, value, ex=None):
+        self.values[key], self.expiries[key] = value.encode(), ex
+
+
+def test_redis_store_keeps_json_with_a_ttl():
+    client = DictRedis()
+    store = RedisExportStatusStore(client, ttl=60)
+
+    store.update("e1", status="queued", user_id=3)
+    store.update("e1", status="running")
+
+    assert store.get("e1")["status"] == "running"
+    assert store.get("e1")["user_id"] == 3
+    assert client.expiries["novel_pyramid:export:e1"] == 60
+    assert store.get("unknown") is None
+
+
+def test_redis_down_is_a_503():
+    store = RedisExportStatusStore(DictRedis(down=True))
+
+    with pytest.raises(ServiceUnavailable):
+        store.get("e1")
