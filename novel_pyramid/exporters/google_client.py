@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 # Google asks clients to back off and retry on these (Sheets usage limits: 429
 # when a per-minute quota is exhausted; 5xx for temporary server trouble).
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Drive (and older Sheets answers) report an exhausted quota as 403 with one of these reasons.
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 DRIVE_SERVICE_PATH = "drive/v3/"
 
 
@@ -84,7 +86,7 @@ class GoogleApis:
                 status = exc.resp.status
                 if status == 404 and not_found is not None:
                     raise not_found from None
-                if status not in RETRYABLE_STATUSES or attempt == self.max_retries:
+                if not _is_temporary(exc) or attempt == self.max_retries:
                     raise _http_error(exc, action) from None
                 log.warning("Google API %s answered %s; retrying (%d)", action, status, attempt + 1)
             except (google_exceptions.RefreshError, google_exceptions.TransportError) as exc:
@@ -104,12 +106,24 @@ class GoogleApis:
             time.sleep(random.uniform(0, self.backoff_seconds * 2**attempt))
 
 
-def _reason(exc):
+def _error_body(exc):
     try:
         error = json.loads(exc.content.decode("utf-8", "replace")).get("error", {})
     except (ValueError, AttributeError):
-        return ""
-    return error.get("message", "") if isinstance(error, dict) else str(error)
+        return {}
+    return error if isinstance(error, dict) else {"message": str(error)}
+
+
+def _reason(exc):
+    return str(_error_body(exc).get("message", ""))
+
+
+def _is_temporary(exc):
+    if exc.resp.status in RETRYABLE_STATUSES:
+        return True
+    details = _error_body(exc).get("errors") or []
+    reasons = {item.get("reason") for item in details if isinstance(item, dict)}
+    return exc.resp.status == 403 and bool(reasons & RATE_LIMIT_REASONS)
 
 
 def _http_error(exc, action):
@@ -120,12 +134,12 @@ def _http_error(exc, action):
     if status == 401:
         # AuthorizedHttp already refreshed the token once and Google still refuses it.
         return Forbidden(REVOKED_GRANT_MESSAGE, details={"google": ["sign_in_again"]})
-    if status == 403:
+    if status == 403 and not _is_temporary(exc):
         return Forbidden(
             f"Google refused to {action}: {reason or 'permission denied'}. "
             "Sign in with Google again and allow access to Google Sheets and Drive."
         )
-    if status in RETRYABLE_STATUSES:
+    if _is_temporary(exc):
         return UpstreamError(
             f"Google Sheets is unavailable (HTTP {status} while trying to {action}); try again later"
         )
@@ -135,5 +149,5 @@ def _http_error(exc, action):
 def folder_not_found(folder_id):
     return InvalidInput(
         "The Google Drive folder was not found or you cannot add files to it",
-        details={"folderId": [f"Folder {folder_id!r} was not found or is not writable"]},
+        details={"folder_id": [f"Folder {folder_id!r} was not found or is not writable"]},
     )

@@ -18,6 +18,8 @@ from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.services import JobService
 
 SHEETS_EXPORTER = "google_sheets"
+# v1's wire names of the Google Sheets options, for the details of its errors.
+V1_FIELD_NAMES = {"folder_id": "folderId", "title": "sheetName"}
 PUBLIC_STATUS_FIELDS = ("id", "job_id", "exporter", "status", "url", "error", "code", "created_at",
                         "updated_at", "finished_at")
 
@@ -45,7 +47,12 @@ class ExportService:
         require_sheets_grant(user)
         exporter = self.exporter(SHEETS_EXPORTER, RESULT_URL)
         options = {"title": sheet_name, "folder_id": folder_id or None, "include_original": False}
-        result = exporter.export(sentence_list_source(sheet_name, sentences), options, user)
+        try:
+            result = exporter.export(sentence_list_source(sheet_name, sentences), options, user)
+        except InvalidInput as error:
+            # The exporter names its options; the v1 client knows them by their camelCase names.
+            details = {V1_FIELD_NAMES.get(name, name): messages for name, messages in (error.details or {}).items()}
+            raise InvalidInput(error.message, details=details) from None
         entry = entry_for_sentences(self.db, self.session_factory, user.id, sentences)
         record_spreadsheet_url(entry, result.url)
         return result.url

@@ -66,7 +66,7 @@ class FakeGoogleApis:
         self.folders = {ROOT_FOLDER, "folder-abc"}
         self.access_tokens = set()
         self.refresh_tokens = set()
-        self.failures = []  # [(method, path fragment, status)], each used once
+        self.failures = []  # [(method, path fragment, status, reason)], each used once
         self._ids = itertools.count(1)
 
     # -- test controls --------------------------------------------------------
@@ -81,8 +81,9 @@ class FakeGoogleApis:
         self.refresh_tokens.discard(refresh_token)
         self.access_tokens.clear()
 
-    def fail_next(self, status, times=1, method="PUT", path_contains="/values/"):
-        self.failures.extend([(method, path_contains, status)] * times)
+    def fail_next(self, status, times=1, method="PUT", path_contains="/values/", reason="backendError"):
+        """Answer the next matching requests with ``status`` (and Google's ``errors[].reason``)."""
+        self.failures.extend([(method, path_contains, status, reason)] * times)
 
     @property
     def api_requests(self):
@@ -152,10 +153,10 @@ class FakeGoogleApis:
         token = (request.authorization or "").removeprefix("Bearer ")
         if token not in self.access_tokens:
             return _error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED")
-        for index, (method, fragment, status) in enumerate(self.failures):
+        for index, (method, fragment, status, reason) in enumerate(self.failures):
             if method == request.method and fragment in request.path:
                 del self.failures[index]
-                return _error(status, "Injected failure", "UNAVAILABLE")
+                return _error(status, "Injected failure", "UNAVAILABLE", reason)
         path = request.path
         if request.method == "POST" and path == "/v4/spreadsheets":
             return self._create(request.body)
@@ -241,8 +242,11 @@ class FakeGoogleApis:
         return 200, {"id": file_id, "parents": spreadsheet.parents}
 
 
-def _error(status, message, reason):
-    return status, {"error": {"code": status, "message": message, "status": reason}}
+def _error(status, message, status_name, reason=None):
+    error = {"code": status, "message": message, "status": status_name}
+    if reason:
+        error["errors"] = [{"reason": reason, "message": message, "domain": "usageLimits"}]
+    return status, {"error": error}
 
 
 # -- pytest fixtures for the tests that use this fake ---------------------------------

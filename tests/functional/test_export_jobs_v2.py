@@ -82,6 +82,16 @@ def test_google_sheets_options_title_and_folder(sheets_app, signed_in, make_job,
     assert (spreadsheet.title, spreadsheet.parents, spreadsheet.column_count) == ("Mes phrases", ["folder-abc"], 2)
 
 
+def test_unknown_folder_names_the_v2_option(sheets_app, signed_in, make_job):
+    headers = signed_in()
+    job_id = make_job([(["Un."], ["Un."])])
+
+    response = sheets_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "folder_id": "nope"},
+                                    headers=headers, status=400)
+
+    assert "folder_id" in response.json["details"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

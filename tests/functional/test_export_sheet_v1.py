@@ -176,6 +176,24 @@ def test_transient_sheets_errors_are_retried(sheets_app, signed_in, google_apis,
     assert google_apis.only_spreadsheet().row(2) == [1, "Bonjour."]
 
 
+def test_drive_quota_answers_are_retried(sheets_app, signed_in, google_apis):
+    google_apis.fail_next(403, method="PATCH", path_contains="/drive/", reason="userRateLimitExceeded")
+
+    export(sheets_app, signed_in(), ["Bonjour."], folderId="folder-abc")
+
+    assert len([r for r in google_apis.api_requests if r.method == "PATCH"]) == 2
+    assert google_apis.only_spreadsheet().parents == ["folder-abc"]
+
+
+def test_a_real_refusal_is_403_not_retried(sheets_app, signed_in, google_apis):
+    google_apis.fail_next(403, method="POST", path_contains="/v4/spreadsheets", reason="forbidden")
+
+    response = export(sheets_app, signed_in(), ["Bonjour."], status=403)
+
+    assert "create the spreadsheet" in response.json["error"]
+    assert len(google_apis.api_requests) == 1
+
+
 @pytest.mark.parametrize("status", [429, 500])
 def test_persistent_sheets_errors_are_a_clear_502(sheets_app, signed_in, google_apis, status):
     google_apis.fail_next(status, times=3)
