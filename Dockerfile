@@ -58,7 +58,8 @@ COPY --from=build /venv /venv
 WORKDIR /app
 COPY production.ini alembic.ini ./
 COPY migrations ./migrations
-ENV NOVEL_PYRAMID_INI=/app/production.ini
+ENV NOVEL_PYRAMID_INI=/app/production.ini \
+    NOVEL_PYRAMID_MIGRATIONS=/app/migrations
 USER 10001:10001
 EXPOSE 8080
 CMD ["pserve", "/app/production.ini"]

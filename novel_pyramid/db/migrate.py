@@ -2,7 +2,9 @@
 
 Used by ``novel-pyramid db upgrade``/``current`` and by the SQLite to PostgreSQL
 copy, which migrates both a snapshot of the source and the target. The
-``migrations/`` directory sits next to the package, at the repository root.
+``migrations/`` directory sits next to the package, at the repository root; an
+installed (non-editable) package finds it through NOVEL_PYRAMID_MIGRATIONS, as
+the container image sets it.
 """
 
 import os
@@ -18,21 +20,30 @@ from sqlalchemy import create_engine, pool
 from novel_pyramid.config import SETTINGS_BY_KEY, ConfigurationError, load_settings
 from novel_pyramid.db.urls import with_installed_driver
 
-MIGRATIONS_DIRECTORY = Path(__file__).resolve().parents[2] / "migrations"
+CHECKOUT_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def migrations_directory(environ=os.environ):
+    configured = environ.get("NOVEL_PYRAMID_MIGRATIONS")
+    directory = Path(configured) if configured else CHECKOUT_MIGRATIONS
+    if not (directory / "env.py").is_file():
+        raise FileNotFoundError(
+            f"Alembic migrations not found in {directory}; set NOVEL_PYRAMID_MIGRATIONS "
+            "to the folder that holds env.py."
+        )
+    return directory
 
 
 def alembic_config(database_url):
     """An Alembic configuration for ``database_url`` that needs no alembic.ini."""
-    if not (MIGRATIONS_DIRECTORY / "env.py").is_file():
-        raise FileNotFoundError(f"Alembic migrations not found in {MIGRATIONS_DIRECTORY}.")
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIRECTORY))
+    config.set_main_option("script_location", str(migrations_directory()))
     config.attributes["database_url"] = database_url
     return config
 
 
 def head_revision():
-    script = ScriptDirectory(str(MIGRATIONS_DIRECTORY))
+    script = ScriptDirectory(str(migrations_directory()))
     return script.get_current_head()
 
 

@@ -66,3 +66,14 @@ def test_production_without_app_secrets_can_still_migrate(environment, sqlite_ur
     environment.setenv("NOVEL_ENVIRONMENT", "production")
     environment.setenv("DATABASE_URL", sqlite_url)
     assert main(["db", "upgrade"]) == 0
+
+
+def test_migrations_folder_can_be_named_for_installed_packages(tmp_path, project_root):
+    from novel_pyramid.db.migrate import migrations_directory
+
+    assert migrations_directory({}) == project_root / "migrations"
+    assert migrations_directory({"NOVEL_PYRAMID_MIGRATIONS": str(project_root / "migrations")}) == (
+        project_root / "migrations"
+    )
+    with pytest.raises(FileNotFoundError, match="NOVEL_PYRAMID_MIGRATIONS"):
+        migrations_directory({"NOVEL_PYRAMID_MIGRATIONS": str(tmp_path)})
