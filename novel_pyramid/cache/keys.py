@@ -14,6 +14,11 @@ def settings_key(user_id):
     return f"accounts.settings.v1:{int(user_id)}"
 
 
+def history_key(user_id):
+    """The newest history entries of the user, as the API shows them."""
+    return f"history.latest.v1:{int(user_id)}"
+
+
 # For every table whose rows feed a cached value: the keys a change of one row
 # (an ORM object) makes stale. Tables are named rather than models imported, so the
 # models' packages can use the cache without an import cycle. Bulk UPDATE/DELETE
@@ -23,4 +28,5 @@ STALE_KEYS_OF_CHANGED_ROW = {
     "users": lambda user: (identity_key(user.id),),
     "auth_sessions": lambda session: (identity_key(session.user_id),),
     "user_settings": lambda settings: (settings_key(settings.user_id),),
+    "history": lambda entry: (history_key(entry.user_id),),
 }

@@ -2,8 +2,14 @@
 
 from sqlalchemy import Integer, bindparam, delete, select
 
+from novel_pyramid.cache import cache_of, history_key, invalidate_after_commit, request_cache
 from novel_pyramid.errors import NotFound
 from novel_pyramid.history.models import HistoryEntry
+from novel_pyramid.history.serializers import history_json
+
+# The newest entries of each user are cached as the API shows them; a longer
+# page than this is read from the database.
+CACHED_ENTRIES = 100
 
 # Listing reads columns, not ORM objects: for a page of rows that are only
 # serialised, building and tracking identity-mapped instances is wasted time.
@@ -27,8 +33,21 @@ LATEST_PAGE = (
 
 
 class HistoryService:
-    def __init__(self, dbsession):
-        self.db = dbsession
+    def __init__(self, dbsession, cache=None, request=None):
+        self._dbsession = dbsession
+        self._request = request
+        self.cache = cache if cache is not None else cache_of(dbsession)
+
+    @classmethod
+    def for_request(cls, request):
+        """The service of a request; it opens the request's session only when it needs the database."""
+        return cls(None, cache=request_cache(request), request=request)
+
+    @property
+    def db(self):
+        if self._dbsession is None:
+            self._dbsession = self._request.dbsession
+        return self._dbsession
 
     @staticmethod
     def latest_query(user_id, limit):
@@ -41,6 +60,20 @@ class HistoryService:
         # layer has nothing to add to a column query.
         return self.db.connection().execute(LATEST_PAGE, {"user_id": user_id, "limit": limit}).all()
 
+    def latest_json(self, user_id, limit):
+        """The newest ``limit`` entries as the API shows them; cached up to ``CACHED_ENTRIES``.
+
+        Every ORM write of a history row, and ``delete`` below, forgets the cached
+        list once its transaction commits (novel_pyramid.cache).
+        """
+        if limit > CACHED_ENTRIES:
+            return [history_json(row) for row in self.latest(user_id, limit)]
+        newest = self.cache.get_or_create(
+            history_key(user_id),
+            lambda: [history_json(row) for row in self.latest(user_id, CACHED_ENTRIES)],
+        )
+        return newest[:limit]
+
     def delete(self, user_id, entry_id):
         # Another user's entry is reported as missing: its existence is not ours to reveal.
         result = self.db.execute(
@@ -48,3 +81,5 @@ class HistoryService:
         )
         if result.rowcount == 0:
             raise NotFound("History entry not found")
+        # A bulk DELETE bypasses the ORM flush that would otherwise invalidate the list.
+        invalidate_after_commit(self.db, history_key(user_id))

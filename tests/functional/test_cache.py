@@ -138,3 +138,49 @@ def test_fifty_simultaneous_misses_reach_the_database_once(cached_app, engine):
         statuses = fifty_simultaneous_gets([cached_app], "/api/v1/settings", bearer(login["access_token"]))
     assert statuses == [200] * 50
     assert lookups_among(statements) == (1, 1)
+
+
+def add_history_entry(app, user_id, name):
+    # Through the application's session factory, as a job finishing in a worker would.
+    from novel_pyramid.db.types import utcnow
+    from novel_pyramid.history.models import HistoryEntry
+
+    with registry_of(app)["db.session_factory"]() as session:
+        session.add(HistoryEntry(user_id=user_id, timestamp=utcnow(), original_filename=name))
+        session.commit()
+
+
+def test_a_warm_history_read_runs_no_sql(cached_app, engine):
+    login = sign_in(cached_app)
+    headers = bearer(login["access_token"])
+    add_history_entry(cached_app, login["user"]["id"], "roman.pdf")
+    cached_app.get("/api/v1/history", headers=headers)
+    with statements_run_on(engine) as statements:
+        body = cached_app.get("/api/v1/history", headers=headers).json
+    assert [entry["original_filename"] for entry in body] == ["roman.pdf"]
+    assert statements == []
+
+
+def test_history_writes_are_visible_on_the_very_next_request(cached_app):
+    login = sign_in(cached_app)
+    headers = bearer(login["access_token"])
+    add_history_entry(cached_app, login["user"]["id"], "premier.pdf")
+    assert len(cached_app.get("/api/v1/history", headers=headers).json) == 1
+    add_history_entry(cached_app, login["user"]["id"], "second.pdf")
+    entries = cached_app.get("/api/v1/history", headers=headers).json
+    assert [entry["original_filename"] for entry in entries] == ["second.pdf", "premier.pdf"]
+    cached_app.delete(f"/api/v1/history/{entries[0]['id']}", headers=headers)
+    entries = cached_app.get("/api/v1/history?limit=1", headers=headers).json
+    assert [entry["original_filename"] for entry in entries] == ["premier.pdf"]
+
+
+def test_history_pages_longer_than_the_cached_list_come_from_the_database(cached_app, dbsession):
+    from tests.functional.test_query_counts import make_history
+
+    login = sign_in(cached_app)
+    headers = bearer(login["access_token"])
+    make_history(dbsession, login["user"]["id"], 120)
+    dbsession.commit()
+    assert len(cached_app.get("/api/v1/history?limit=100", headers=headers).json) == 100
+    assert len(cached_app.get("/api/v1/history?limit=1000", headers=headers).json) == 120
+    assert len(cached_app.get("/api/v1/history?limit=3", headers=headers).json) == 3

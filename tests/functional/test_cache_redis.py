@@ -57,6 +57,18 @@ def test_logout_in_one_process_is_honoured_by_the_other_at_once(two_processes):
     second.get("/api/v1/settings", headers=headers, status=401)
 
 
+def test_a_history_deletion_in_one_process_is_seen_by_the_other_on_the_next_request(two_processes):
+    from tests.functional.test_cache import add_history_entry
+
+    first, second = two_processes
+    login = sign_in(first)
+    headers = bearer(login["access_token"])
+    add_history_entry(first, login["user"]["id"], "roman.pdf")
+    [entry] = second.get("/api/v1/history", headers=headers).json
+    first.delete(f"/api/v1/history/{entry['id']}", headers=headers)
+    assert second.get("/api/v1/history", headers=headers).json == []
+
+
 def test_fifty_simultaneous_misses_across_processes_reach_the_database_once(two_processes, engine):
     first, second = two_processes
     login = sign_in(first)

@@ -5,7 +5,6 @@ from cornice.validators import colander_validator
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.auth import AUTHENTICATED
-from novel_pyramid.history.serializers import history_json
 from novel_pyramid.history.services import HistoryService
 
 history = api_service("v1.history", "/history")
@@ -16,10 +15,9 @@ history_entry = api_service("v1.history.entry", "/history/{id}")
     permission=AUTHENTICATED, schema=schemas.HistoryListRequest(), validators=(colander_validator,)
 )
 def list_history(request):
-    entries = HistoryService(request.dbsession).latest(
+    return HistoryService.for_request(request).latest_json(
         request.identity.id, request.validated["querystring"]["limit"]
     )
-    return [history_json(entry) for entry in entries]
 
 
 @history_entry.delete(
