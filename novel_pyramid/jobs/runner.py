@@ -20,6 +20,7 @@ database transaction stays open while a model thinks.
 import io
 import logging
 
+import sqlalchemy.exc
 from sqlalchemy import func, select, update
 
 from novel_pyramid.db.types import utcnow
@@ -113,20 +114,28 @@ class JobRunner:
             self._end_extraction(db, job_id)
 
     def _store(self, job_id, batch, send):
-        """Commit a batch of chunks, then send them; False once the job has been cancelled or deleted."""
-        with self._transaction() as (_, db):
-            # Only while the job is still being extracted: a cancel or a
-            # failure that came first makes this update miss.
-            moved = db.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
-                .values(chunks_total=max([chunk.position + 1 for chunk in batch], default=0) or Job.chunks_total)
-            ).rowcount
-            if not moved:
-                return False
-            db.add_all(batch)
-            db.flush()
-            chunk_ids = [chunk.id for chunk in batch]
+        """Commit a batch of chunks, then send them; False once the job has been cancelled or deleted.
+
+        Also False when another delivery of the same extraction stored these
+        positions first (the unique position): that one carries on.
+        """
+        try:
+            with self._transaction() as (_, db):
+                # Only while the job is still being extracted: a cancel or a
+                # failure that came first makes this update miss.
+                moved = db.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
+                    .values(chunks_total=max([chunk.position + 1 for chunk in batch], default=0) or Job.chunks_total)
+                ).rowcount
+                if not moved:
+                    return False
+                db.add_all(batch)
+                db.flush()
+                chunk_ids = [chunk.id for chunk in batch]
+        except sqlalchemy.exc.IntegrityError:
+            log.info("Job %s is being extracted by another delivery; this one stops", job_id)
+            return False
         send(chunk_ids)
         return True
 

@@ -54,3 +54,8 @@ def send_chunks(chunk_ids):
 @app.task(bind=True, base=NormalizeChunkTask, name="novel_pyramid.jobs.normalize_chunk", **RETRY_OPTIONS)
 def normalize_chunk(self, chunk_id):
     _runner(self).normalize_chunk(chunk_id)
+
+
+def send_again(job_ids, chunk_ids):
+    """What the lost-task sweeper (``recovery``) sends."""
+    enqueue([extract_job.si(job_id) for job_id in job_ids] + [normalize_chunk.si(chunk_id) for chunk_id in chunk_ids])

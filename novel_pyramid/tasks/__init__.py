@@ -52,6 +52,9 @@ def celery_config(settings):
         # short visibility timeout (tests) gets a matching short scan period.
         "unacked_restore_interval": max(1, min(10, visibility_timeout // 4)),
         "unacked_restore_throttle": 1,
+        # A worker killed during its scan leaves the scan's lock behind; kombu's
+        # default of 300 s would hold every other worker's scans back that long.
+        "unacked_mutex_expire": max(1, min(300, visibility_timeout)),
         # A web request must learn quickly that the broker is down (503).
         "socket_connect_timeout": 3,
     }

@@ -14,11 +14,13 @@ without a broker, development runs tasks in the web process and needs no worker)
 
 import os
 
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 from pyramid.config import Configurator
 from pyramid.paster import get_appsettings
 
 from novel_pyramid.config import load_settings
+from novel_pyramid.jobs.recovery import LostTaskSweeper
+from novel_pyramid.jobs.tasks import send_again
 from novel_pyramid.tasks import app
 
 INI_ENV = "NOVEL_PYRAMID_INI"
@@ -56,6 +58,12 @@ build_worker_registry(load_worker_settings(os.environ))
 def _forget_inherited_connections(**kwargs):
     # A prefork child must not reuse database connections opened by its parent.
     app.pyramid_registry["db.engine"].dispose(close=False)
+
+
+@worker_ready.connect
+def _start_lost_task_sweeper(**kwargs):
+    registry = app.pyramid_registry
+    LostTaskSweeper(registry["db.session_factory"], registry.settings["celery.visibility_timeout"], send_again).start()
 
 
 __all__ = ["app"]
