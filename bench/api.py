@@ -7,6 +7,7 @@ process, 16 connections), prints a table and saves JSON to bench/results/.
 
 import argparse
 import datetime
+import functools
 import http.client
 import json
 import os
@@ -119,12 +120,14 @@ def server_durations(log_path, request_id_prefix):
     return durations
 
 
-def sequential_latency(port, path, token, requests=300):
+def sequential_latency(port, path, token, request_id_prefix, before_each=None, requests=300):
     """One keep-alive connection, one request at a time: close to the server's own time."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
     timings = []
     for number in range(requests):
-        headers = {"Authorization": f"Bearer {token}", "X-Request-ID": f"sequential-heavy-{number}"}
+        if before_each:
+            before_each()
+        headers = {"Authorization": f"Bearer {token}", "X-Request-ID": f"{request_id_prefix}{number}"}
         started = time.perf_counter()
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
@@ -206,9 +209,18 @@ def main():
                 (wrk_after.children_user + wrk_after.children_system
                  - wrk_before.children_user - wrk_before.children_system) * 1000 / max(figures["requests"], 1), 3)
             rows.append({"endpoint": f"GET {path}", "wrk": wrk_command, **figures, "cpu_ms_per_request": cpu})
-        heavy = sequential_latency(port, "/api/v1/history?limit=50", tokens["heavy"])
+        heavy = sequential_latency(port, "/api/v1/history?limit=50", tokens["heavy"], "sequential-heavy-")
+        # The same with the cached list deleted before each request: the database path every time.
+        import redis
+
+        cached_list = f"novel_pyramid:cache:history.latest.v1:{tokens['heavy_user_id']}"
+        forget = functools.partial(redis.Redis.from_url(redis_url).delete, cached_list)
+        heavy_uncached = sequential_latency(
+            port, "/api/v1/history?limit=50", tokens["heavy"], "sequential-uncached-", before_each=forget
+        )
         time.sleep(1)  # let the workers flush their log lines
         heavy["server_time"] = percentiles(server_durations(server_log, "sequential-heavy-"))
+        heavy_uncached["server_time"] = percentiles(server_durations(server_log, "sequential-uncached-"))
     finally:
         stop_process(server)
         stop_process(redis_process)
@@ -223,7 +235,8 @@ def main():
         "duration_s": args.duration,
         "endpoints": rows,
         "history_first_page_100k_rows": {
-            "postgres_execution_ms": explain_ms, "sequential_http": heavy, "plan": plan,
+            "postgres_execution_ms": explain_ms, "sequential_http": heavy,
+            "sequential_http_cache_deleted_before_each": heavy_uncached, "plan": plan,
         },
     }
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -240,6 +253,8 @@ def main():
     print(f"history first page, 100,000 rows: PostgreSQL execution {explain_ms:.3f} ms; server time "
           f"p50 {heavy['server_time']['p50_ms']} ms, p99 {heavy['server_time']['p99_ms']} ms; "
           f"HTTP round trip p50 {heavy['p50_ms']} ms, p99 {heavy['p99_ms']} ms")
+    print(f"  the same, cache deleted before each request: server time p50 {heavy_uncached['server_time']['p50_ms']} "
+          f"ms, p99 {heavy_uncached['server_time']['p99_ms']} ms")
     print(f"saved {out.relative_to(ROOT)}")
 
 
