@@ -24,6 +24,8 @@ requires = [
     "requests>=2.32",
     "PyJWT[crypto]>=2.9",
     "waitress>=3.0",
+    # The production server (production.ini): two processes use two cores (docs/performance.md).
+    "gunicorn>=27",
     # Pyramid 2.1 and Cornice 6.1 still import pkg_resources.
     "setuptools<82",
 ]
