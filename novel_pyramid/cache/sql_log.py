@@ -37,3 +37,10 @@ def _statement_finished(conn, cursor, statement, parameters, context, executeman
         "%.2f ms %s", duration_ms, one_line,
         extra={"duration_ms": duration_ms, "statement": one_line},
     )
+
+
+def uninstall_sql_log(engine):
+    """Stop logging ``engine``'s statements (tests that share one engine)."""
+    if event.contains(engine, "before_cursor_execute", _statement_started):
+        event.remove(engine, "before_cursor_execute", _statement_started)
+        event.remove(engine, "after_cursor_execute", _statement_finished)
