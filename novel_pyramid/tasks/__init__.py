@@ -69,7 +69,9 @@ def celery_config(settings):
         "worker_prefetch_multiplier": 1,
         "worker_pool": settings["celery.worker_pool"],
         "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Our logging (JSON lines, task id) is set up by novel_pyramid.logging.
         "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 3,

@@ -14,7 +14,7 @@ without a broker, development runs tasks in the web process and needs no worker)
 
 import os
 
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import setup_logging, worker_process_init, worker_ready
 from pyramid.config import Configurator
 from pyramid.paster import get_appsettings
 
@@ -52,6 +52,13 @@ def build_worker_registry(settings):
 
 
 build_worker_registry(load_worker_settings(os.environ))
+
+
+@setup_logging.connect
+def _keep_our_logging(**kwargs):
+    # A receiver here tells Celery not to configure logging: novel_pyramid.logging
+    # already has (one JSON object per line in production, task id included).
+    pass
 
 
 @worker_process_init.connect

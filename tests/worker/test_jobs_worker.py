@@ -3,8 +3,10 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+import redis
+from sqlalchemy import func, select, update
 
+from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk
 from novel_pyramid.pipeline.words import count_words
@@ -127,3 +129,15 @@ def test_a_killed_worker_loses_no_chunk_and_doubles_none(web, headers, start_wor
     attempts = dbsession.scalars(select(JobChunk.attempts).where(JobChunk.job_id == job["id"])).all()
     assert max(attempts) >= 2
     assert dbsession.scalar(select(func.count()).select_from(HistoryEntry)) == 1
+
+
+def test_work_whose_messages_were_lost_is_sent_again(web, headers, start_worker, gemini, broker, dbsession):
+    job = submit(web, headers)  # no worker yet: the extraction waits in Redis...
+    redis.Redis.from_url(broker).flushall()  # ...and is lost there
+    dbsession.execute(update(Job).where(Job.id == job["id"]).values(updated_at=utcnow().replace(year=2000)))
+    dbsession.commit()
+
+    start_worker()
+
+    done = wait_until(web, headers, job, "completed", timeout=30)
+    assert markers(all_sentences(web, headers, done)) == list(range(PARAGRAPHS))
