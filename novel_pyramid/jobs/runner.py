@@ -81,9 +81,16 @@ class JobRunner:
             if job is None or JobStatus(job.status).is_final:
                 return
             if job.status == JobStatus.QUEUED:
-                # Committed at once so the job shows it started.
-                job.status, job.step, job.started_at = JobStatus.PROCESSING, Step.EXTRACTING, utcnow()
-                job.sentences_count = 0
+                # Committed at once so the job shows it started; conditional,
+                # as a cancel may have come since the job was read.
+                started = db.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+                    .values(status=JobStatus.PROCESSING, step=Step.EXTRACTING, started_at=utcnow(), sentences_count=0)
+                ).rowcount
+                if not started:
+                    return
+                db.refresh(job)
             extracted = job.step == Step.NORMALIZING
             stored = db.scalar(select(func.count()).where(JobChunk.job_id == job_id))
             unsettled = self._unsettled_chunk_ids(db, job_id)
