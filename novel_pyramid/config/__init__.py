@@ -8,7 +8,6 @@ import secrets
 
 from novel_pyramid.config.declarations import SETTINGS, SETTINGS_BY_KEY, Setting  # noqa: F401
 
-
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
 MIN_PRODUCTION_KEY_LENGTH = 32
 

@@ -5,8 +5,9 @@ and README's configuration table is written from it. Environment variables win
 over the INI file (CONTRACT §4). Secrets have no INI default in the repository.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from novel_pyramid.config.parsers import (
     as_bool,

@@ -27,7 +27,6 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from novel_pyramid.db import ModelBase
-from novel_pyramid.db.migrate import upgrade_to_head
 from novel_pyramid.db.copy_rows import (
     converted_batches,
     count_rows,
@@ -35,6 +34,7 @@ from novel_pyramid.db.copy_rows import (
     table_digest,
 )
 from novel_pyramid.db.copy_source import source_at_head
+from novel_pyramid.db.migrate import upgrade_to_head
 from novel_pyramid.db.urls import with_installed_driver
 
 DEFAULT_BATCH_SIZE = 1000

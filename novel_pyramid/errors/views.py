@@ -3,7 +3,6 @@
 import logging
 
 import sqlalchemy.exc
-
 from pyramid.httpexceptions import HTTPException
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 

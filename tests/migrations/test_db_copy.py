@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, pool, select, text
 import novel_pyramid.models  # noqa: F401
 from novel_pyramid.db import ModelBase
 from novel_pyramid.db.copy import CopyOptions, CopyRefused, copy_database
-from novel_pyramid.db.migrate import current_revision, head_revision, upgrade_to_head
 from novel_pyramid.db.copy_rows import ValueCannotBeCopied
+from novel_pyramid.db.migrate import current_revision, head_revision, upgrade_to_head
 from novel_pyramid.db.urls import with_installed_driver
 from tests.migrations.legacy_db import LEGACY_TABLES, build_legacy_sqlite
 

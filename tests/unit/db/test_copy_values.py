@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text
 
 from novel_pyramid.db.copy_rows import NULL_MARK, ValueCannotBeCopied, _row_text
-from novel_pyramid.db.urls import with_installed_driver
 from novel_pyramid.db.copy_values import (
     UnconvertibleValue,
     canonical_text,
@@ -17,6 +16,7 @@ from novel_pyramid.db.copy_values import (
     to_integer,
     to_json_text,
 )
+from novel_pyramid.db.urls import with_installed_driver
 
 sample = Table(
     "sample",
