@@ -8,6 +8,7 @@ empty tables.
 
 import os
 import pathlib
+import uuid
 
 import pytest
 import webtest
@@ -77,11 +78,24 @@ def fake_google():
     server.stop()
 
 
+# Keys this run writes to a shared Redis (REDIS_URL) carry its own prefix.
+RUN_PREFIX = f"novel_test:{uuid.uuid4().hex[:8]}:"
+
+
 @pytest.fixture
 def app_settings(engine, database_url, fake_google):
     return {
         "environment": "testing",
         "database_url": database_url,
+        # With REDIS_URL set (the CI run on real services) rate limits and export
+        # statuses live in Redis. Tasks still run in-process here: tests/worker
+        # drives a real worker. The cache stays off unless a test turns it on,
+        # because tests change rows behind the app's back.
+        "redis_url": os.environ.get("REDIS_URL") or None,
+        "celery.task_always_eager": "true",
+        "cache.backend": "null",
+        "ratelimit.key_prefix": RUN_PREFIX + "ratelimit:",
+        "cache.key_prefix": RUN_PREFIX + "cache:",
         "db.engine": engine,
         "auth.dev_login": "true",
         "google.client_id": fake_google.client_id,

@@ -11,11 +11,14 @@ class AppError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message, *, details=None, headers=None):
+    def __init__(self, message, *, details=None, headers=None, extra=None):
         super().__init__(message)
         self.message = message
+        # ``details`` is {field: [messages]} (CONTRACT §2); ``extra`` holds further
+        # top-level keys of the error body, such as a machine-readable reason.
         self.details = details
         self.headers = headers or {}
+        self.extra = extra or {}
 
 
 class InvalidInput(AppError):
@@ -23,9 +26,19 @@ class InvalidInput(AppError):
 
 
 class InvalidPdf(AppError):
-    """The upload is not a PDF we can read text from."""
+    """The upload is not a PDF we can read text from.
+
+    ``reason`` says why for machines (not_pdf, encrypted, no_text...); ``facts``
+    holds it with whatever else is known (page, page counts).
+    """
 
     code = "invalid_pdf"
+    field = "pdf_file"
+
+    def __init__(self, message, *, reason, **facts):
+        self.reason = reason
+        self.facts = {"reason": reason, **facts}
+        super().__init__(message, details={self.field: [message]}, extra=self.facts)
 
 
 class PayloadTooLarge(AppError):

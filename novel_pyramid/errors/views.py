@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 @exception_view_config(AppError)
 def app_error(exc, request):
     return error_response(
-        exc.status_code, exc.message, exc.code, details=exc.details, headers=exc.headers
+        exc.status_code, exc.message, exc.code, details=exc.details, headers=exc.headers, **exc.extra
     )
 
 

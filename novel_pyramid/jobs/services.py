@@ -76,7 +76,7 @@ class JobService:
         if job.chunks_failed:
             # Chunks fail only when the normaliser (the AI upstream) gave up.
             raise UpstreamError(job.error_message)
-        raise InvalidPdf(job.error_message)
+        raise InvalidPdf(job.error_message, reason="extraction_failed")
 
     def cancel(self, user_id, job_id):
         """Stop a queued or running job: pending chunks are never started. Idempotent."""

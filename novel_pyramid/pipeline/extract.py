@@ -5,7 +5,7 @@ request is still open, and ``iter_paragraphs`` streams the text of a good one
 to the worker. Only one page of text (plus a small window used to spot running
 headers) is held in memory at a time, so a 500-page book costs little more than
 a 5-page one. Every way an upload can be unreadable ends in ``InvalidPdf`` with
-a message for the learner and a ``details["reason"]`` code for machines.
+a message for the learner and a ``reason`` code for machines.
 """
 
 import contextlib
@@ -97,11 +97,11 @@ def _open(stream, max_pages):
             raise _encrypted()
         page_count = len(reader.pages)
     if page_count == 0:
-        raise InvalidPdf("This PDF has no pages.", details={"reason": "no_pages"})
+        raise InvalidPdf("This PDF has no pages.", reason="no_pages")
     if page_count > max_pages:
         raise InvalidPdf(
             f"This PDF has {page_count} pages; the limit is {max_pages}.",
-            details={"reason": "too_many_pages", "pages": page_count, "max_pages": max_pages},
+            reason="too_many_pages", pages=page_count, max_pages=max_pages,
         )
     return reader, page_count
 
@@ -125,7 +125,7 @@ def _reading_pdf(page=None):
         where = f"Page {page} of this PDF is damaged" if page else "This PDF is damaged or incomplete"
         raise InvalidPdf(
             f"{where} (was the upload cut short?); please export it again.",
-            details={"reason": "corrupt", "page": page},
+            reason="corrupt", page=page,
         ) from error
 
 
@@ -134,11 +134,11 @@ def _check_magic(stream):
     head = stream.read(1024)
     stream.seek(0)
     if not head:
-        raise InvalidPdf("The uploaded file is empty.", details={"reason": "empty_file"})
+        raise InvalidPdf("The uploaded file is empty.", reason="empty_file")
     # The specification allows junk before the header, and some tools write a
     # little; 1 KiB is the margin Acrobat accepts.
     if b"%PDF-" not in head:
-        raise InvalidPdf("This file is not a PDF.", details={"reason": "not_pdf"})
+        raise InvalidPdf("This file is not a PDF.", reason="not_pdf")
 
 
 def _iter_page_lines(reader):
@@ -268,7 +268,7 @@ def _may_hold_text(reader):
 def _encrypted():
     return InvalidPdf(
         "This PDF is password-protected; please upload an unprotected copy.",
-        details={"reason": "encrypted"},
+        reason="encrypted",
     )
 
 
@@ -277,7 +277,7 @@ def _bomb(page=None):
     return InvalidPdf(
         f"This PDF holds far more data{where} than a book page can; it was refused "
         "as a possible decompression bomb.",
-        details={"reason": "too_large_content", "page": page},
+        reason="too_large_content", page=page,
     )
 
 
@@ -285,6 +285,6 @@ def _image_only():
     return InvalidPdf(
         "This PDF contains no text we can read (is it a scan made of images?). "
         "Please upload a PDF with selectable text.",
-        details={"reason": "no_text"},
+        reason="no_text",
     )
 

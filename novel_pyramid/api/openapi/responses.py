@@ -51,19 +51,19 @@ class OpenMapping(colander.MappingSchema):
         return colander.Mapping(unknown="preserve")
 
 
+class FieldMessages(colander.SequenceSchema):
+    message = colander.SchemaNode(StrictString(allow_empty=True))
+
+
 class ErrorBody(OpenMapping):
     """The one JSON error body (novel_pyramid.errors.rendering); extra keys such as request_id may follow."""
 
     error = colander.SchemaNode(StrictString(allow_empty=True), description="For humans")
     code = colander.SchemaNode(StrictString(), description="Stable, for machines")
-    # Validation errors (code invalid_input) give {field: [messages]}; other
-    # errors may add keys of their own (invalid_pdf gives its reason), so the
-    # values are not constrained here.
     details = OpenMapping(
         missing=colander.drop,
-        description=(
-            "For invalid_input, {field: [messages]}; other codes add their own keys (e.g. invalid_pdf: reason, page)"
-        ),
+        additional_properties=FieldMessages(),
+        description="{field: [messages]} for the fields at fault (CONTRACT §2)",
     )
 
 

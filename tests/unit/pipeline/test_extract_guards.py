@@ -22,47 +22,47 @@ def rejection(data, **options):
         inspect_pdf(io.BytesIO(data), **options)
     with pytest.raises(InvalidPdf) as extracted:
         list(iter_paragraphs(io.BytesIO(data), **options))
-    assert inspected.value.details["reason"] == extracted.value.details["reason"]
+    assert inspected.value.reason == extracted.value.reason
     return extracted.value
 
 
 def test_zero_bytes():
     error = rejection(b"")
-    assert error.details["reason"] == "empty_file"
+    assert error.reason == "empty_file"
     assert "empty" in error.message
 
 
 @pytest.mark.parametrize("data", [os.urandom(4096), b"Bonjour, ceci est un texte.", b"\x89PNG\r\n\x1a\n" + bytes(100)])
 def test_not_a_pdf(data):
-    assert rejection(data).details["reason"] == "not_pdf"
+    assert rejection(data).reason == "not_pdf"
 
 
 def test_random_bytes_after_a_pdf_header():
-    assert rejection(b"%PDF-1.7\n" + os.urandom(20_000)).details["reason"] == "corrupt"
+    assert rejection(b"%PDF-1.7\n" + os.urandom(20_000)).reason == "corrupt"
 
 
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.99])
 def test_truncated_upload(keep):
     data = build_book([PAGE] * 3)
     error = rejection(data[: int(len(data) * keep)])
-    assert error.details["reason"] == "corrupt"
+    assert error.reason == "corrupt"
     assert "damaged or incomplete" in error.message
 
 
 @pytest.mark.parametrize("password", ["", "secret"])
 def test_encrypted_even_with_an_empty_password(password):
     error = rejection(build_book([PAGE], password=password))
-    assert error.details["reason"] == "encrypted"
+    assert error.reason == "encrypted"
     assert "password-protected" in error.message
 
 
 def test_no_pages():
-    assert rejection(handmade_pdf([])).details["reason"] == "no_pages"
+    assert rejection(handmade_pdf([])).reason == "no_pages"
 
 
 def test_too_many_pages():
     error = rejection(build_book([PAGE] * 3), max_pages=2)
-    assert error.details == {"reason": "too_many_pages", "pages": 3, "max_pages": 2}
+    assert error.facts == {"reason": "too_many_pages", "pages": 3, "max_pages": 2}
 
 
 def test_image_only_scan():
@@ -71,7 +71,7 @@ def test_image_only_scan():
         pdf.add_page()
         pdf.image(Image.new("L", (60, 80), shade), x=10, y=10, w=100)
     error = rejection(bytes(pdf.output()))
-    assert error.details["reason"] == "no_text"
+    assert error.reason == "no_text"
     assert "no text" in error.message
 
 
@@ -81,7 +81,7 @@ def test_page_with_fonts_but_no_text_is_image_only_at_extraction():
     assert inspect_pdf(io.BytesIO(data)) == 1  # Fonts: the cheap check lets it through...
     with pytest.raises(InvalidPdf) as error:  # ...extraction finds nothing.
         list(iter_paragraphs(io.BytesIO(data)))
-    assert error.value.details["reason"] == "no_text"
+    assert error.value.reason == "no_text"
 
 
 def test_decompression_bomb_is_stopped_at_the_size_cap():
@@ -99,7 +99,7 @@ def test_decompression_bomb_is_stopped_at_the_size_cap():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert error.value.details == {"reason": "too_large_content", "page": 1}
+    assert error.value.facts == {"reason": "too_large_content", "page": 1}
     # Decoding stopped at the cap: memory stayed within a few times the cap, far below 200 MB.
     assert peak < 4 * MAX_DECODED_STREAM_BYTES
 
@@ -129,7 +129,7 @@ def test_a_page_with_content_far_beyond_a_book_page_is_refused_before_parsing():
     data = many_pages_of_blank_content(3, 5_000_000)  # 5 MB of content per page, 15 kB of file
     with pytest.raises(InvalidPdf) as error:
         list(iter_paragraphs(io.BytesIO(data)))
-    assert error.value.details == {"reason": "too_large_content", "page": 1}
+    assert error.value.facts == {"reason": "too_large_content", "page": 1}
 
 
 def test_the_content_of_the_whole_book_is_budgeted(monkeypatch):
@@ -139,7 +139,7 @@ def test_the_content_of_the_whole_book_is_budgeted(monkeypatch):
     data = many_pages_of_blank_content(6, 50_000)
     with pytest.raises(InvalidPdf) as error:
         list(iter_paragraphs(io.BytesIO(data)))
-    assert error.value.details == {"reason": "too_large_content", "page": 4}
+    assert error.value.facts == {"reason": "too_large_content", "page": 4}
 
 
 def test_memory_does_not_grow_with_the_book():
