@@ -19,6 +19,11 @@ def history_key(user_id):
     return f"history.latest.v1:{int(user_id)}"
 
 
+def chunk_result_key(content_hash):
+    """The output of a normalised chunk (``jobs.reuse``): written once, never stale."""
+    return f"jobs.chunk_result.v1:{content_hash}"
+
+
 # For every table whose rows feed a cached value: the keys a change of one row
 # (an ORM object) makes stale. Tables are named rather than models imported, so the
 # models' packages can use the cache without an import cycle. Bulk UPDATE/DELETE

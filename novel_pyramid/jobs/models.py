@@ -1,4 +1,7 @@
-"""Processing jobs: one per upload, split into chunks that are normalised independently."""
+"""Processing jobs: one per upload, split into chunks that are normalised independently.
+
+Also the results of normalised chunks, kept for any later chunk with the same text.
+"""
 
 import datetime
 import enum
@@ -114,3 +117,19 @@ class JobChunk(ModelBase):
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     job: Mapped[Job] = relationship(back_populates="chunks")
+
+
+class ChunkResult(ModelBase):
+    """A normalised chunk, reused by every later chunk with the same content hash.
+
+    The hash covers the input text and everything else that shapes the output
+    (``jobs.reuse.content_hash``), so a row is only ever found by someone who
+    holds the identical text. Nothing names the user or the upload, and the
+    input text itself is not kept. Rows are written once and never change.
+    """
+
+    __tablename__ = "chunk_results"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    output_sentences: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)

@@ -15,6 +15,10 @@ every step is idempotent and every state change is a conditional UPDATE:
 
 The long call to the normaliser happens between two short transactions, so no
 database transaction stays open while a model thinks.
+
+A chunk whose text was already rewritten with the same settings (``reuse``)
+is settled from the stored result, without the normaliser: during extraction
+when possible, so a book seen before finishes without queueing a chunk task.
 """
 
 import io
@@ -23,10 +27,14 @@ import logging
 import sqlalchemy.exc
 from sqlalchemy import func, select, update
 
+from novel_pyramid.cache import IAppCache
+from novel_pyramid.cache.regions import NULL_CACHE
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
 from novel_pyramid.jobs.history import record_job_end
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
+from novel_pyramid.jobs.reuse import ChunkResults, content_hash
+from novel_pyramid.jobs.settlement import UNSETTLED, Step, finish_job, settle_chunk
 from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline.chunking import chunk_sentences
@@ -36,32 +44,26 @@ from novel_pyramid.pipeline.sentences import split_sentences
 log = logging.getLogger(__name__)
 
 
-class Step:
-    """What a job is doing now (``Job.step``)."""
-
-    QUEUED = "queued"
-    EXTRACTING = "extracting"
-    NORMALIZING = "normalizing"
-    FINISHED = "finished"
-
-
 # A chunk whose worker died this many times is failed rather than retried
 # forever: it probably kills the worker (memory) and would do so again.
 MAX_CHUNK_ATTEMPTS = 5
 # Chunks committed and sent together while a book is being extracted.
 EXTRACT_BATCH_CHUNKS = 4
-UNSETTLED = (ChunkStatus.PENDING, ChunkStatus.PROCESSING)
+
+__all__ = ["MAX_CHUNK_ATTEMPTS", "JobRunner", "Step"]
 
 
 class JobRunner:
-    def __init__(self, session_factory, normalizer, settings):
+    def __init__(self, session_factory, normalizer, settings, results=None):
         self.session_factory = session_factory
         self.normalizer = normalizer
         self.settings = settings
+        self.results = results or ChunkResults()
 
     @classmethod
     def from_registry(cls, registry):
-        return cls(registry["db.session_factory"], get_normalizer(registry), registry.settings)
+        cache = registry.queryUtility(IAppCache) or NULL_CACHE
+        return cls(registry["db.session_factory"], get_normalizer(registry), registry.settings, ChunkResults(cache))
 
     def _transaction(self):
         return own_transaction(self.session_factory)
@@ -92,6 +94,7 @@ class JobRunner:
                     return
                 db.refresh(job)
             extracted = job.step == Step.NORMALIZING
+            limit = job.sentence_length_limit
             stored = db.scalar(select(func.count()).where(JobChunk.job_id == job_id))
             unsettled = self._unsettled_chunk_ids(db, job_id)
         # Chunks stored by an earlier delivery may never have been sent.
@@ -108,10 +111,10 @@ class JobRunner:
                 if position >= stored:
                     batch.append(JobChunk(job_id=job_id, position=position, input_sentences=sentences))
                 if len(batch) >= EXTRACT_BATCH_CHUNKS:
-                    if not self._store(job_id, batch, send):
+                    if not self._store(job_id, limit, batch, send):
                         return
                     batch = []
-            if not self._store(job_id, batch, send):
+            if not self._store(job_id, limit, batch, send):
                 return
         except InvalidPdf as error:
             with self._transaction() as (_, db):
@@ -120,26 +123,38 @@ class JobRunner:
         with self._transaction() as (_, db):
             self._end_extraction(db, job_id)
 
-    def _store(self, job_id, batch, send):
-        """Commit a batch of chunks, then send them; False once the job has been cancelled or deleted.
+    def _store(self, job_id, limit, batch, send):
+        """Commit a batch of chunks, then send those still to rewrite; False once the job has been cancelled or deleted.
 
-        Also False when another delivery of the same extraction stored these
-        positions first (the unique position): that one carries on.
+        Chunks whose result is known are stored settled, and counted in the
+        same UPDATE. Also False when another delivery of the same extraction
+        stored these positions first (the unique position): that one carries on.
         """
         try:
             with self._transaction() as (_, db):
+                # Read before the UPDATE below, which holds the job's row lock until the commit.
+                hashes = [self._hash(limit, chunk.input_sentences) for chunk in batch]
+                known = self.results.lookup_many(db, hashes)
+                for chunk, key in zip(batch, hashes, strict=True):
+                    if key in known:
+                        chunk.status, chunk.output_sentences = ChunkStatus.DONE, known[key]
+                reused = [chunk for chunk in batch if chunk.status == ChunkStatus.DONE]
                 # Only while the job is still being extracted: a cancel or a
                 # failure that came first makes this update miss.
                 moved = db.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
-                    .values(chunks_total=max([chunk.position + 1 for chunk in batch], default=0) or Job.chunks_total)
+                    .values(
+                        chunks_total=max([chunk.position + 1 for chunk in batch], default=0) or Job.chunks_total,
+                        chunks_done=Job.chunks_done + len(reused),
+                        sentences_count=Job.sentences_count + sum(len(chunk.output_sentences) for chunk in reused),
+                    )
                 ).rowcount
                 if not moved:
                     return False
                 db.add_all(batch)
                 db.flush()
-                chunk_ids = [chunk.id for chunk in batch]
+                chunk_ids = [chunk.id for chunk in batch if chunk.status != ChunkStatus.DONE]
         except sqlalchemy.exc.IntegrityError:
             log.info("Job %s is being extracted by another delivery; this one stops", job_id)
             return False
@@ -160,7 +175,7 @@ class JobRunner:
         # Chunks that settled during extraction could not finish the job; if
         # they all have, finishing falls to this step.
         if job.chunks_done + job.chunks_failed >= job.chunks_total:
-            self._finish(db, job)
+            finish_job(db, job)
 
     def _chunks_of(self, data):
         paragraphs = iter_paragraphs(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
@@ -176,7 +191,7 @@ class JobRunner:
         with self._transaction() as (_, db):
             job_id = db.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
             if job_id is not None:
-                self._settle(db, chunk_id, job_id, None, message)
+                settle_chunk(db, chunk_id, job_id, None, message)
 
     def _fail_extraction(self, db, job_id, message):
         db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
@@ -199,13 +214,23 @@ class JobRunner:
 
     # Normalisation
 
+    def _hash(self, limit, sentences):
+        return content_hash(self.normalizer.cache_key, limit, sentences)
+
     def normalize_chunk(self, chunk_id):
         """Normalise one chunk and record the outcome; finish the job if it was the last."""
         with self._transaction() as (_, db):
             claim = self._claim(db, chunk_id)
-        if claim is None:
-            return
-        job_id, sentences, limit = claim
+            if claim is None:
+                return
+            job_id, sentences, limit = claim
+            key = self._hash(limit, sentences)
+            # Another job (or another chunk of this book) may have rewritten
+            # the same text since this chunk was extracted.
+            known = self.results.lookup(db, key)
+            if known is not None:
+                settle_chunk(db, chunk_id, job_id, known, None)
+                return
         try:
             output, error = self.normalizer.normalize(sentences, limit), None
         except UpstreamError as exc:
@@ -216,7 +241,9 @@ class JobRunner:
             log.exception("Normaliser %s failed on chunk %s", self.normalizer.name, chunk_id)
             output, error = None, "The sentence rewriter failed unexpectedly."
         with self._transaction() as (_, db):
-            self._settle(db, chunk_id, job_id, output, error)
+            if error is None:
+                self.results.remember(db, key, output)
+            settle_chunk(db, chunk_id, job_id, output, error)
 
     def _claim(self, db, chunk_id):
         """Mark the chunk as being processed; None when there is nothing (more) to do."""
@@ -232,7 +259,7 @@ class JobRunner:
             )
             return None
         if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
-            self._settle(db, chunk_id, job.id, None, f"Gave up after {chunk.attempts} attempts.")
+            settle_chunk(db, chunk_id, job.id, None, f"Gave up after {chunk.attempts} attempts.")
             return None
         # Conditional: another delivery of this task may have settled the chunk
         # since it was read, and a settled chunk must stay settled.
@@ -244,49 +271,3 @@ class JobRunner:
         if not claimed:
             return None
         return job.id, list(chunk.input_sentences), job.sentence_length_limit
-
-    def _settle(self, db, chunk_id, job_id, output, error):
-        status = ChunkStatus.DONE if error is None else ChunkStatus.FAILED
-        moved = db.execute(
-            update(JobChunk)
-            .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED))
-            .values(status=status, output_sentences=output, error_message=error)
-        ).rowcount
-        if not moved:
-            return
-        if error is None:
-            counters = {"chunks_done": Job.chunks_done + 1, "sentences_count": Job.sentences_count + len(output)}
-        else:
-            log.warning("Chunk %s of job %s failed: %s", chunk_id, job_id, error)
-            counters = {"chunks_failed": Job.chunks_failed + 1}
-        # The UPDATE locks the job row: concurrent settlements read the counters
-        # one after the other, so exactly one of them sees the last chunk settle.
-        db.execute(update(Job).where(Job.id == job_id).values(**counters))
-        job = db.get(Job, job_id, populate_existing=True)
-        settled = job.chunks_done + job.chunks_failed
-        if job.status == JobStatus.PROCESSING and job.step == Step.NORMALIZING and settled >= job.chunks_total:
-            self._finish(db, job)
-
-    def _finish(self, db, job):
-        if job.chunks_failed:
-            first_error = db.scalar(
-                select(JobChunk.error_message)
-                .where(JobChunk.job_id == job.id, JobChunk.status == ChunkStatus.FAILED)
-                .order_by(JobChunk.position)
-                .limit(1)
-            )
-            status = JobStatus.FAILED
-            message = (
-                f"{job.chunks_failed} of {job.chunks_total} part(s) of the book could not be rewritten: {first_error}"
-            )
-        else:
-            status, message = JobStatus.COMPLETED, None
-        moved = db.execute(
-            update(Job)
-            .where(Job.id == job.id, Job.status == JobStatus.PROCESSING)
-            .values(status=status, step=Step.FINISHED, error_message=message, finished_at=utcnow())
-        ).rowcount
-        if moved:
-            db.refresh(job)
-            log.info("Job %s %s (%s sentences)", job.id, job.status, job.sentences_count)
-            record_job_end(db, job)

@@ -30,6 +30,9 @@ DEFAULT_INI = "production.ini"
 WORKER_INCLUDES = (
     "novel_pyramid.logging",
     "novel_pyramid.db",
+    # Chunk results are read through the cache, and the history a finished job
+    # writes must invalidate the web processes' cached copy.
+    "novel_pyramid.cache",
     "novel_pyramid.normalizers",
     "novel_pyramid.tasks",
     "novel_pyramid.jobs",

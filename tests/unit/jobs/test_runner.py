@@ -1,79 +1,14 @@
 """JobRunner against the test database: every step is idempotent, the last chunk finishes the job once."""
 
-import pytest
 from sqlalchemy import select
-from zope.interface import implementer
 
-from novel_pyramid.accounts.models import User
 from novel_pyramid.db import make_session_factory
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.errors import UpstreamError
 from novel_pyramid.history.models import HistoryEntry
-from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
-from novel_pyramid.jobs.runner import MAX_CHUNK_ATTEMPTS, JobRunner, Step
-from novel_pyramid.normalizers.interfaces import INormalizer
+from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
+from novel_pyramid.jobs.runner import MAX_CHUNK_ATTEMPTS, Step
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
-
-SETTINGS = {"pipeline.max_pages": 2000, "pipeline.chunk_max_words": 50}
-
-
-@implementer(INormalizer)
-class Recorder:
-    """Upper-cases each sentence and remembers what it was asked; fails on sentences named in ``failing``."""
-
-    name = "recorder"
-    cache_key = "recorder"
-
-    def __init__(self, failing=()):
-        self.calls = []
-        self.failing = set(failing)
-
-    def normalize(self, sentences, limit):
-        self.calls.append(list(sentences))
-        if self.failing & set(sentences):
-            raise UpstreamError("Gemini failed: 503 UNAVAILABLE")
-        return [sentence.upper() for sentence in sentences]
-
-
-@pytest.fixture
-def runner_for(engine):
-    def make(normalizer=None):
-        return JobRunner(make_session_factory(engine), normalizer or Recorder(), SETTINGS)
-
-    return make
-
-
-@pytest.fixture
-def make_job(dbsession):
-    def factory(chunks=(), upload=None, status=JobStatus.PROCESSING, step=Step.NORMALIZING):
-        user = dbsession.scalar(select(User)) or User(email="lea@example.com", is_active=True, created_at=utcnow())
-        job = Job(
-            status=status,
-            step=step,
-            original_filename="roman.pdf",
-            sentence_length_limit=8,
-            normalizer="recorder",
-            chunks_total=len(chunks),
-            sentences_count=0,
-        )
-        dbsession.add(user)
-        dbsession.flush()
-        job.user_id = user.id
-        job.chunks = [
-            JobChunk(position=index, input_sentences=list(sentences)) for index, sentences in enumerate(chunks)
-        ]
-        if upload is not None:
-            job.upload = JobUpload(size=len(upload), sha256="0" * 64, data=upload)
-        dbsession.add(job)
-        dbsession.commit()
-        return job.id
-
-    return factory
-
-
-def reload(dbsession, job_id):
-    dbsession.expire_all()
-    return dbsession.get(Job, job_id)
+from tests.unit.jobs.helpers import Recorder, reload
 
 
 def test_a_chunk_delivered_twice_is_normalised_and_counted_once(runner_for, make_job, dbsession):

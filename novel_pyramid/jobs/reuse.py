@@ -1,0 +1,105 @@
+"""Result reuse: a chunk whose text was already rewritten with the same settings is not sent to a model again.
+
+Public-domain novels are uploaded again and again; their chunks come out of
+the (deterministic) extraction identical each time. A chunk's result is keyed
+by ``content_hash``: a SHA-256 over the normaliser's ``cache_key`` (name,
+model, prompt version), the word limit and the chunk's input sentences. Only
+someone holding the identical text at the same settings finds the result; no
+user id, file name or job enters the key or the stored row.
+
+The store is the database (``chunk_results``: durable, shared by every worker);
+the application cache sits in front of it. A row is written once and never
+changes, so a cached copy can never be stale and nothing is invalidated. Only
+successful outputs are stored: a failed chunk is tried again next time.
+"""
+
+import hashlib
+import json
+import logging
+
+import sqlalchemy.exc
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from novel_pyramid.cache.keys import chunk_result_key
+from novel_pyramid.cache.regions import NULL_CACHE
+from novel_pyramid.jobs.models import ChunkResult
+
+log = logging.getLogger(__name__)
+
+# Changes whenever the encoding below does, so old and new hashes never meet.
+HASH_FORMAT_VERSION = 1
+
+
+def content_hash(normalizer_cache_key, limit, sentences):
+    """The reuse key of one chunk: hex SHA-256 of a canonical JSON encoding of everything that shapes its output.
+
+    JSON (rather than joining strings) keeps the parts apart: no choice of
+    sentences can make two different chunks encode alike.
+    """
+    canonical = json.dumps(
+        [HASH_FORMAT_VERSION, str(normalizer_cache_key), int(limit), [str(sentence) for sentence in sentences]],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _NotStored(Exception):
+    """Raised inside the cache's creator on a database miss, so a miss is never cached.
+
+    A cached miss would hide the result once another worker stores it, for as
+    long as the cache keeps entries.
+    """
+
+
+class ChunkResults:
+    """Lookup and insert-if-absent of chunk results: the database behind the application cache."""
+
+    def __init__(self, cache=NULL_CACHE):
+        self.cache = cache
+
+    def lookup(self, db, key):
+        """The stored output sentences for ``key``, or None; read through the cache (which fails open)."""
+
+        def from_database():
+            output = db.scalar(select(ChunkResult.output_sentences).where(ChunkResult.content_hash == key))
+            if output is None:
+                raise _NotStored
+            return output
+
+        try:
+            return self.cache.get_or_create(chunk_result_key(key), from_database)
+        except _NotStored:
+            return None
+
+    def lookup_many(self, db, keys):
+        """``{key: output}`` for the keys that have a stored result."""
+        found = {}
+        for key in dict.fromkeys(keys):
+            output = self.lookup(db, key)
+            if output is not None:
+                found[key] = output
+        return found
+
+    def remember(self, db, key, output):
+        """Store ``output`` under ``key`` in ``db``'s transaction unless a result is there already.
+
+        Two workers may finish chunks with the same text at once: the second
+        insert is dropped without an error (and without aborting the
+        transaction it shares with the chunk's settlement). Both outputs are
+        valid rewrites; the first one stored is the one reused.
+        """
+        values = {"content_hash": key, "output_sentences": list(output)}
+        dialect = db.get_bind().dialect.name
+        if dialect == "postgresql":
+            db.execute(postgresql.insert(ChunkResult).values(**values).on_conflict_do_nothing())
+        elif dialect == "sqlite":
+            db.execute(sqlite.insert(ChunkResult).values(**values).on_conflict_do_nothing())
+        else:
+            # Any other database: a savepoint keeps a duplicate from aborting the transaction.
+            try:
+                with db.begin_nested():
+                    db.execute(insert(ChunkResult).values(**values))
+            except sqlalchemy.exc.IntegrityError:
+                log.debug("Chunk result %s was stored meanwhile", key)

@@ -1,0 +1,75 @@
+"""Settling a chunk (done or failed) and finishing its job: the state changes shared by every step of a job.
+
+A chunk settles during extraction when its result is already known
+(``jobs.reuse``), or in its own task once a normaliser has rewritten it; both
+go through ``settle_chunk``, so the job's counters move exactly once per chunk.
+"""
+
+import logging
+
+from sqlalchemy import select, update
+
+from novel_pyramid.db.types import utcnow
+from novel_pyramid.jobs.history import record_job_end
+from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
+
+log = logging.getLogger(__name__)
+
+UNSETTLED = (ChunkStatus.PENDING, ChunkStatus.PROCESSING)
+
+
+class Step:
+    """What a job is doing now (``Job.step``)."""
+
+    QUEUED = "queued"
+    EXTRACTING = "extracting"
+    NORMALIZING = "normalizing"
+    FINISHED = "finished"
+
+
+def settle_chunk(db, chunk_id, job_id, output, error):
+    """Record a chunk's output (``error`` None) or its failure; finish the job if it was the last."""
+    status = ChunkStatus.DONE if error is None else ChunkStatus.FAILED
+    moved = db.execute(
+        update(JobChunk)
+        .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED))
+        .values(status=status, output_sentences=output, error_message=error)
+    ).rowcount
+    if not moved:
+        return
+    if error is None:
+        counters = {"chunks_done": Job.chunks_done + 1, "sentences_count": Job.sentences_count + len(output)}
+    else:
+        log.warning("Chunk %s of job %s failed: %s", chunk_id, job_id, error)
+        counters = {"chunks_failed": Job.chunks_failed + 1}
+    # The UPDATE locks the job row: concurrent settlements read the counters
+    # one after the other, so exactly one of them sees the last chunk settle.
+    db.execute(update(Job).where(Job.id == job_id).values(**counters))
+    job = db.get(Job, job_id, populate_existing=True)
+    settled = job.chunks_done + job.chunks_failed
+    if job.status == JobStatus.PROCESSING and job.step == Step.NORMALIZING and settled >= job.chunks_total:
+        finish_job(db, job)
+
+
+def finish_job(db, job):
+    """Complete the job, or fail it when a chunk failed; write its history entry. Once only."""
+    if job.chunks_failed:
+        first_error = db.scalar(
+            select(JobChunk.error_message)
+            .where(JobChunk.job_id == job.id, JobChunk.status == ChunkStatus.FAILED)
+            .order_by(JobChunk.position)
+            .limit(1)
+        )
+        status = JobStatus.FAILED
+        message = f"{job.chunks_failed} of {job.chunks_total} part(s) of the book could not be rewritten: {first_error}"
+    else:
+        status, message = JobStatus.COMPLETED, None
+    moved = db.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == JobStatus.PROCESSING)
+        .values(status=status, step=Step.FINISHED, error_message=message, finished_at=utcnow())
+    ).rowcount
+    if moved:
+        db.refresh(job)
+        log.info("Job %s %s (%s sentences)", job.id, job.status, job.sentences_count)
+        record_job_end(db, job)

@@ -1,0 +1,121 @@
+"""Result reuse: the content hash of a chunk, and the store (database behind the cache)."""
+
+import socket
+import uuid
+
+import pytest
+from sqlalchemy import delete, select
+
+from novel_pyramid.cache import cache_from_settings
+from novel_pyramid.db import make_session_factory
+from novel_pyramid.jobs.models import ChunkResult
+from novel_pyramid.jobs.reuse import ChunkResults, content_hash
+from novel_pyramid.jobs.transactions import own_transaction
+from novel_pyramid.normalizers.gemini import GeminiNormalizer
+from novel_pyramid.normalizers.local import LocalNormalizer
+
+SENTENCES = ["Il pleuvait sur la ville depuis le matin.", "Elle lisait."]
+KEY = content_hash("gemini:model-a:1", 8, SENTENCES)
+
+
+def test_the_same_chunk_at_the_same_settings_has_the_same_hash():
+    assert content_hash("gemini:model-a:1", 8, list(SENTENCES)) == KEY
+    assert len(KEY) == 64 and int(KEY, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        content_hash("gemini:model-a:1", 9, SENTENCES),  # another limit
+        content_hash("gemini:model-b:1", 8, SENTENCES),  # another model
+        content_hash("gemini:model-a:2", 8, SENTENCES),  # another prompt version
+        content_hash("local:v1", 8, SENTENCES),  # another normaliser
+        content_hash("gemini:model-a:1", 8, SENTENCES[:1]),  # other text
+        content_hash("gemini:model-a:1", 8, [" ".join(SENTENCES)]),  # the same words, split otherwise
+        content_hash("gemini:model-a:1", 8, [*SENTENCES, ""]),
+    ],
+)
+def test_anything_that_shapes_the_output_changes_the_hash(other):
+    assert other != KEY
+
+
+def test_the_normalisers_name_their_model_and_prompt_in_their_cache_key():
+    first = GeminiNormalizer("key", model="gemini-a").cache_key
+    assert first != GeminiNormalizer("key", model="gemini-b").cache_key
+    assert first != LocalNormalizer().cache_key
+    assert content_hash(first, 8, SENTENCES) != content_hash(LocalNormalizer().cache_key, 8, SENTENCES)
+
+
+@pytest.fixture
+def session_factory(engine, dbsession):
+    # dbsession empties the tables after the test.
+    return make_session_factory(engine)
+
+
+def lookup(session_factory, results, key=KEY):
+    with own_transaction(session_factory) as (_, db):
+        return results.lookup(db, key)
+
+
+def remember(session_factory, results, output, key=KEY):
+    with own_transaction(session_factory) as (_, db):
+        results.remember(db, key, output)
+
+
+def test_a_remembered_result_is_found_and_a_miss_is_none(session_factory):
+    results = ChunkResults()
+    assert lookup(session_factory, results) is None
+
+    remember(session_factory, results, ["Il pleuvait.", "Elle lisait."])
+
+    assert lookup(session_factory, results) == ["Il pleuvait.", "Elle lisait."]
+    assert lookup(session_factory, results, key="0" * 64) is None
+
+
+def test_a_result_stored_meanwhile_wins_and_the_late_insert_neither_fails_nor_aborts(session_factory, dbsession):
+    results = ChunkResults()
+    with own_transaction(session_factory) as (_, late):
+        assert results.lookup(late, KEY) is None
+        # Another worker rewrote the same text and committed first.
+        remember(session_factory, results, ["Premier."])
+        results.remember(late, KEY, ["Second."])
+        # The transaction is still usable: a chunk's settlement shares it.
+        assert late.scalar(select(ChunkResult.output_sentences).where(ChunkResult.content_hash == KEY)) == ["Premier."]
+    assert dbsession.scalars(select(ChunkResult.output_sentences)).all() == [["Premier."]]
+
+
+def memory_cache():
+    return cache_from_settings({"cache.backend": "memory", "cache.key_prefix": f"test:{uuid.uuid4().hex}:"})
+
+
+def test_the_cache_answers_in_front_of_the_database(session_factory, dbsession):
+    results = ChunkResults(memory_cache())
+    remember(session_factory, results, ["Il pleuvait."])
+    assert lookup(session_factory, results) == ["Il pleuvait."]
+
+    dbsession.execute(delete(ChunkResult))
+    dbsession.commit()
+
+    # Served by the cache: a result never changes, so a cached copy is never stale.
+    assert lookup(session_factory, results) == ["Il pleuvait."]
+
+
+def test_a_miss_is_not_cached(session_factory):
+    results = ChunkResults(memory_cache())
+    assert lookup(session_factory, results) is None
+
+    remember(session_factory, results, ["Il pleuvait."])
+
+    assert lookup(session_factory, results) == ["Il pleuvait."]
+
+
+def test_with_the_cache_down_results_come_from_the_database(session_factory):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    cache = cache_from_settings({"cache.backend": "redis", "cache.redis_url": f"redis://127.0.0.1:{closed_port}/0"})
+    results = ChunkResults(cache)
+    remember(session_factory, results, ["Il pleuvait."])
+
+    assert lookup(session_factory, results) == ["Il pleuvait."]
+    assert lookup(session_factory, results, key="0" * 64) is None
