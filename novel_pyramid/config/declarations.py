@@ -118,6 +118,8 @@ SETTINGS = (
             doc="Prefix of the rate-limit keys in Redis."),
     Setting("security.trusted_proxies", "TRUSTED_PROXIES", as_int(0, 10), 0,
             doc="Proxies in front of the app whose X-Forwarded-For entries are trusted (0: ignore the header)."),
+    Setting("security.max_body_bytes", "MAX_BODY_BYTES", as_int(1024, 1024**3), 1048576,
+            doc="Largest JSON request body, unless an endpoint declares its own (uploads use MAX_FILE_SIZE)."),
     Setting("security.csp", "CONTENT_SECURITY_POLICY", as_str, "default-src 'none'; frame-ancestors 'none'",
             doc="Content-Security-Policy of API responses."),
     Setting("cors.max_age", "CORS_MAX_AGE", as_int(0, 86400), 600,

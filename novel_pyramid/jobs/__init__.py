@@ -9,6 +9,5 @@
 def includeme(config):
     # pyramid_retry (included by novel_pyramid.db) reads this when the
     # configuration commits, so setting it here still takes effect.
-    config.get_settings().setdefault("retry.activate_hook", "novel_pyramid.jobs.schemas.retry_attempts_for")
     # Importing the module declares its tasks on the Celery app.
     from novel_pyramid.jobs import tasks  # noqa: F401

@@ -11,6 +11,7 @@ CORS preflights alike. From the outside in:
 from pyramid.tweens import EXCVIEW, INGRESS
 
 from novel_pyramid.config import ConfigurationError
+from novel_pyramid.security.body_size import body_size_deriver
 from novel_pyramid.security.cors import CorsPolicy
 
 LOGGING_TWEEN = "novel_pyramid.logging.tweens.request_logging_tween_factory"
@@ -28,6 +29,8 @@ def includeme(config):
         config.registry["security.cors"] = CorsPolicy.from_settings(settings)
     except ValueError as exc:
         raise ConfigurationError(f"Setting cors.origins (CORS_ORIGINS): {exc}.") from None
+    settings.setdefault("retry.activate_hook", "novel_pyramid.security.body_size.retry_attempts_for")
+    config.add_view_deriver(body_size_deriver)
     config.add_tween(CLIENT_ADDRESS_TWEEN, under=(LOGGING_TWEEN, INGRESS), over=EXCVIEW)
     config.add_tween(HARDENING_HEADERS_TWEEN, under=CLIENT_ADDRESS_TWEEN, over=EXCVIEW)
     config.add_tween(CSP_TWEEN, under=HARDENING_HEADERS_TWEEN, over=EXCVIEW)

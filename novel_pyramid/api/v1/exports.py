@@ -13,6 +13,9 @@ from novel_pyramid.exporters.services import ExportService
 MAX_SENTENCES = 10_000
 MAX_SENTENCE_LENGTH = 5_000
 MAX_SHEET_NAME_LENGTH = 255
+# The largest body CONTRACT §2 allows: 10,000 sentences of 5,000 characters,
+# some of them two-byte French letters, plus JSON quoting.
+EXPORT_MAX_BODY_BYTES = 128 * 1024 * 1024
 
 export_to_sheet = api_service("v1.export_to_sheet", "/export-to-sheet")
 
@@ -52,6 +55,7 @@ RESPONSES = {
     schema=ExportToSheetRequest(),
     validators=(colander_validator,),
     rate_limit="export",
+    max_body_bytes=EXPORT_MAX_BODY_BYTES,
 )
 def export_sentences_to_sheet(request):
     body = request.validated["body"]

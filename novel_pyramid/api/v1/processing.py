@@ -17,7 +17,7 @@ from novel_pyramid.api.colander_types import HeadersMapping, string_node
 from novel_pyramid.api.v1.schemas import EmptyQuery
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.jobs.models import JobStatus
-from novel_pyramid.jobs.schemas import reject_oversized_upload, uploaded_pdf_node
+from novel_pyramid.jobs.schemas import uploaded_pdf_node
 from novel_pyramid.jobs.serializers import v1_status_json
 from novel_pyramid.jobs.services import JobService, JobSubmitter
 
@@ -57,7 +57,7 @@ class StatusRequest(colander.MappingSchema):
 @process_pdf.post(
     permission=AUTHENTICATED,
     schema=ProcessPdfRequest(),
-    validators=(reject_oversized_upload, colander_validator),
+    validators=(colander_validator,),
     rate_limit="process-pdf",
 )
 def process_pdf_file(request):

@@ -17,7 +17,6 @@ from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v2 import schemas
 from novel_pyramid.auth import AUTHENTICATED
-from novel_pyramid.jobs.schemas import reject_oversized_upload
 from novel_pyramid.jobs.serializers import v2_job_json
 from novel_pyramid.jobs.services import JobService, JobSubmitter
 
@@ -33,7 +32,7 @@ SERVICES = (jobs, job, job_cancel, job_retry, job_sentences)
 @jobs.post(
     permission=AUTHENTICATED,
     schema=schemas.CreateJobRequest(),
-    validators=(reject_oversized_upload, colander_validator),
+    validators=(colander_validator,),
     rate_limit="process-pdf",
 )
 def create_job(request):

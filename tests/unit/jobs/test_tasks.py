@@ -8,7 +8,6 @@ import celery
 from novel_pyramid.api.v2.schemas import JobCursor, encode_job_cursor
 from novel_pyramid.config import load_settings
 from novel_pyramid.jobs.history import truncate
-from novel_pyramid.jobs.schemas import retry_attempts_for
 from novel_pyramid.logging.context import task_id_var
 from novel_pyramid.tasks import LoggedTask, celery_config
 
@@ -55,8 +54,3 @@ def test_truncate_keeps_short_text_and_marks_cut_text():
     assert truncate(None, 10) is None
     cut = truncate("x" * 600, 512)
     assert len(cut) == 512 and cut.endswith("…")
-
-
-def test_uploads_are_never_retried_by_pyramid_retry():
-    assert retry_attempts_for(types.SimpleNamespace(content_type="multipart/form-data")) == 1
-    assert retry_attempts_for(types.SimpleNamespace(content_type="application/json")) is None
