@@ -1,0 +1,162 @@
+"""Result reuse benchmark: the ~300-page novel uploaded twice through Redis, a real Celery worker and a fake Gemini.
+
+Run by hand from the repository root::
+
+    .venv/bin/python bench/reuse.py [--words 102000] [--concurrency 4] [--latency 2]
+
+Starts its own redis-server, a fake Gemini in this process (answering after
+``--latency`` seconds per call, counting every call) and ``celery worker``
+on a SQLite database in a temporary folder, like ``bench/pipeline.py``. One
+user uploads the book; once it has completed, a second user uploads the same
+file at the same limit. Prints both end-to-end times and the model calls of
+each, and saves them to ``bench/results/reuse-<time>.json``.
+
+Target: the second upload completes in <= 3 s end to end with 0 model calls.
+"""
+
+import argparse
+import io
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import types
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine  # noqa: E402
+
+from bench.pipeline import RESULTS, free_port, port_open, the_book, wait_until  # noqa: E402
+from novel_pyramid import make_config  # noqa: E402
+from novel_pyramid.accounts.models import User  # noqa: E402
+from novel_pyramid.config import load_settings  # noqa: E402
+from novel_pyramid.db.types import utcnow  # noqa: E402
+from novel_pyramid.jobs.models import JobStatus  # noqa: E402
+from novel_pyramid.jobs.services import JobSubmitter  # noqa: E402
+from novel_pyramid.jobs.transactions import own_transaction  # noqa: E402
+from novel_pyramid.models import ModelBase  # noqa: E402
+from tests.fakes.gemini_server import FakeGemini  # noqa: E402
+
+API_KEY = "bench-key"
+TARGET_SECONDS = 3.0
+
+
+def start_worker(workdir, ini_settings, concurrency, pool):
+    ini = workdir / "bench.ini"
+    ini.write_text("[app:main]\nuse = egg:novel_pyramid\n" + "".join(f"{k} = {v}\n" for k, v in ini_settings.items()))
+    log_path = workdir / "worker.log"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "REDIS_", "GEMINI_"))}
+    env.update(NOVEL_PYRAMID_INI=str(ini), LOG_LEVEL="info")
+    env.pop("DATABASE_URL", None)
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "novel_pyramid.tasks.celery_app:app", "worker",
+             "--concurrency", str(concurrency), "--loglevel", "INFO", "--pool", pool,
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_until(lambda: " ready." in log_path.read_text(errors="replace"), 60, "the worker")
+    return worker, log_path
+
+
+def upload_once(registry, email, data, filename, gemini, limit=8):
+    """Submit the book as a new user's job; (seconds end to end, model calls, job)."""
+    with own_transaction(registry["db.session_factory"]) as (_, db):
+        user = User(email=email, name=email, is_active=True, created_at=utcnow())
+        db.add(user)
+        db.flush()
+        user_id = user.id
+    submitter = JobSubmitter(registry)
+    calls_before = len(gemini.requests)
+    started = time.perf_counter()
+    job = submitter.submit(user_id, types.SimpleNamespace(file=io.BytesIO(data), filename=filename), limit)
+    job = submitter.wait_until_finished(job.id, timeout=900)
+    seconds = time.perf_counter() - started
+    return seconds, len(gemini.requests) - calls_before, job
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=102_000, help="size of the book (about 330 words a page)")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--latency", type=float, default=2.0, help="seconds the fake Gemini takes per call")
+    parser.add_argument("--pool", default="threads", choices=("threads", "prefork"))
+    options = parser.parse_args()
+    redis_server = shutil.which("redis-server") or sys.exit("redis-server is not installed")
+    book = the_book(options.words)
+    data = book.read_bytes()
+
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="bench-reuse-"))
+    gemini = FakeGemini(latency=options.latency, api_key=API_KEY).start()
+    processes = []
+    try:
+        redis_port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        wait_until(lambda: port_open(redis_port), 15, "redis")
+        ini_settings = {
+            "environment": "testing",
+            "database_url": f"sqlite:///{workdir / 'bench.sqlite'}",
+            "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "normalizer": "gemini",
+            "gemini.api_key": API_KEY,
+            "gemini.base_url": gemini.base_url,
+            "celery.worker_pool": options.pool,
+            "log.level": "warning",
+        }
+        ModelBase.metadata.create_all(create_engine(ini_settings["database_url"]))
+        worker, log_path = start_worker(workdir, ini_settings, options.concurrency, options.pool)
+        processes.append(worker)
+        registry = make_config(load_settings(ini_settings, {})).registry
+        first = upload_once(registry, "first@example.com", data, book.name, gemini)
+        second = upload_once(registry, "second@example.com", data, "a-copy.pdf", gemini)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        gemini.stop()
+
+    for _, _, job in (first, second):
+        if job.status != JobStatus.COMPLETED:
+            sys.exit(f"A job ended {job.status}: {job.error_message}\n(worker log: {log_path})")
+    met = second[0] <= TARGET_SECONDS and second[1] == 0
+    figures = {
+        "machine": {"cores": os.cpu_count(), "load_average": os.getloadavg()},
+        "book": {"file": book.name, "bytes": len(data), "chunks": first[2].chunks_total},
+        "worker": {"concurrency": options.concurrency, "pool": options.pool},
+        "gemini_latency_seconds": options.latency,
+        "first_upload": {"end_to_end_seconds": round(first[0], 2), "model_calls": first[1]},
+        "second_upload": {"end_to_end_seconds": round(second[0], 2), "model_calls": second[1]},
+        "second_upload_target": {"end_to_end_seconds": TARGET_SECONDS, "model_calls": 0, "met": met},
+    }
+    rows = [
+        ("machine", f"{os.cpu_count()} cores, load {', '.join(f'{v:.1f}' for v in os.getloadavg())}"),
+        ("book", f"{book.name}: {len(data) / 1e6:.2f} MB, {first[2].chunks_total} chunks"),
+        ("worker", f"celery worker --concurrency {options.concurrency} (pool {options.pool})"),
+        ("first upload", f"{first[0]:.2f} s, {first[1]} model calls"),
+        ("second upload", f"{second[0]:.2f} s, {second[1]} model calls "
+                          f"(target <= {TARGET_SECONDS:.0f} s, 0 calls) {'OK' if met else 'MISSED'}"),
+    ]  # fmt: skip
+    for name, value in rows:
+        print(f"{name:<18} {value}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    output = RESULTS / f"reuse-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    output.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"saved              {output.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
