@@ -10,13 +10,9 @@ request, so ``includeme`` loads every installed exporter and registers each as
 a named ``IExporter`` utility; ``get_exporter`` finds one by name.
 """
 
-from importlib.metadata import entry_points
-
-from zope.interface.exceptions import Invalid
-from zope.interface.verify import verifyObject
-
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExporter
 from novel_pyramid.exporters.status import IExportStatusStore, status_store_from_settings
+from novel_pyramid.plugins import installed_plugins, load_plugin
 
 ENTRY_POINT_GROUP = "novel_pyramid.exporters"
 RESULT_KINDS = (RESULT_URL, RESULT_FILE)
@@ -28,22 +24,14 @@ class UnknownExporter(LookupError):
 
 def available_exporters():
     """Installed exporter plugins: ``{name: EntryPoint}``, read afresh each call."""
-    return {entry_point.name: entry_point for entry_point in entry_points(group=ENTRY_POINT_GROUP)}
+    return installed_plugins(ENTRY_POINT_GROUP)
 
 
 def load_exporter(name, settings):
     """Build the exporter plugin called ``name`` from the typed ``settings`` and check it."""
-    plugins = available_exporters()
-    if name not in plugins:
-        known = ", ".join(sorted(plugins)) or "none"
-        raise UnknownExporter(f"Unknown exporter {name!r}; installed exporters: {known}.")
-    exporter = plugins[name].load()(settings)
-    try:
-        verifyObject(IExporter, exporter)
-    except Invalid as error:
-        raise TypeError(
-            f"The exporter plugin {name!r} ({plugins[name].value}) does not provide IExporter: {error}"
-        ) from None
+    exporter = load_plugin(
+        ENTRY_POINT_GROUP, name, settings, IExporter, label="exporter", unknown_error=UnknownExporter
+    )
     if exporter.result_kind not in RESULT_KINDS:
         raise TypeError(
             f"The exporter plugin {name!r} has result_kind {exporter.result_kind!r}; "

@@ -9,12 +9,8 @@ declaring an entry point in the same group, without touching this code.
 it as the ``INormalizer`` utility; the Celery worker calls ``load_normalizer``.
 """
 
-from importlib.metadata import entry_points
-
-from zope.interface.exceptions import Invalid
-from zope.interface.verify import verifyObject
-
 from novel_pyramid.normalizers.interfaces import INormalizer
+from novel_pyramid.plugins import installed_plugins, load_plugin
 
 ENTRY_POINT_GROUP = "novel_pyramid.normalizers"
 
@@ -25,24 +21,20 @@ class UnknownNormalizer(ValueError):
 
 def available_normalizers():
     """Installed normaliser plugins: ``{name: EntryPoint}``, read afresh each call."""
-    return {entry_point.name: entry_point for entry_point in entry_points(group=ENTRY_POINT_GROUP)}
+    return installed_plugins(ENTRY_POINT_GROUP)
 
 
 def load_normalizer(name, settings):
     """Build the normaliser plugin called ``name`` from the typed ``settings``."""
-    plugins = available_normalizers()
-    if name not in plugins:
-        known = ", ".join(sorted(plugins)) or "none"
-        raise UnknownNormalizer(f"Unknown normaliser {name!r} (NOVEL_NORMALIZER); installed normalisers: {known}.")
-    factory = plugins[name].load()
-    normalizer = factory(settings)
-    try:
-        verifyObject(INormalizer, normalizer)
-    except Invalid as error:
-        raise TypeError(
-            f"The normaliser plugin {name!r} ({plugins[name].value}) does not provide INormalizer: {error}"
-        ) from None
-    return normalizer
+    return load_plugin(
+        ENTRY_POINT_GROUP,
+        name,
+        settings,
+        INormalizer,
+        label="normaliser",
+        unknown_error=UnknownNormalizer,
+        hint=" (NOVEL_NORMALIZER)",
+    )
 
 
 def get_normalizer(registry):
