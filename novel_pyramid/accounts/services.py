@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from novel_pyramid.accounts.models import DEFAULT_SENTENCE_LENGTH_LIMIT, User, UserSettings
-from novel_pyramid.cache import cache_of, request_cache, settings_key
+from novel_pyramid.cache import settings_key
+from novel_pyramid.cache.services import CachedReadService
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Forbidden
 
@@ -29,27 +30,7 @@ def _settings_row_as_data(row):
     }
 
 
-class AccountService:
-    def __init__(self, dbsession, cache=None, request=None):
-        self._dbsession = dbsession
-        self._request = request
-        self.cache = cache if cache is not None else cache_of(dbsession)
-
-    @classmethod
-    def for_request(cls, request):
-        """The service of a request; it opens the request's session only when it needs the database.
-
-        A cached settings read then costs no session at all (creating one and
-        joining it to the transaction was a fifth of that request's CPU).
-        """
-        return cls(None, cache=request_cache(request), request=request)
-
-    @property
-    def db(self):
-        if self._dbsession is None:
-            self._dbsession = self._request.dbsession
-        return self._dbsession
-
+class AccountService(CachedReadService):
     def sign_in_with_google(self, claims, oauth_tokens=None):
         """Find or create the user a verified Google identity names, and record the sign-in."""
         user = self.db.scalar(select(User).where(User.google_id == claims["sub"]))

@@ -2,7 +2,8 @@
 
 from sqlalchemy import Integer, bindparam, delete, select
 
-from novel_pyramid.cache import cache_of, history_key, invalidate_after_commit, request_cache
+from novel_pyramid.cache import history_key, invalidate_after_commit
+from novel_pyramid.cache.services import CachedReadService
 from novel_pyramid.errors import NotFound
 from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.history.serializers import history_json
@@ -32,23 +33,7 @@ LATEST_PAGE = (
 )
 
 
-class HistoryService:
-    def __init__(self, dbsession, cache=None, request=None):
-        self._dbsession = dbsession
-        self._request = request
-        self.cache = cache if cache is not None else cache_of(dbsession)
-
-    @classmethod
-    def for_request(cls, request):
-        """The service of a request; it opens the request's session only when it needs the database."""
-        return cls(None, cache=request_cache(request), request=request)
-
-    @property
-    def db(self):
-        if self._dbsession is None:
-            self._dbsession = self._request.dbsession
-        return self._dbsession
-
+class HistoryService(CachedReadService):
     @staticmethod
     def latest_query(user_id, limit):
         """The listing statement with its values bound (EXPLAIN, tests)."""
