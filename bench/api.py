@@ -15,7 +15,6 @@ import pathlib
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api_cpu import CpuMeter  # noqa: E402
 from bench.api_data import explain_first_page, recreate_database, seed  # noqa: E402
+from tests.fakes import servers  # noqa: E402
+from tests.fakes.servers import free_port  # noqa: E402
 
 JWT_SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"
 ENDPOINTS = {
@@ -41,21 +42,11 @@ SERVERS = {
 }
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for_port(port, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on port {port} after {timeout} s")
+    try:
+        servers.wait_for_port(port, timeout)
+    except TimeoutError as error:
+        raise SystemExit(str(error)) from None
 
 
 def server_command(server, workers, threads, port):

@@ -3,37 +3,12 @@
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def unavailable(reason):
-    """In CI a missing server is a failure; on a laptop it is a skip."""
-    if IN_CI:
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
+from tests.fakes.servers import free_port, unavailable, wait_for_port
 
 
 def _postgres_bin():

@@ -6,24 +6,14 @@ import uuid
 import pytest
 
 from novel_pyramid.cache import IAppCache, identity_key, settings_key
+from tests.fakes.servers import redis_fixture
 from tests.functional.conftest import bearer
 from tests.functional.test_cache import fifty_simultaneous_gets, lookups_among, sign_in
 from tests.functional.test_query_counts import statements_run_on
-from tests.unit.cache.redis_server import PrivateRedis
 
-
-@pytest.fixture(scope="module")
-def private_redis():
-    server = PrivateRedis().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def stoppable_redis():
-    server = PrivateRedis().start()
-    yield server
-    server.stop()
+# Without redis-server these tests skip, in CI too.
+private_redis = redis_fixture("private_redis", scope="module", on_missing=pytest.skip)
+stoppable_redis = redis_fixture("stoppable_redis", on_missing=pytest.skip)
 
 
 @pytest.fixture

@@ -1,84 +1,26 @@
 """Rate limits on Redis: shared by every web process, and failing open when Redis goes away."""
 
 import logging
-import shutil
-import socket
-import subprocess
 import time
 import uuid
 
 import pytest
-import redis
 
-from tests.conftest import IN_CI
-
-
-def missing_service(reason):
-    # CI provides Redis: there a missing one is a failure, not a skip (.ci/run).
-    if IN_CI:
-        pytest.fail(reason)
-    pytest.skip(reason)
-
+from tests.fakes.servers import redis_fixture, shared_redis
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 CLIENT = {"REMOTE_ADDR": "192.0.2.20"}
 
 pytestmark = pytest.mark.redis
 
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test alone, which it may stop (the shared one is never touched)."""
-
-    def __init__(self):
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis():
-    if not shutil.which("redis-server"):
-        missing_service("redis-server is not installed")
-    server = OwnRedis().start()
-    yield server
-    server.stop()
+# A redis-server of this test alone, which it may stop (the shared one is never touched).
+# CI provides Redis: there a missing one is a failure, not a skip (.ci/run).
+own_redis = redis_fixture("own_redis")
 
 
 @pytest.fixture
 def shared_redis_prefix():
-    client = redis.Redis.from_url(SHARED_REDIS, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        missing_service("no Redis at 127.0.0.1:6379")
+    client = shared_redis(SHARED_REDIS)
     prefix = f"test-ratelimit-{uuid.uuid4().hex}"
     yield prefix
     for key in client.scan_iter(f"{prefix}:*"):

@@ -2,11 +2,7 @@
 
 import asyncio
 import base64
-import shutil
-import socket
-import subprocess
 import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -19,6 +15,7 @@ import pytest_asyncio
 from novel_operator import constants as c
 from novel_operator.config import OperatorConfig
 from novel_operator.handlers import register
+from tests.fakes.servers import start_redis
 
 NAMESPACE = "novels"
 NT_RESOURCE = f"{c.GROUP}/{c.VERSION}/{c.PLURAL}"
@@ -28,40 +25,12 @@ NT_PATH = f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{NAMESPACE}/{c.PLURAL}"
 FAST = OperatorConfig(timer_interval=0.5, migration_poll=0.3, retry_base=0.2, retry_max=1.0, exit_polling=0.2)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A private redis-server on a free port: the machine's shared Redis is never written to."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    # Without redis-server these tests skip, in CI too.
+    with start_redis(on_missing=pytest.skip) as server:
+        yield server.url
 
 
 @pytest.fixture()

@@ -8,11 +8,10 @@ is a failure.
 """
 
 import contextlib
+import functools
 import os
 import pathlib
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import uuid
 import pytest
 import redis
 
-from tests.conftest import IN_CI
+from tests.fakes import servers
 from tests.fakes.gemini_server import FakeGemini
 from tests.functional import conftest as functional_fixtures
 
@@ -56,16 +55,7 @@ OVERRIDING_ENV = (
 )
 
 
-def unavailable(reason):
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the worker tests must run)")
-    pytest.skip(reason)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+unavailable = functools.partial(servers.unavailable, ci_note="CI=true: the worker tests must run")
 
 
 def wait_for(predicate, timeout, interval=0.1, message="condition"):
@@ -81,29 +71,12 @@ def wait_for(predicate, timeout, interval=0.1, message="condition"):
 
 @pytest.fixture(scope="session")
 def redis_url():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        unavailable("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-
-    def answers():
-        with contextlib.suppress(redis.ConnectionError):
-            return client.ping()
-
     try:
-        wait_for(answers, 10, message="redis-server to answer")
-    except AssertionError as error:
-        process.kill()
+        server = servers.start_redis(on_missing=unavailable)
+    except servers.RedisServerError as error:
         unavailable(str(error))
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    with server:
+        yield server.url
 
 
 @pytest.fixture

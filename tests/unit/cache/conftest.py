@@ -1,1 +1,8 @@
-from tests.unit.cache.redis_server import private_redis, stoppable_redis  # noqa: F401
+import pytest
+
+from tests.fakes.servers import redis_fixture
+
+# A private redis-server, never the shared one. Without redis-server these tests skip, in CI too.
+private_redis = redis_fixture("private_redis", scope="session", on_missing=pytest.skip)
+# A redis-server of this test alone, so stopping it affects nobody else.
+stoppable_redis = redis_fixture("stoppable_redis", on_missing=pytest.skip)

@@ -8,34 +8,17 @@ import redis
 from novel_pyramid.ratelimit.limiter import RateLimiter
 from novel_pyramid.ratelimit.rates import Rate
 from novel_pyramid.ratelimit.storage import RedisStorage, storage_from_url
-from tests.conftest import IN_CI
+from tests.fakes.servers import shared_redis
 from tests.unit.ratelimit.contract import START, FakeClock, RateLimitStorageContract
 
-
-def missing_service(reason):
-    # CI provides Redis: there a missing one is a failure, not a skip (.ci/run).
-    if IN_CI:
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_or_skip():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        missing_service("no Redis at 127.0.0.1:6379")
-    return client
 
 
 @pytest.mark.redis
 class TestRedisStorage(RateLimitStorageContract):
     @pytest.fixture
     def storage(self):
-        _redis_or_skip()
+        shared_redis(REDIS_URL)  # CI provides Redis: there a missing one is a failure, not a skip (.ci/run).
         return storage_from_url(REDIS_URL)
 
     @pytest.fixture
