@@ -29,6 +29,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from novel_pyramid.pipeline.words import count_words
+from tests.fakes.servers import JsonHandlerMixin
 
 _GENERATE_PATH = re.compile(r"^/(?P<version>v1\w*)/models/(?P<model>[^/:]+):generateContent$")
 # Headers whose values are secrets: recorded as present, never by value.
@@ -390,8 +391,9 @@ class FakeGemini:
 
 
 def _handler_for(fake):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandlerMixin, BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        json_content_type = "application/json; charset=UTF-8"
 
         def do_POST(self):
             self._handle()
@@ -400,28 +402,18 @@ def _handler_for(fake):
             self._handle()
 
         def _handle(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
             try:
-                body = json.loads(raw) if raw else None
+                body = self.read_json()
             except ValueError:
                 body = None
             reply = fake._serve(self.command, self.path, dict(self.headers.items()), body)
             if reply.hang_up:
                 self.close_connection = True
                 return
-            payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
             try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.send_json(reply.status, reply.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (timeout) before the slow answer came
-
-        def log_message(self, format, *args):
-            pass  # keep test output clean
 
     return Handler
 

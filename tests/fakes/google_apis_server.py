@@ -9,14 +9,14 @@ records every request so tests can assert what was sent -- or that nothing was.
 
 import datetime
 import itertools
-import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+
+from tests.fakes.servers import FakeHTTPService, JsonHandlerMixin
 
 ROOT_FOLDER = "root-folder-id"
 _RANGE = re.compile(r"^'?(?P<sheet>[^'!]+)'?!(?P<c1>[A-Z]+)(?P<r1>\d+):(?P<c2>[A-Z]+)(?P<r2>\d+)$")
@@ -54,7 +54,7 @@ def _column_number(letters):
     return number
 
 
-class FakeGoogleApis:
+class FakeGoogleApis(FakeHTTPService):
     def __init__(self, client_id="test-client.apps.googleusercontent.com"):
         self.client_id = client_id
         self._server = None
@@ -99,52 +99,27 @@ class FakeGoogleApis:
 
     # -- serving --------------------------------------------------------------
     @property
-    def base_url(self):
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
     def token_url(self):
         return self.base_url + "/token"
 
-    def start(self):
+    def handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, payload):
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        class Handler(JsonHandlerMixin, BaseHTTPRequestHandler):
+            json_content_type = "application/json; charset=UTF-8"
 
             def _handle(self):
                 url = urlsplit(self.path)
                 query = {key: values[0] for key, values in parse_qs(url.query).items()}
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if url.path == "/token":
-                    body = {key: values[0] for key, values in parse_qs(raw.decode()).items()}
-                else:
-                    body = json.loads(raw) if raw else None
+                body = self.read_form() if url.path == "/token" else self.read_json()
                 request = RecordedRequest(self.command, unquote(url.path), query, body, self.headers.get("Authorization"))
                 fake.requests.append(request)
                 status, payload = fake.respond(request)
-                self._send(status, payload)
+                self.send_json(status, payload)
 
             do_GET = do_POST = do_PUT = do_PATCH = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        return Handler
 
     # -- the protocol -----------------------------------------------------------
     def respond(self, request):

@@ -6,11 +6,8 @@ key, so the real google-auth verification code runs against it.
 """
 
 import datetime
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from http.server import BaseHTTPRequestHandler
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,6 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from google.auth import crypt
 from google.auth import jwt as google_jwt
+
+from tests.fakes.servers import FakeHTTPService, JsonHandlerMixin
 
 KEY_ID = "fake-google-key-1"
 
@@ -44,7 +43,7 @@ def _make_key_and_cert():
     return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
-class FakeGoogle:
+class FakeGoogle(FakeHTTPService):
     """``start()``, then point GOOGLE_CERTS_URL at ``certs_url`` and GOOGLE_TOKEN_URL at ``token_url``."""
 
     def __init__(self, client_id="test-client.apps.googleusercontent.com"):
@@ -88,11 +87,6 @@ class FakeGoogle:
 
     # -- serving --------------------------------------------------------------
     @property
-    def base_url(self):
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
     def certs_url(self):
         return self.base_url + "/oauth2/v1/certs"
 
@@ -100,48 +94,29 @@ class FakeGoogle:
     def token_url(self):
         return self.base_url + "/token"
 
-    def start(self):
+    def handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, payload):
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
+        class Handler(JsonHandlerMixin, BaseHTTPRequestHandler):
             def do_GET(self):
                 if self.path.startswith("/oauth2/v1/certs"):
-                    self._send(200, {KEY_ID: fake.cert_pem})
+                    self.send_json(200, {KEY_ID: fake.cert_pem})
                 else:
-                    self._send(404, {"error": "not_found"})
+                    self.send_json(404, {"error": "not_found"})
 
             def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                form = self.read_form()
                 fake.token_requests.append(form)
                 if fake.token_status is not None:
-                    self._send(fake.token_status, {"error": "backend_error"})
+                    self.send_json(fake.token_status, {"error": "backend_error"})
                 elif self.path != "/token":
-                    self._send(404, {"error": "not_found"})
+                    self.send_json(404, {"error": "not_found"})
                 elif form.get("grant_type") == "authorization_code" and form.get("code") in fake.codes:
                     if form.get("client_id") != fake.client_id:
-                        self._send(401, {"error": "invalid_client"})
+                        self.send_json(401, {"error": "invalid_client"})
                     else:
-                        self._send(200, fake.codes.pop(form["code"]))
+                        self.send_json(200, fake.codes.pop(form["code"]))
                 else:
-                    self._send(400, {"error": "invalid_grant", "error_description": "Bad Request"})
+                    self.send_json(400, {"error": "invalid_grant", "error_description": "Bad Request"})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        return Handler

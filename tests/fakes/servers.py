@@ -1,4 +1,4 @@
-"""Local servers for tests and benchmarks: free ports, a private redis-server, and JSON replies of fake HTTP servers.
+"""Local servers for tests and benchmarks: free ports, a private redis-server, fake HTTP services answering JSON.
 
 A server a test needs but cannot have is ``unavailable``: in CI (``CI=true``,
 where every service is provided, see .ci/run) that is a failure, elsewhere a
@@ -18,7 +18,9 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -158,7 +160,34 @@ def redis_fixture(name, *, scope="function", on_missing=unavailable):
     return pytest.fixture(scope=scope, name=name)(fixture)
 
 
-# -- JSON replies of the fake HTTP servers --------------------------------------------------
+# -- fake HTTP services answering JSON --------------------------------------------------
+
+
+class FakeHTTPService:
+    """A fake service's HTTP server on 127.0.0.1 (a free port), serving from a daemon thread.
+
+    Subclasses return their ``BaseHTTPRequestHandler`` class from ``handler()``.
+    """
+
+    _server = None
+
+    def handler(self):
+        raise NotImplementedError
+
+    @property
+    def base_url(self):
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self._server = ThreadingHTTPServer((HOST, 0), self.handler())
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
 
 
 class JsonHandlerMixin:

@@ -1,9 +1,8 @@
 """The shared helpers of tests/fakes/servers.py: the missing-server rule, ports, the private Redis, JSON replies."""
 
 import json
-import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -40,22 +39,23 @@ def test_a_restarted_redis_answers_at_the_same_url_empty(redis_server):
     assert redis_server.process is None
 
 
-def test_json_handlers_read_and_answer_json():
-    class Echo(servers.JsonHandlerMixin, BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.send_json(201, {"got": self.read_json()}, headers={"X-Fake": "yes"})
+class EchoService(servers.FakeHTTPService):
+    def handler(self):
+        class Echo(servers.JsonHandlerMixin, BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.send_json(201, {"got": self.read_json()}, headers={"X-Fake": "yes"})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+        return Echo
+
+
+def test_a_fake_service_reads_and_answers_json():
+    service = EchoService().start()
     try:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{server.server_address[1]}/", data=b'{"a": 1}', method="POST"
-        )
+        request = urllib.request.Request(service.base_url + "/", data=b'{"a": 1}', method="POST")
         with urllib.request.urlopen(request) as response:
             assert response.status == 201
             assert response.headers["Content-Type"] == "application/json"
             assert response.headers["X-Fake"] == "yes"
             assert json.loads(response.read()) == {"got": {"a": 1}}
     finally:
-        server.shutdown()
-        server.server_close()
+        service.stop()
