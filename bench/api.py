@@ -132,7 +132,8 @@ def start_redis(log_dir):
     port = free_port()
     process = start_process(
         [shutil.which("redis-server"), "--port", str(port), "--save", "", "--appendonly", "no"],
-        os.environ.copy(), log_dir / "redis.log",
+        os.environ.copy(),
+        log_dir / "redis.log",
     )
     wait_for_port(port)
     return process, f"redis://127.0.0.1:{port}/0"
@@ -197,8 +198,16 @@ def main():
             cpu = CpuMeter.ms_per_request(before, meter.snapshot(), figures["requests"])
             wrk_after = os.times()
             cpu["load_generator"] = round(
-                (wrk_after.children_user + wrk_after.children_system
-                 - wrk_before.children_user - wrk_before.children_system) * 1000 / max(figures["requests"], 1), 3)
+                (
+                    wrk_after.children_user
+                    + wrk_after.children_system
+                    - wrk_before.children_user
+                    - wrk_before.children_system
+                )
+                * 1000
+                / max(figures["requests"], 1),
+                3,
+            )
             rows.append({"endpoint": f"GET {path}", "wrk": wrk_command, **figures, "cpu_ms_per_request": cpu})
         heavy = sequential_latency(port, "/api/v1/history?limit=50", tokens["heavy"], "sequential-heavy-")
         # The same with the cached list deleted before each request: the database path every time.
@@ -219,33 +228,47 @@ def main():
     report = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "server": {"name": args.server, "command": " ".join(command[:-1] + ["bench.wsgi:application"]),
-                   "workers": args.workers, "threads": args.threads},
+        "server": {
+            "name": args.server,
+            "command": " ".join(command[:-1] + ["bench.wsgi:application"]),
+            "workers": args.workers,
+            "threads": args.threads,
+        },
         "ratelimit": args.ratelimit,
         "connections": args.connections,
         "duration_s": args.duration,
         "endpoints": rows,
         "history_first_page_100k_rows": {
-            "postgres_execution_ms": explain_ms, "sequential_http": heavy,
-            "sequential_http_cache_deleted_before_each": heavy_uncached, "plan": plan,
+            "postgres_execution_ms": explain_ms,
+            "sequential_http": heavy,
+            "sequential_http_cache_deleted_before_each": heavy_uncached,
+            "plan": plan,
         },
     }
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = results_dir / f"api-{args.server}-rl{args.ratelimit}-{stamp}.json"
     out.write_text(json.dumps(report, indent=2))
     print(f"\nserver: {report['server']['command']}  ratelimit: {args.ratelimit}  connections: {args.connections}")
-    print(f"{'endpoint':30} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7}  CPU ms/request: "
-          "web + postgres + redis = total (+ wrk)")
+    print(
+        f"{'endpoint':30} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7}  CPU ms/request: "
+        "web + postgres + redis = total (+ wrk)"
+    )
     for row in rows:
         cpu = row["cpu_ms_per_request"]
-        print(f"{row['endpoint']:30} {row['requests_per_second']:7.0f} {row['p50_ms']:7.2f} "
-              f"{row['p99_ms']:7.2f} {row['non_2xx']:7d}  {cpu['web']:.2f} + {cpu['postgres']:.2f} + "
-              f"{cpu['redis']:.2f} = {cpu['total']:.2f} (+ {cpu['load_generator']:.2f})")
-    print(f"history first page, 100,000 rows: PostgreSQL execution {explain_ms:.3f} ms; server time "
-          f"p50 {heavy['server_time']['p50_ms']} ms, p99 {heavy['server_time']['p99_ms']} ms; "
-          f"HTTP round trip p50 {heavy['p50_ms']} ms, p99 {heavy['p99_ms']} ms")
-    print(f"  the same, cache deleted before each request: server time p50 {heavy_uncached['server_time']['p50_ms']} "
-          f"ms, p99 {heavy_uncached['server_time']['p99_ms']} ms")
+        print(
+            f"{row['endpoint']:30} {row['requests_per_second']:7.0f} {row['p50_ms']:7.2f} "
+            f"{row['p99_ms']:7.2f} {row['non_2xx']:7d}  {cpu['web']:.2f} + {cpu['postgres']:.2f} + "
+            f"{cpu['redis']:.2f} = {cpu['total']:.2f} (+ {cpu['load_generator']:.2f})"
+        )
+    print(
+        f"history first page, 100,000 rows: PostgreSQL execution {explain_ms:.3f} ms; server time "
+        f"p50 {heavy['server_time']['p50_ms']} ms, p99 {heavy['server_time']['p99_ms']} ms; "
+        f"HTTP round trip p50 {heavy['p50_ms']} ms, p99 {heavy['p99_ms']} ms"
+    )
+    print(
+        f"  the same, cache deleted before each request: server time p50 {heavy_uncached['server_time']['p50_ms']} "
+        f"ms, p99 {heavy_uncached['server_time']['p99_ms']} ms"
+    )
     print(f"saved {out.relative_to(ROOT)}")
 
 

@@ -37,9 +37,9 @@ def _children_of(pid):
 
 def bench_database_backends(engine, database):
     with engine.connect() as conn:
-        return [row[0] for row in conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": database}
-        )]
+        return [
+            row[0] for row in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": database})
+        ]
 
 
 class CpuMeter:

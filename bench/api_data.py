@@ -60,11 +60,13 @@ def _history(conn, user_id, rows):
 
 def seed(engine, jwt_secret):
     """Users 'light' (50 history rows) and 'heavy' (100,000); returns their access tokens."""
-    tokens = AccessTokens.from_settings({
-        "jwt.secret_key": jwt_secret,
-        "jwt.previous_secret_keys": (),
-        "jwt.access_token_expires_hours": 24,
-    })
+    tokens = AccessTokens.from_settings(
+        {
+            "jwt.secret_key": jwt_secret,
+            "jwt.previous_secret_keys": (),
+            "jwt.access_token_expires_hours": 24,
+        }
+    )
     with engine.begin() as conn:
         light = _user_with_session(conn, "light@bench.example")
         heavy = _user_with_session(conn, "heavy@bench.example")

@@ -45,11 +45,7 @@ class UserSettings(ModelBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    sentence_length_limit: Mapped[int] = mapped_column(
-        Integer, default=DEFAULT_SENTENCE_LENGTH_LIMIT
-    )
-    updated_at: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime, default=utcnow, onupdate=utcnow
-    )
+    sentence_length_limit: Mapped[int] = mapped_column(Integer, default=DEFAULT_SENTENCE_LENGTH_LIMIT)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="settings")

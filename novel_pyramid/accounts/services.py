@@ -77,8 +77,9 @@ class AccountService(CachedReadService):
             settings_key(user.id),
             lambda: _settings_row_as_data(
                 self.db.execute(
-                    select(UserSettings.sentence_length_limit, UserSettings.updated_at)
-                    .where(UserSettings.user_id == user.id)
+                    select(UserSettings.sentence_length_limit, UserSettings.updated_at).where(
+                        UserSettings.user_id == user.id
+                    )
                 ).first()
             ),
         )

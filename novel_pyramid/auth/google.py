@@ -100,8 +100,7 @@ class GoogleSignIn:
             "access_token": payload.get("access_token"),
             "refresh_token": payload.get("refresh_token"),
             "expiry": (
-                datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-                + datetime.timedelta(seconds=int(expires_in))
+                datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(seconds=int(expires_in))
                 if isinstance(expires_in, int | float | str) and str(expires_in).isdigit()
                 else None
             ),

@@ -75,12 +75,16 @@ class SessionService:
         return self._rotate(session, presented_hash)
 
     def revoke(self, session_id, reason="logout"):
-        revoked = self.db.execute(
-            update(AuthSession)
-            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow(), revoked_reason=reason)
-            .returning(AuthSession.user_id)
-        ).scalars().all()
+        revoked = (
+            self.db.execute(
+                update(AuthSession)
+                .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+                .values(revoked_at=utcnow(), revoked_reason=reason)
+                .returning(AuthSession.user_id)
+            )
+            .scalars()
+            .all()
+        )
         # A bulk UPDATE bypasses the ORM flush that would otherwise invalidate the lookup.
         invalidate_after_commit(self.db, *(identity_key(user_id) for user_id in revoked))
 
@@ -138,10 +142,14 @@ class SessionService:
             self.revoke(session_id, reason)
             return
         with self.session_factory() as own, own.begin():
-            revoked = own.execute(
-                update(AuthSession)
-                .where(AuthSession.id == session_id)
-                .values(revoked_at=utcnow(), revoked_reason=reason)
-                .returning(AuthSession.user_id)
-            ).scalars().all()
+            revoked = (
+                own.execute(
+                    update(AuthSession)
+                    .where(AuthSession.id == session_id)
+                    .values(revoked_at=utcnow(), revoked_reason=reason)
+                    .returning(AuthSession.user_id)
+                )
+                .scalars()
+                .all()
+            )
             invalidate_after_commit(own, *(identity_key(user_id) for user_id in revoked))

@@ -55,9 +55,7 @@ class AccessTokens:
             "exp": now + self.lifetime,
             "jti": secrets.token_hex(8),
         }
-        return jwt.encode(
-            claims, self.signing_key, algorithm=ALGORITHM, headers={"kid": key_id(self.signing_key)}
-        )
+        return jwt.encode(claims, self.signing_key, algorithm=ALGORITHM, headers={"kid": key_id(self.signing_key)})
 
     def verify(self, token):
         """Return the claims of a valid access token, or raise ``Unauthorized``."""

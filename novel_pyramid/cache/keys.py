@@ -4,6 +4,7 @@ The version in each name changes whenever the shape of the cached value does, so
 processes of the previous release never misread what the new one stored.
 """
 
+
 def identity_key(user_id):
     """The signed-in user lookup: is the user active, which sessions are live."""
     return f"auth.identity.v1:{int(user_id)}"

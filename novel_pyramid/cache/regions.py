@@ -143,7 +143,10 @@ class RegionCache:
         if not already_skipping:
             log.warning(
                 "Cache backend %s failed to %s (%s); reading from the database for %.0f s",
-                self.backend_name, operation, exc, self.retry_after,
+                self.backend_name,
+                operation,
+                exc,
+                self.retry_after,
             )
 
 

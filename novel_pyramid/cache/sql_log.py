@@ -34,7 +34,9 @@ def _statement_finished(conn, cursor, statement, parameters, context, executeman
     duration_ms = round((time.perf_counter() - started) * 1000, 3)
     one_line = " ".join(statement.split())[:STATEMENT_MAX_CHARS]
     sql_log.debug(
-        "%.2f ms %s", duration_ms, one_line,
+        "%.2f ms %s",
+        duration_ms,
+        one_line,
         extra={"duration_ms": duration_ms, "statement": one_line},
     )
 

@@ -76,17 +76,13 @@ def _check_consistency(settings):
                 )
         if settings["database_url"] is None:
             raise ConfigurationError("Setting database_url (DATABASE_URL) is required in production.")
-        if settings["database_url"].startswith("sqlite") and not settings[
-            "database.allow_sqlite_in_production"
-        ]:
+        if settings["database_url"].startswith("sqlite") and not settings["database.allow_sqlite_in_production"]:
             raise ConfigurationError(
                 "Setting database_url (DATABASE_URL) points at SQLite in production; use PostgreSQL "
                 "or set database.allow_sqlite_in_production (ALLOW_SQLITE_IN_PRODUCTION) to true."
             )
         if settings["auth.dev_login"]:
-            raise ConfigurationError(
-                "Setting auth.dev_login (NOVEL_DEV_LOGIN) cannot be enabled in production."
-            )
+            raise ConfigurationError("Setting auth.dev_login (NOVEL_DEV_LOGIN) cannot be enabled in production.")
     if settings["normalizer"] == "gemini" and not settings["gemini.api_key"]:
         raise ConfigurationError(
             "Setting normalizer (NOVEL_NORMALIZER) is gemini but gemini.api_key (GEMINI_API_KEY) is not set."

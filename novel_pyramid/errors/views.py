@@ -14,9 +14,7 @@ log = logging.getLogger(__name__)
 
 @exception_view_config(AppError)
 def app_error(exc, request):
-    return error_response(
-        exc.status_code, exc.message, exc.code, details=exc.details, headers=exc.headers, **exc.extra
-    )
+    return error_response(exc.status_code, exc.message, exc.code, details=exc.details, headers=exc.headers, **exc.extra)
 
 
 @notfound_view_config()
@@ -30,9 +28,7 @@ def forbidden(request):
     # its token); an identity without the permission is a real 403.
     if request.identity is None:
         reason = getattr(request, "authentication_failure", None) or "Authentication required"
-        return error_response(
-            401, reason, "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="api"'}
-        )
+        return error_response(401, reason, "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="api"'})
     return error_response(403, "You are not allowed to do this", "forbidden")
 
 

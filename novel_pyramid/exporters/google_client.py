@@ -55,13 +55,9 @@ class GoogleApis:
         self.credentials = credentials_for(user, settings)
         self.max_retries = settings["google.api_max_retries"]
         self.backoff_seconds = settings["google.api_backoff_seconds"]
-        http = AuthorizedHttp(
-            self.credentials, http=httplib2.Http(timeout=settings["google.api_timeout_seconds"])
-        )
+        http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=settings["google.api_timeout_seconds"]))
         sheets_options, drive_options = _api_endpoints(settings["google.api_endpoint"])
-        self.sheets = build(
-            "sheets", "v4", http=http, static_discovery=True, client_options=sheets_options
-        )
+        self.sheets = build("sheets", "v4", http=http, static_discovery=True, client_options=sheets_options)
         self.drive = build("drive", "v3", http=http, static_discovery=True, client_options=drive_options)
 
     def __enter__(self):
@@ -93,9 +89,7 @@ class GoogleApis:
                 raise refresh_error(exc) from None
             except (OSError, httplib2.HttpLib2Error) as exc:
                 if attempt == self.max_retries:
-                    raise UpstreamError(
-                        f"Google Sheets could not be reached ({action}); try again later"
-                    ) from None
+                    raise UpstreamError(f"Google Sheets could not be reached ({action}); try again later") from None
                 log.warning("Google API %s failed: %s; retrying (%d)", action, exc, attempt + 1)
             self._sleep(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -140,9 +134,7 @@ def _http_error(exc, action):
             "Sign in with Google again and allow access to Google Sheets and Drive."
         )
     if _is_temporary(exc):
-        return UpstreamError(
-            f"Google Sheets is unavailable (HTTP {status} while trying to {action}); try again later"
-        )
+        return UpstreamError(f"Google Sheets is unavailable (HTTP {status} while trying to {action}); try again later")
     return UpstreamError(f"Google Sheets rejected the request to {action} (HTTP {status}): {reason}")
 
 

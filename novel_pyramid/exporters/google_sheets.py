@@ -32,7 +32,9 @@ SENTENCE_COLUMN_PIXELS = 600
 class GoogleSheetsOptions(StrictMapping):
     # allow_empty keeps "" from passing as "not given": the Length validator then refuses it.
     title = colander.SchemaNode(
-        StrictString(allow_empty=True), validator=colander.Length(1, TITLE_MAX_LENGTH), missing=colander.drop,
+        StrictString(allow_empty=True),
+        validator=colander.Length(1, TITLE_MAX_LENGTH),
+        missing=colander.drop,
         description="Spreadsheet title; defaults to the uploaded file's name.",
     )
     folder_id = folder_id_node()
@@ -76,28 +78,34 @@ def formatting_requests(sheet_id, column_count):
     header = {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1}
     text_columns = {"sheetId": sheet_id, "startColumnIndex": 1, "endColumnIndex": column_count}
     return [
-        {"repeatCell": {
-            "range": header,
-            "cell": {"userEnteredFormat": {"textFormat": {"bold": True},
-                                           "backgroundColor": HEADER_BACKGROUND}},
-            "fields": "userEnteredFormat(textFormat,backgroundColor)",
-        }},
-        {"repeatCell": {
-            "range": text_columns,
-            "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}},
-            "fields": "userEnteredFormat(wrapStrategy,verticalAlignment)",
-        }},
-        {"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
-            "properties": {"pixelSize": INDEX_COLUMN_PIXELS},
-            "fields": "pixelSize",
-        }},
-        {"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 1,
-                      "endIndex": column_count},
-            "properties": {"pixelSize": SENTENCE_COLUMN_PIXELS},
-            "fields": "pixelSize",
-        }},
+        {
+            "repeatCell": {
+                "range": header,
+                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": HEADER_BACKGROUND}},
+                "fields": "userEnteredFormat(textFormat,backgroundColor)",
+            }
+        },
+        {
+            "repeatCell": {
+                "range": text_columns,
+                "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}},
+                "fields": "userEnteredFormat(wrapStrategy,verticalAlignment)",
+            }
+        },
+        {
+            "updateDimensionProperties": {
+                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
+                "properties": {"pixelSize": INDEX_COLUMN_PIXELS},
+                "fields": "pixelSize",
+            }
+        },
+        {
+            "updateDimensionProperties": {
+                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 1, "endIndex": column_count},
+                "properties": {"pixelSize": SENTENCE_COLUMN_PIXELS},
+                "fields": "pixelSize",
+            }
+        },
     ]
 
 
@@ -134,7 +142,9 @@ class GoogleSheetsExporter:
                 # Explicit ranges (not values.append) make a retried write idempotent:
                 # a batch that reached Google before a 500 is rewritten, not duplicated.
                 google.call(
-                    google.sheets.spreadsheets().values().update(
+                    google.sheets.spreadsheets()
+                    .values()
+                    .update(
                         spreadsheetId=spreadsheet_id,
                         range=f"'{SHEET_TITLE}'!A{first}:{last_column}{last}",
                         # RAW: "=SUM(A1)", "+33" or "@user" are stored as text, never evaluated.
@@ -159,12 +169,15 @@ class GoogleSheetsExporter:
         # Sized up front: a new sheet has 1,000 rows, and writing past its grid fails.
         return {
             "properties": {"title": title, "locale": "fr_FR"},
-            "sheets": [{"properties": {
-                "sheetId": 0,
-                "title": SHEET_TITLE,
-                "gridProperties": {"rowCount": row_count, "columnCount": column_count,
-                                   "frozenRowCount": 1},
-            }}],
+            "sheets": [
+                {
+                    "properties": {
+                        "sheetId": 0,
+                        "title": SHEET_TITLE,
+                        "gridProperties": {"rowCount": row_count, "columnCount": column_count, "frozenRowCount": 1},
+                    }
+                }
+            ],
         }
 
     @staticmethod

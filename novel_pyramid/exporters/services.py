@@ -20,8 +20,18 @@ from novel_pyramid.jobs.services import JobService
 SHEETS_EXPORTER = "google_sheets"
 # v1's wire names of the Google Sheets options, for the details of its errors.
 V1_FIELD_NAMES = {"folder_id": "folderId", "title": "sheetName"}
-PUBLIC_STATUS_FIELDS = ("id", "job_id", "exporter", "status", "url", "error", "code", "created_at",
-                        "updated_at", "finished_at")
+PUBLIC_STATUS_FIELDS = (
+    "id",
+    "job_id",
+    "exporter",
+    "status",
+    "url",
+    "error",
+    "code",
+    "created_at",
+    "updated_at",
+    "finished_at",
+)
 
 
 def _field_errors(invalid):

@@ -99,9 +99,7 @@ def align_originals(inputs, outputs):
         remaining_outputs = len(outputs) - position
         if used and current + 1 < len(inputs):
             remaining_inputs = len(inputs) - current - 1
-            closer_to_next = _overlap(output_words, inputs[current + 1]) > _overlap(
-                output_words, inputs[current]
-            )
+            closer_to_next = _overlap(output_words, inputs[current + 1]) > _overlap(output_words, inputs[current])
             if closer_to_next or remaining_outputs <= remaining_inputs:
                 current, used = current + 1, False
         aligned.append("" if used else inputs[current])

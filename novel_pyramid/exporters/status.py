@@ -67,9 +67,11 @@ class RedisExportStatusStore:
 
     @classmethod
     def from_url(cls, url):
-        return cls(redis.Redis.from_url(
-            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-        ))
+        return cls(
+            redis.Redis.from_url(
+                url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+            )
+        )
 
     def get(self, export_id):
         try:
@@ -89,8 +91,9 @@ class RedisExportStatusStore:
 
 
 def _unavailable(exc):
-    return ServiceUnavailable(f"The export status store is unavailable ({exc}); try again shortly",
-                              headers={"Retry-After": 10})
+    return ServiceUnavailable(
+        f"The export status store is unavailable ({exc}); try again shortly", headers={"Retry-After": 10}
+    )
 
 
 def status_store_from_settings(settings):

@@ -41,8 +41,7 @@ def run_export(registry, export_id, user_id, job_id, exporter_name, options):
         # A domain error is final: the exporter has already retried what Google
         # said was temporary. The client reads the reason from the status.
         log.warning("Export %s of job %s failed: %s", export_id, job_id, error.message)
-        store.update(export_id, status=FAILED, error=error.message, code=error.code,
-                     finished_at=isoformat(utcnow()))
+        store.update(export_id, status=FAILED, error=error.message, code=error.code, finished_at=isoformat(utcnow()))
         return
     store.update(export_id, status=COMPLETED, url=result.url, finished_at=isoformat(utcnow()))
 

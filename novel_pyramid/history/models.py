@@ -27,6 +27,4 @@ class HistoryEntry(ModelBase):
     processed_sentences_count: Mapped[int | None] = mapped_column(Integer)
     spreadsheet_url: Mapped[str | None] = mapped_column(String(SPREADSHEET_URL_MAX_LENGTH))
     error_message: Mapped[str | None] = mapped_column(String(ERROR_MESSAGE_MAX_LENGTH))
-    job_id: Mapped[str | None] = mapped_column(
-        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
-    )
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), index=True)

@@ -12,6 +12,4 @@ def includeme(config):
     if not settings.get("log.keep_handlers"):
         configure_logging(settings["log.level"], settings["log.format"])
     # Outermost, so the id and the timing cover everything else, errors included.
-    config.add_tween(
-        "novel_pyramid.logging.tweens.request_logging_tween_factory", under=INGRESS
-    )
+    config.add_tween("novel_pyramid.logging.tweens.request_logging_tween_factory", under=INGRESS)

@@ -22,17 +22,40 @@ _ANYWHERE = 0  # between two words
 
 _CONJUNCTIONS = frozenset(
     (
-        "mais", "et", "ou", "donc", "car", "puis", "ni", "or", "quand", "lorsque", "puisque",
-        "quoique", "comme", "si", "qui", "que", "dont", "où", "tandis", "alors", "parce",
-        "pendant", "afin", "bien", "sans", "avant", "après", "dès", "ainsi"
+        "mais",
+        "et",
+        "ou",
+        "donc",
+        "car",
+        "puis",
+        "ni",
+        "or",
+        "quand",
+        "lorsque",
+        "puisque",
+        "quoique",
+        "comme",
+        "si",
+        "qui",
+        "que",
+        "dont",
+        "où",
+        "tandis",
+        "alors",
+        "parce",
+        "pendant",
+        "afin",
+        "bien",
+        "sans",
+        "avant",
+        "après",
+        "dès",
+        "ainsi",
     )
 )
 # These head a two-word conjunction only when "que" follows ("parce que").
 _NEEDS_QUE = frozenset(
-    (
-        "tandis", "alors", "parce", "pendant", "afin", "bien", "sans", "avant", "après", "dès",
-        "ainsi"
-    )
+    ("tandis", "alors", "parce", "pendant", "afin", "bien", "sans", "avant", "après", "dès", "ainsi")
 )
 _ELIDED_CONJUNCTIONS = ("qu'", "lorsqu'", "puisqu'", "quoiqu'")
 _RELATIVES = frozenset(("que", "qu'", "qui", "dont"))
@@ -41,11 +64,67 @@ _BOUND_BEFORE_RELATIVE = _NEEDS_QUE | {"ce", "c'"}
 # Words that lean on the next one: a cut right after them reads badly.
 _CLINGING_WORDS = frozenset(
     (
-        "le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "à", "au", "aux", "en",
-        "et", "ou", "que", "qu'", "qui", "ne", "n'", "se", "s'", "sa", "son", "ses", "mon",
-        "ma", "mes", "ton", "ta", "tes", "notre", "nos", "votre", "vos", "leur", "ce", "cet",
-        "cette", "ces", "je", "j'", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles",
-        "pour", "par", "sur", "dans", "avec", "sans", "sous", "très", "plus", "si"
+        "le",
+        "la",
+        "les",
+        "l'",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "d'",
+        "à",
+        "au",
+        "aux",
+        "en",
+        "et",
+        "ou",
+        "que",
+        "qu'",
+        "qui",
+        "ne",
+        "n'",
+        "se",
+        "s'",
+        "sa",
+        "son",
+        "ses",
+        "mon",
+        "ma",
+        "mes",
+        "ton",
+        "ta",
+        "tes",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "leur",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "je",
+        "j'",
+        "tu",
+        "il",
+        "elle",
+        "on",
+        "nous",
+        "vous",
+        "ils",
+        "elles",
+        "pour",
+        "par",
+        "sur",
+        "dans",
+        "avec",
+        "sans",
+        "sous",
+        "très",
+        "plus",
+        "si",
     )
 )
 
@@ -116,7 +195,7 @@ def _starts_conjunction(tokens, index):
     if folded.startswith(_ELIDED_CONJUNCTIONS):
         head = folded.split("'", 1)[0] + "'"
     else:
-        head = folded.strip(",;:.!?…»«\"()")
+        head = folded.strip(',;:.!?…»«"()')
         if head not in _CONJUNCTIONS:
             return False
         if head in _NEEDS_QUE:

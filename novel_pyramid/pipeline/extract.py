@@ -101,7 +101,9 @@ def _open(stream, max_pages):
     if page_count > max_pages:
         raise InvalidPdf(
             f"This PDF has {page_count} pages; the limit is {max_pages}.",
-            reason="too_many_pages", pages=page_count, max_pages=max_pages,
+            reason="too_many_pages",
+            pages=page_count,
+            max_pages=max_pages,
         )
     return reader, page_count
 
@@ -125,7 +127,8 @@ def _reading_pdf(page=None):
         where = f"Page {page} of this PDF is damaged" if page else "This PDF is damaged or incomplete"
         raise InvalidPdf(
             f"{where} (was the upload cut short?); please export it again.",
-            reason="corrupt", page=page,
+            reason="corrupt",
+            page=page,
         ) from error
 
 
@@ -275,9 +278,9 @@ def _encrypted():
 def _bomb(page=None):
     where = f" on page {page}" if page else ""
     return InvalidPdf(
-        f"This PDF holds far more data{where} than a book page can; it was refused "
-        "as a possible decompression bomb.",
-        reason="too_large_content", page=page,
+        f"This PDF holds far more data{where} than a book page can; it was refused as a possible decompression bomb.",
+        reason="too_large_content",
+        page=page,
     )
 
 
@@ -287,4 +290,3 @@ def _image_only():
         "Please upload a PDF with selectable text.",
         reason="no_text",
     )
-

@@ -16,9 +16,40 @@ import re
 # Titles and abbreviations written with a final point, compared case-folded.
 _ABBREVIATIONS = frozenset(
     (
-        "m", "mm", "mme", "mmes", "mlle", "mlles", "me", "mgr", "dr", "pr", "st", "ste", "p",
-        "pp", "cf", "ex", "av", "apr", "etc", "env", "vol", "chap", "fig", "éd", "art", "sq",
-        "ibid", "op", "cit", "coll", "trad", "réf", "nº", "no"
+        "m",
+        "mm",
+        "mme",
+        "mmes",
+        "mlle",
+        "mlles",
+        "me",
+        "mgr",
+        "dr",
+        "pr",
+        "st",
+        "ste",
+        "p",
+        "pp",
+        "cf",
+        "ex",
+        "av",
+        "apr",
+        "etc",
+        "env",
+        "vol",
+        "chap",
+        "fig",
+        "éd",
+        "art",
+        "sq",
+        "ibid",
+        "op",
+        "cit",
+        "coll",
+        "trad",
+        "réf",
+        "nº",
+        "no",
     )
 )
 # "etc." may close a sentence: it does when a capital follows.

@@ -21,13 +21,22 @@ def is_subset(desired: Any, existing: Any) -> bool:
             key in existing and is_subset(value, existing[key]) for key, value in desired.items()
         )
     if isinstance(desired, list):
-        return (isinstance(existing, list) and len(desired) == len(existing)
-                and all(is_subset(d, e) for d, e in zip(desired, existing, strict=True)))
+        return (
+            isinstance(existing, list)
+            and len(desired) == len(existing)
+            and all(is_subset(d, e) for d, e in zip(desired, existing, strict=True))
+        )
     return desired == existing
 
 
-async def ensure(client: kube.KubeClient, manifest: dict[str, Any], owner: Mapping[str, Any],
-                 existing: Mapping[str, Any] | None = None, *, fetched: bool = False) -> dict[str, Any]:
+async def ensure(
+    client: kube.KubeClient,
+    manifest: dict[str, Any],
+    owner: Mapping[str, Any],
+    existing: Mapping[str, Any] | None = None,
+    *,
+    fetched: bool = False,
+) -> dict[str, Any]:
     """Make the child look like ``manifest``; return the object as the server has it.
 
     ``existing`` may be passed when the caller already read the object

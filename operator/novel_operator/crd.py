@@ -105,8 +105,11 @@ SPEC_SCHEMA = {
             "properties": {
                 "replicas": {"type": "integer", "minimum": 0, "default": 2},
                 "resources": RESOURCES_SCHEMA,
-                "serviceType": {"type": "string", "enum": ["ClusterIP", "NodePort", "LoadBalancer"],
-                                "default": "ClusterIP"},
+                "serviceType": {
+                    "type": "string",
+                    "enum": ["ClusterIP", "NodePort", "LoadBalancer"],
+                    "default": "ClusterIP",
+                },
                 "servicePort": {"type": "integer", "minimum": 1, "maximum": 65535, "default": 80},
             },
         },
@@ -114,10 +117,18 @@ SPEC_SCHEMA = {
             "type": "object",
             "default": {},
             "properties": {
-                "replicas": {"type": "integer", "minimum": 0, "default": 1,
-                             "description": "Used when autoscaling is disabled."},
-                "queue": {"type": "string", "minLength": 1, "default": c.DEFAULT_QUEUE,
-                          "description": "The Redis list Celery queues tasks on (LLEN gives its length)."},
+                "replicas": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "default": 1,
+                    "description": "Used when autoscaling is disabled.",
+                },
+                "queue": {
+                    "type": "string",
+                    "minLength": 1,
+                    "default": c.DEFAULT_QUEUE,
+                    "description": "The Redis list Celery queues tasks on (LLEN gives its length).",
+                },
                 "resources": RESOURCES_SCHEMA,
                 "autoscaling": AUTOSCALING_SCHEMA,
             },
@@ -126,9 +137,11 @@ SPEC_SCHEMA = {
             "type": "object",
             "default": {},
             "properties": {
-                "enabled": {"type": "boolean", "default": True,
-                            "description": "Run `alembic upgrade head` before rolling a new image "
-                                           "(disable to roll back)."},
+                "enabled": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Run `alembic upgrade head` before rolling a new image (disable to roll back).",
+                },
                 "backoffLimit": {"type": "integer", "minimum": 0, "default": 1},
                 "activeDeadlineSeconds": {"type": "integer", "minimum": 1, "default": 600},
                 "resources": RESOURCES_SCHEMA,
@@ -195,8 +208,11 @@ def build_crd() -> dict:
                     "additionalPrinterColumns": [
                         {"name": "Image", "type": "string", "jsonPath": ".status.currentImage"},
                         {"name": "Revision", "type": "string", "jsonPath": ".status.migratedRevision"},
-                        {"name": "Ready", "type": "string",
-                         "jsonPath": ".status.conditions[?(@.type=='Ready')].status"},
+                        {
+                            "name": "Ready",
+                            "type": "string",
+                            "jsonPath": ".status.conditions[?(@.type=='Ready')].status",
+                        },
                         {"name": "Workers", "type": "integer", "jsonPath": ".status.workerReplicas"},
                         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
                     ],
@@ -214,8 +230,10 @@ def build_crd() -> dict:
                             # Child names get suffixes such as "-migrate-0123abcd";
                             # this keeps them within the 63-character limit.
                             "x-kubernetes-validations": [
-                                {"rule": "self.metadata.name.size() <= 40",
-                                 "message": "metadata.name must be at most 40 characters"},
+                                {
+                                    "rule": "self.metadata.name.size() <= 40",
+                                    "message": "metadata.name must be at most 40 characters",
+                                },
                             ],
                         },
                     },

@@ -35,8 +35,9 @@ def _lock(memo: kopf.Memo) -> asyncio.Lock:
 def _invalid_spec(exc: InvalidSpec, body: Mapping[str, Any], patch: kopf.Patch) -> kopf.PermanentError:
     current = body.get("status") or {}
     generation = (body.get("metadata") or {}).get("generation")
-    conditions = st.set_condition(current.get("conditions") or [], st.DEGRADED, True, "InvalidSpec", str(exc),
-                                  generation=generation)
+    conditions = st.set_condition(
+        current.get("conditions") or [], st.DEGRADED, True, "InvalidSpec", str(exc), generation=generation
+    )
     conditions = st.set_condition(conditions, st.READY, False, "InvalidSpec", str(exc), generation=generation)
     patch.status.update(st.status_changes(current, {"conditions": conditions}))
     return kopf.PermanentError(f"invalid spec: {exc}")
@@ -60,7 +61,8 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
         settings.persistence.finalizer = c.FINALIZER
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=c.GROUP)
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-            prefix=c.GROUP, key="last-handled-configuration")
+            prefix=c.GROUP, key="last-handled-configuration"
+        )
         # No watching of CRDs and namespaces: the RBAC stays namespaced and small.
         settings.scanning.disabled = True
         # Watches are re-established periodically so a silently dropped
@@ -95,8 +97,9 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
     @kopf.on.resume(*RESOURCE, registry=registry)
     @kopf.on.create(*RESOURCE, registry=registry)
     @kopf.on.update(*RESOURCE, field="spec", registry=registry)
-    async def reconcile_on_change(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, retry: int,
-                                  logger: kopf.Logger, **_: Any) -> None:
+    async def reconcile_on_change(
+        body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, retry: int, logger: kopf.Logger, **_: Any
+    ) -> None:
         spec = _parse(body, patch)
         try:
             async with _lock(memo):
@@ -112,10 +115,10 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
             raise kopf.TemporaryError(f"waiting for the {outcome.waiting_for}", delay=config.migration_poll)
         logger.info("Reconciled: %s", spec.image)
 
-    @kopf.timer(*RESOURCE, interval=config.timer_interval, initial_delay=config.timer_interval,
-                registry=registry)
-    async def reconcile_periodically(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch,
-                                     logger: kopf.Logger, **_: Any) -> None:
+    @kopf.timer(*RESOURCE, interval=config.timer_interval, initial_delay=config.timer_interval, registry=registry)
+    async def reconcile_periodically(
+        body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, logger: kopf.Logger, **_: Any
+    ) -> None:
         """Scale the workers on the queue, and correct whatever drifted since the last change."""
         try:
             spec = _parse(body, patch)
@@ -133,8 +136,7 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
                 replicas = scaling.desired_workers(queue_length, spec.autoscaling)
         try:
             async with _lock(memo):
-                outcome = await reconcile(memo["kube"], body, spec, worker_replicas=replicas,
-                                          queue_length=queue_length)
+                outcome = await reconcile(memo["kube"], body, spec, worker_replicas=replicas, queue_length=queue_length)
         except kube.KubeError as exc:
             logger.warning("Periodic reconciliation failed, will retry: %s", exc)
             return

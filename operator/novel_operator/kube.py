@@ -106,12 +106,18 @@ class KubeClient:
             ssl_context: ssl.SSLContext | bool = True
             if self.config.ca_path:
                 ssl_context = ssl.create_default_context(cafile=self.config.ca_path)
-            self._session = aiohttp.ClientSession(
-                timeout=self.timeout, connector=aiohttp.TCPConnector(ssl=ssl_context))
+            self._session = aiohttp.ClientSession(timeout=self.timeout, connector=aiohttp.TCPConnector(ssl=ssl_context))
         return self._session
 
-    async def request(self, method: str, path: str, *, body: Any = None,
-                      params: Mapping[str, str] | None = None, content_type: str | None = None) -> dict[str, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
         headers = self._headers()
         if content_type:
             headers["Content-Type"] = content_type
@@ -150,8 +156,11 @@ class KubeClient:
         result = await self.request("GET", path, params={"labelSelector": query})
         # Filtered again here: a proxy or mock that ignores the selector must not
         # make us read another Job's pods.
-        return [item for item in result.get("items", [])
-                if all(item.get("metadata", {}).get("labels", {}).get(k) == v for k, v in label_selector.items())]
+        return [
+            item
+            for item in result.get("items", [])
+            if all(item.get("metadata", {}).get("labels", {}).get(k) == v for k, v in label_selector.items())
+        ]
 
     async def close(self) -> None:
         if self._session is not None:

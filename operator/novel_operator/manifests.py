@@ -121,10 +121,15 @@ def _volumes(spec: NovelToolSpec) -> tuple[list[dict[str, Any]], list[dict[str, 
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
     mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]
     if spec.production_ini is not None:
-        volumes.append({
-            "name": "config",
-            "configMap": {"name": config_name(spec), "items": [{"key": "production.ini", "path": "production.ini"}]},
-        })
+        volumes.append(
+            {
+                "name": "config",
+                "configMap": {
+                    "name": config_name(spec),
+                    "items": [{"key": "production.ini", "path": "production.ini"}],
+                },
+            }
+        )
         mounts.append({"name": "config", "mountPath": c.CUSTOM_INI_DIR, "readOnly": True})
     return volumes, mounts
 
@@ -133,8 +138,9 @@ def _ini_path(spec: NovelToolSpec) -> str:
     return c.CUSTOM_INI if spec.production_ini is not None else c.DEFAULT_INI
 
 
-def _container(spec: NovelToolSpec, *, name: str, image: str, command: list[str],
-               resources: Mapping[str, Any]) -> dict[str, Any]:
+def _container(
+    spec: NovelToolSpec, *, name: str, image: str, command: list[str], resources: Mapping[str, Any]
+) -> dict[str, Any]:
     _, mounts = _volumes(spec)
     return {
         "name": name,
@@ -175,16 +181,22 @@ def _pod_template(spec: NovelToolSpec, component: str, pod: dict[str, Any]) -> d
 
 
 def build_web_deployment(spec: NovelToolSpec, image: str) -> dict[str, Any]:
-    container = _container(spec, name="web", image=image, command=[*c.WEB_COMMAND, _ini_path(spec)],
-                           resources=spec.web_resources)
+    container = _container(
+        spec, name="web", image=image, command=[*c.WEB_COMMAND, _ini_path(spec)], resources=spec.web_resources
+    )
     container["ports"] = [{"name": "http", "containerPort": c.WEB_PORT, "protocol": "TCP"}]
     container["readinessProbe"] = {
         "httpGet": {"path": c.READINESS_PATH, "port": "http"},
-        "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 3,
+        "periodSeconds": 10,
+        "timeoutSeconds": 5,
+        "failureThreshold": 3,
     }
     container["livenessProbe"] = {
         "httpGet": {"path": c.LIVENESS_PATH, "port": "http"},
-        "initialDelaySeconds": 10, "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 3,
+        "initialDelaySeconds": 10,
+        "periodSeconds": 20,
+        "timeoutSeconds": 5,
+        "failureThreshold": 3,
     }
     return {
         "apiVersion": "apps/v1",
@@ -216,8 +228,9 @@ def build_web_service(spec: NovelToolSpec) -> dict[str, Any]:
 def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> dict[str, Any]:
     # No probes: Celery serves no HTTP, and a `celery inspect ping` probe would
     # restart every worker at once whenever the broker blips.
-    container = _container(spec, name="worker", image=image, command=list(c.WORKER_COMMAND),
-                           resources=spec.worker_resources)
+    container = _container(
+        spec, name="worker", image=image, command=list(c.WORKER_COMMAND), resources=spec.worker_resources
+    )
     pod = _pod_spec(spec, [container], terminationGracePeriodSeconds=120)  # let running tasks finish
     return {
         "apiVersion": "apps/v1",
@@ -232,8 +245,13 @@ def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> d
 
 
 def build_migration_job(spec: NovelToolSpec, image: str) -> dict[str, Any]:
-    container = _container(spec, name=c.MIGRATION_CONTAINER, image=image, command=list(c.MIGRATION_COMMAND),
-                           resources=spec.migration_resources)
+    container = _container(
+        spec,
+        name=c.MIGRATION_CONTAINER,
+        image=image,
+        command=list(c.MIGRATION_COMMAND),
+        resources=spec.migration_resources,
+    )
     # The revision written by the command becomes the container's `terminated.message`.
     container["terminationMessagePolicy"] = "File"
     pod = _pod_spec(spec, [container], restartPolicy="Never")

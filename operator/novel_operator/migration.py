@@ -47,8 +47,9 @@ def revision_from_pods(pods: list[Mapping[str, Any]]) -> str | None:
     return None
 
 
-async def ensure_migration(client: kube.KubeClient, spec: NovelToolSpec, image: str,
-                           owner: Mapping[str, Any]) -> MigrationState:
+async def ensure_migration(
+    client: kube.KubeClient, spec: NovelToolSpec, image: str, owner: Mapping[str, Any]
+) -> MigrationState:
     manifest = build_migration_job(spec, image)
     name = manifest["metadata"]["name"]
     existing = await client.get(kube.object_path(manifest))

@@ -39,8 +39,9 @@ def deployment_rolled_out(deployment: Mapping[str, Any] | None) -> bool:
     return status.get("updatedReplicas", 0) >= wanted and status.get("availableReplicas", 0) >= wanted
 
 
-async def _migrate(client: kube.KubeClient, spec: NovelToolSpec, owner: Mapping[str, Any],
-                   current: Mapping[str, Any]) -> tuple[MigrationState | None, str | None]:
+async def _migrate(
+    client: kube.KubeClient, spec: NovelToolSpec, owner: Mapping[str, Any], current: Mapping[str, Any]
+) -> tuple[MigrationState | None, str | None]:
     """Return the migration state (None when nothing to do) and the image the Deployments may run."""
     if not spec.migration_enabled or current.get("migratedImage") == spec.image:
         return None, spec.image
@@ -87,8 +88,9 @@ async def reconcile(
             # A spec change must not undo the autoscaler's last decision.
             current_replicas = ((existing_worker or {}).get("spec") or {}).get("replicas")
             replicas = scaling.clamp_workers(current_replicas, spec.autoscaling)
-        worker = await apply.ensure(client, manifests.build_worker_deployment(spec, image, replicas), owner,
-                                    existing_worker, fetched=True)
+        worker = await apply.ensure(
+            client, manifests.build_worker_deployment(spec, image, replicas), owner, existing_worker, fetched=True
+        )
         wanted["currentImage"] = image
         wanted["workerReplicas"] = replicas
     if queue_length is not None:
@@ -134,7 +136,11 @@ async def reconcile(
     if rolled_out and not failure:
         set_(st.READY, True, "Available", f"running {spec.image}")
     else:
-        set_(st.READY, False, "MigrationFailed" if failure else "NotAvailable",
-             failure or "the new version is not available yet")
+        set_(
+            st.READY,
+            False,
+            "MigrationFailed" if failure else "NotAvailable",
+            failure or "the new version is not available yet",
+        )
     wanted["conditions"] = conditions
     return Outcome(status_patch=st.status_changes(current, wanted), waiting_for=waiting_for, failure=failure)

@@ -32,8 +32,12 @@ SWITCHES = {
         "app": {
             "name": "shop",
             "secretKeys": {"celeryBrokerUrl": "BROKER", "googleClientId": "GID", "googleClientSecret": "GSECRET"},
-            "settings": {"geminiModel": "gemini-2.5-flash", "ratelimitEnabled": True, "maxFileSize": 10485760,
-                         "corsOrigins": "https://novels.example"},
+            "settings": {
+                "geminiModel": "gemini-2.5-flash",
+                "ratelimitEnabled": True,
+                "maxFileSize": 10485760,
+                "corsOrigins": "https://novels.example",
+            },
             "productionIni": "[app:main]\n",
         },
     },
@@ -99,17 +103,22 @@ def kinds(objects):
 
 def test_operator_mode_renders_the_operator_and_a_noveltool(chart):
     assert kinds(render(chart)) == [
-        "Deployment/novels-novel-pyramid-operator", "NovelTool/novels-novel-pyramid",
-        "Role/novels-novel-pyramid-operator", "RoleBinding/novels-novel-pyramid-operator",
+        "Deployment/novels-novel-pyramid-operator",
+        "NovelTool/novels-novel-pyramid",
+        "Role/novels-novel-pyramid-operator",
+        "RoleBinding/novels-novel-pyramid-operator",
         "ServiceAccount/novels-novel-pyramid-operator",
     ]
 
 
 def test_direct_mode_renders_the_app_without_the_operator(chart):
     assert kinds(render(chart, {"mode": "direct"})) == [
-        "ConfigMap/novels-novel-pyramid-config", "ConfigMap/novels-novel-pyramid-migrate",
-        "Deployment/novels-novel-pyramid-web", "Deployment/novels-novel-pyramid-worker",
-        "Job/novels-novel-pyramid-migrate", "Service/novels-novel-pyramid-web",
+        "ConfigMap/novels-novel-pyramid-config",
+        "ConfigMap/novels-novel-pyramid-migrate",
+        "Deployment/novels-novel-pyramid-web",
+        "Deployment/novels-novel-pyramid-worker",
+        "Job/novels-novel-pyramid-migrate",
+        "Service/novels-novel-pyramid-web",
     ]
 
 
@@ -122,7 +131,8 @@ def test_the_migration_is_a_pre_install_and_pre_upgrade_hook(chart):
     configmap, job = [o for o in render(chart, {"mode": "direct"}) if o["metadata"]["name"].endswith("-migrate")]
     # The Job's ConfigMap is created before it.
     assert int(configmap["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(
-        job["metadata"]["annotations"]["helm.sh/hook-weight"])
+        job["metadata"]["annotations"]["helm.sh/hook-weight"]
+    )
 
 
 def test_direct_mode_runs_the_app_as_the_operator_would(chart):
@@ -136,14 +146,18 @@ def test_direct_mode_runs_the_app_as_the_operator_would(chart):
         keys = ("command", "ports", "readinessProbe", "livenessProbe", "env", "volumeMounts")
         return {key: container.get(key) for key in keys}
 
-    for built in (manifests.build_web_deployment(spec, spec.image), manifests.build_worker_deployment(spec, spec.image, 1),
-                  manifests.build_migration_job(spec, spec.image)):
+    for built in (
+        manifests.build_web_deployment(spec, spec.image),
+        manifests.build_worker_deployment(spec, spec.image, 1),
+        manifests.build_migration_job(spec, spec.image),
+    ):
         name = built["metadata"]["name"]
         if built["kind"] == "Job":
             name = f"{spec.name}-migrate"
         rendered = direct[f"{built['kind']}/{name}"]
         assert comparable(rendered["spec"]["template"]["spec"]["containers"][0]) == comparable(
-            built["spec"]["template"]["spec"]["containers"][0]), name
+            built["spec"]["template"]["spec"]["containers"][0]
+        ), name
     config = direct[f"ConfigMap/{spec.name}-config"]["data"]
     assert config == manifests.build_configmap(spec)["data"]
 
@@ -171,7 +185,8 @@ def test_watched_namespaces_each_get_a_role_and_a_flag(chart):
     objects = render(chart, {"operator": {"watchNamespaces": ["books", "magazines"]}})
     assert sorted(o["metadata"]["namespace"] for o in objects if o["kind"] == "Role") == ["books", "magazines"]
     command = next(o for o in objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0][
-        "command"]
+        "command"
+    ]
     assert "--namespace=books" in command and "--namespace=magazines" in command
 
 
@@ -182,8 +197,9 @@ def test_switches_turn_parts_off(chart):
     deployment = next(o for o in objects if o["kind"] == "Deployment")
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "ops"
     assert not [o for o in render(chart, {"app": {"create": False}}) if o["kind"] == "NovelTool"]
-    assert not [o for o in render(chart, {"mode": "direct", "app": {"migration": {"enabled": False}}})
-                if o["kind"] == "Job"]
+    assert not [
+        o for o in render(chart, {"mode": "direct", "app": {"migration": {"enabled": False}}}) if o["kind"] == "Job"
+    ]
 
 
 def test_secrets_come_from_the_existing_secret_only(chart):
@@ -193,15 +209,18 @@ def test_secrets_come_from_the_existing_secret_only(chart):
             assert entry["valueFrom"]["secretKeyRef"]["name"] == "mine"
 
 
-@pytest.mark.parametrize("values", [
-    {"mode": "sideways"},
-    {"app": {"name": "x" * 41}},
-    {"app": {"existingSecret": ""}},
-    {"app": {"settings": {"logLevel": "LOUD"}}},
-    {"app": {"secretKeys": {"databaseUrl": ""}}},
-    {"unknown": True},
-    {"operator": {"timerInterval": 0}},
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"mode": "sideways"},
+        {"app": {"name": "x" * 41}},
+        {"app": {"existingSecret": ""}},
+        {"app": {"settings": {"logLevel": "LOUD"}}},
+        {"app": {"secretKeys": {"databaseUrl": ""}}},
+        {"unknown": True},
+        {"operator": {"timerInterval": 0}},
+    ],
+)
 def test_the_values_schema_rejects_bad_values(chart, values):
     with pytest.raises(helm_python.HelmError):
         chart.validate_schema(chart.merge_values(values))
@@ -228,8 +247,12 @@ def test_every_value_is_documented_with_a_param_comment():
     documented = set(re.findall(r"^\s*## @param (\S+)", text, flags=re.M))
     paths = set(leaf_paths(yaml.safe_load(text)))
     assert documented <= paths, documented - paths
-    undocumented = [path for path in paths if not any(path == d or path.startswith(f"{d}.") for d in documented)
-                    and not any(d.startswith(f"{path}.") for d in documented)]
+    undocumented = [
+        path
+        for path in paths
+        if not any(path == d or path.startswith(f"{d}.") for d in documented)
+        and not any(d.startswith(f"{path}.") for d in documented)
+    ]
     assert undocumented == []
 
 

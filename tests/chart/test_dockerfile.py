@@ -51,8 +51,11 @@ def test_the_app_stage_has_the_runtime_files_and_the_web_command():
 
 
 def test_copied_sources_exist_and_are_not_docker_ignored():
-    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")]
+    ignored = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     for lines in stages().values():
         for line in lines:
             if not line.startswith("COPY ") or "--from=" in line:

@@ -112,7 +112,9 @@ class FakeGoogleApis(FakeHTTPService):
                 url = urlsplit(self.path)
                 query = {key: values[0] for key, values in parse_qs(url.query).items()}
                 body = self.read_form() if url.path == "/token" else self.read_json()
-                request = RecordedRequest(self.command, unquote(url.path), query, body, self.headers.get("Authorization"))
+                request = RecordedRequest(
+                    self.command, unquote(url.path), query, body, self.headers.get("Authorization")
+                )
                 fake.requests.append(request)
                 status, payload = fake.respond(request)
                 self.send_json(status, payload)
@@ -153,8 +155,12 @@ class FakeGoogleApis(FakeHTTPService):
             return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
         access_token = f"google-access-refreshed-{next(self._ids)}"
         self.access_tokens.add(access_token)
-        return 200, {"access_token": access_token, "expires_in": 3599, "token_type": "Bearer",
-                     "scope": "https://www.googleapis.com/auth/spreadsheets"}
+        return 200, {
+            "access_token": access_token,
+            "expires_in": 3599,
+            "token_type": "Bearer",
+            "scope": "https://www.googleapis.com/auth/spreadsheets",
+        }
 
     def _create(self, body):
         sheet = body["sheets"][0]["properties"]
@@ -241,12 +247,14 @@ def google_apis(google_apis_server):
 @pytest.fixture
 def sheets_app(make_app, google_apis):
     """The app with Sheets, Drive and token refresh pointed at the fake; retries without waiting."""
-    return make_app(**{
-        "google.api_endpoint": google_apis.base_url,
-        "google.token_url": google_apis.token_url,
-        "google.api_backoff_seconds": "0",
-        "google.api_max_retries": "2",
-    })
+    return make_app(
+        **{
+            "google.api_endpoint": google_apis.base_url,
+            "google.token_url": google_apis.token_url,
+            "google.api_backoff_seconds": "0",
+            "google.api_max_retries": "2",
+        }
+    )
 
 
 @pytest.fixture

@@ -42,8 +42,9 @@ class PrivatePostgres:
 
     def start(self):
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
-                  str(self.root / "log"), "start")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l", str(self.root / "log"), "start"
+        )
         wait_for_port(self.port)
 
     def stop(self):

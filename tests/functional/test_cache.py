@@ -100,9 +100,7 @@ def test_cached_values_are_plain_data(cached_app):
     cached_app.get("/api/v1/settings", headers=bearer(login["access_token"]))
     cache = registry_of(cached_app).getUtility(IAppCache)
     user_id = login["user"]["id"]
-    assert cache.get_or_create(settings_key(user_id), lambda: None) == {
-        "sentence_length_limit": 8, "updated_at": None
-    }
+    assert cache.get_or_create(settings_key(user_id), lambda: None) == {"sentence_length_limit": 8, "updated_at": None}
     identity = cache.get_or_create(identity_key(user_id), lambda: None)
     assert identity["is_active"] is True
     assert all(isinstance(session_id, str) for session_id in identity["live_session_ids"])

@@ -12,8 +12,8 @@ from tests.functional.test_cache import fifty_simultaneous_gets, lookups_among, 
 from tests.functional.test_query_counts import statements_run_on
 
 # Without redis-server these tests skip, in CI too.
-private_redis = redis_fixture("private_redis", scope="module", on_missing=pytest.skip)
-stoppable_redis = redis_fixture("stoppable_redis", on_missing=pytest.skip)
+private_redis = redis_fixture("private_redis", scope="module")
+stoppable_redis = redis_fixture("stoppable_redis")
 
 
 @pytest.fixture
@@ -65,16 +65,12 @@ def test_fifty_simultaneous_misses_across_processes_reach_the_database_once(two_
     user_id = login["user"]["id"]
     first.app.registry.getUtility(IAppCache).invalidate(identity_key(user_id), settings_key(user_id))
     with statements_run_on(engine) as statements:
-        statuses = fifty_simultaneous_gets(
-            [first, second], "/api/v1/settings", bearer(login["access_token"])
-        )
+        statuses = fifty_simultaneous_gets([first, second], "/api/v1/settings", bearer(login["access_token"]))
     assert statuses == [200] * 50
     assert lookups_among(statements) == (1, 1)
 
 
-def test_redis_down_means_database_reads_and_a_warning_never_a_500(
-    make_app, stoppable_redis, caplog
-):
+def test_redis_down_means_database_reads_and_a_warning_never_a_500(make_app, stoppable_redis, caplog):
     app = make_app(**{"cache.backend": "redis", "cache.redis_url": stoppable_redis.url})
     headers = bearer(sign_in(app)["access_token"])
     app.get("/api/v1/settings", headers=headers)

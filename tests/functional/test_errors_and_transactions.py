@@ -15,9 +15,7 @@ def failing_app(make_app):
 
 def test_unexpected_error_is_generic_500_and_writes_nothing(failing_app, dbsession, caplog):
     with caplog.at_level(logging.ERROR):
-        response = failing_app.get(
-            "/test/write-then-crash", headers={"X-Request-ID": "req-42"}, status=500
-        )
+        response = failing_app.get("/test/write-then-crash", headers={"X-Request-ID": "req-42"}, status=500)
     assert response.json == {
         "error": "Internal server error",
         "code": "internal_error",

@@ -18,17 +18,29 @@ def export(app, headers, sentences):
 
 
 def _finished_job(dbsession, user, sentences, filename, minutes_ago, url=None):
-    job = Job(user_id=user.id, status="completed", original_filename=filename, sentence_length_limit=8,
-              normalizer="local", sentences_count=len(sentences))
+    job = Job(
+        user_id=user.id,
+        status="completed",
+        original_filename=filename,
+        sentence_length_limit=8,
+        normalizer="local",
+        sentences_count=len(sentences),
+    )
     dbsession.add(job)
     dbsession.flush()
     middle = len(sentences) // 2
     for position, part in enumerate([sentences[:middle], sentences[middle:]]):
-        dbsession.add(JobChunk(job_id=job.id, position=position, status="done", input_sentences=part,
-                               output_sentences=part))
-    entry = HistoryEntry(user_id=user.id, job_id=job.id, original_filename=filename,
-                         processed_sentences_count=len(sentences), spreadsheet_url=url,
-                         timestamp=utcnow() - datetime.timedelta(minutes=minutes_ago))
+        dbsession.add(
+            JobChunk(job_id=job.id, position=position, status="done", input_sentences=part, output_sentences=part)
+        )
+    entry = HistoryEntry(
+        user_id=user.id,
+        job_id=job.id,
+        original_filename=filename,
+        processed_sentences_count=len(sentences),
+        spreadsheet_url=url,
+        timestamp=utcnow() - datetime.timedelta(minutes=minutes_ago),
+    )
     dbsession.add(entry)
     dbsession.commit()
     return entry

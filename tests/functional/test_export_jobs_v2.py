@@ -25,15 +25,29 @@ def make_job(dbsession):
     def factory(chunks, email="lea@example.com", status="completed", filename="Le Père Goriot.pdf"):
         user = dbsession.scalar(select(User).where(User.email == email))
         outputs = [sentence for _, out in chunks for sentence in out]
-        job = Job(user_id=user.id, status=status, original_filename=filename, sentence_length_limit=8,
-                  normalizer="local", sentences_count=len(outputs))
+        job = Job(
+            user_id=user.id,
+            status=status,
+            original_filename=filename,
+            sentence_length_limit=8,
+            normalizer="local",
+            sentences_count=len(outputs),
+        )
         dbsession.add(job)
         dbsession.flush()
         for position, (inputs, out) in enumerate(chunks):
-            dbsession.add(JobChunk(job_id=job.id, position=position, status="done", input_sentences=inputs,
-                                   output_sentences=out))
-        dbsession.add(HistoryEntry(user_id=user.id, job_id=job.id, original_filename=filename,
-                                   processed_sentences_count=len(outputs), timestamp=utcnow()))
+            dbsession.add(
+                JobChunk(job_id=job.id, position=position, status="done", input_sentences=inputs, output_sentences=out)
+            )
+        dbsession.add(
+            HistoryEntry(
+                user_id=user.id,
+                job_id=job.id,
+                original_filename=filename,
+                processed_sentences_count=len(outputs),
+                timestamp=utcnow(),
+            )
+        )
         dbsession.commit()
         return job.id
 
@@ -52,12 +66,18 @@ def test_google_sheets_export_of_a_job_sets_its_history_url(sheets_app, signed_i
     headers = signed_in()
     job_id = make_job([(["Court."], ["Court."]), ([LONG, "Fin."], [*SPLIT, "Fin."])])
 
-    body = sheets_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "include_original": True},
-                                headers=headers).json
+    body = sheets_app.post_json(
+        exports_url(job_id), {"exporter": "google_sheets", "include_original": True}, headers=headers
+    ).json
 
     spreadsheet = google_apis.only_spreadsheet()
-    assert body == {"id": None, "job_id": job_id, "exporter": "google_sheets", "status": "completed",
-                    "url": f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit"}
+    assert body == {
+        "id": None,
+        "job_id": job_id,
+        "exporter": "google_sheets",
+        "status": "completed",
+        "url": f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit",
+    }
     assert spreadsheet.title == "Le Père Goriot.pdf"
     assert [spreadsheet.row(n) for n in range(1, 6)] == [
         ["Index", "Sentence", "Original sentence"],
@@ -75,8 +95,11 @@ def test_google_sheets_options_title_and_folder(sheets_app, signed_in, make_job,
     headers = signed_in()
     job_id = make_job([(["Un."], ["Un."])])
 
-    sheets_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "title": "Mes phrases",
-                                               "folder_id": "folder-abc"}, headers=headers)
+    sheets_app.post_json(
+        exports_url(job_id),
+        {"exporter": "google_sheets", "title": "Mes phrases", "folder_id": "folder-abc"},
+        headers=headers,
+    )
 
     spreadsheet = google_apis.only_spreadsheet()
     assert (spreadsheet.title, spreadsheet.parents, spreadsheet.column_count) == ("Mes phrases", ["folder-abc"], 2)
@@ -86,8 +109,9 @@ def test_unknown_folder_names_the_v2_option(sheets_app, signed_in, make_job):
     headers = signed_in()
     job_id = make_job([(["Un."], ["Un."])])
 
-    response = sheets_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "folder_id": "nope"},
-                                    headers=headers, status=400)
+    response = sheets_app.post_json(
+        exports_url(job_id), {"exporter": "google_sheets", "folder_id": "nope"}, headers=headers, status=400
+    )
 
     assert "folder_id" in response.json["details"]
 
@@ -232,21 +256,22 @@ def test_downloads_need_sign_in(sheets_app):
 # -- large jobs: exported by a task (eager here: it runs before the 202 returns) ------------------------
 @pytest.fixture
 def background_app(make_app, google_apis):
-    return make_app(**{
-        "google.api_endpoint": google_apis.base_url,
-        "google.token_url": google_apis.token_url,
-        "google.api_backoff_seconds": "0",
-        "google.api_max_retries": "1",
-        "exports.inline_max_sentences": "2",
-    })
+    return make_app(
+        **{
+            "google.api_endpoint": google_apis.base_url,
+            "google.token_url": google_apis.token_url,
+            "google.api_backoff_seconds": "0",
+            "google.api_max_retries": "1",
+            "exports.inline_max_sentences": "2",
+        }
+    )
 
 
 def test_large_job_is_exported_in_the_background(background_app, signed_in, make_job, google_apis, dbsession):
     headers = signed_in()
     job_id = make_job([(["Un.", "Deux."], ["Un.", "Deux."]), (["Trois."], ["Trois."])])
 
-    response = background_app.post_json(exports_url(job_id), {"exporter": "google_sheets"}, headers=headers,
-                                        status=202)
+    response = background_app.post_json(exports_url(job_id), {"exporter": "google_sheets"}, headers=headers, status=202)
 
     export_id = response.json["id"]
     assert response.headers["Location"].endswith(f"/api/v2/exports/{export_id}")
@@ -266,8 +291,9 @@ def test_background_failure_is_reported_in_the_status(background_app, signed_in,
     job_id = make_job([(["Un.", "Deux.", "Trois."], ["Un.", "Deux.", "Trois."])])
     google_apis.fail_next(503, times=2)
 
-    export_id = background_app.post_json(exports_url(job_id), {"exporter": "google_sheets"}, headers=headers,
-                                         status=202).json["id"]
+    export_id = background_app.post_json(
+        exports_url(job_id), {"exporter": "google_sheets"}, headers=headers, status=202
+    ).json["id"]
 
     status = background_app.get(f"/api/v2/exports/{export_id}", headers=headers).json
     assert status["status"] == "failed"
@@ -278,8 +304,9 @@ def test_background_failure_is_reported_in_the_status(background_app, signed_in,
 def test_another_users_export_status_is_404(background_app, signed_in, make_job):
     headers = signed_in()
     job_id = make_job([(["Un.", "Deux.", "Trois."], ["Un.", "Deux.", "Trois."])])
-    export_id = background_app.post_json(exports_url(job_id), {"exporter": "google_sheets"}, headers=headers,
-                                         status=202).json["id"]
+    export_id = background_app.post_json(
+        exports_url(job_id), {"exporter": "google_sheets"}, headers=headers, status=202
+    ).json["id"]
     intruder = signed_in("autre@example.com")
 
     background_app.get(f"/api/v2/exports/{export_id}", headers=intruder, status=404)
@@ -290,6 +317,7 @@ def test_bad_options_of_a_large_job_are_refused_before_queueing(background_app, 
     headers = signed_in()
     job_id = make_job([(["Un.", "Deux.", "Trois."], ["Un.", "Deux.", "Trois."])])
 
-    background_app.post_json(exports_url(job_id), {"exporter": "google_sheets", "tilte": "x"}, headers=headers,
-                             status=400)
+    background_app.post_json(
+        exports_url(job_id), {"exporter": "google_sheets", "tilte": "x"}, headers=headers, status=400
+    )
     assert google_apis.requests == []

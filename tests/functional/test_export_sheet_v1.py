@@ -17,8 +17,9 @@ URL = "/api/v1/export-to-sheet"
 
 
 def export(app, headers, sentences, sheet_name="Le Père Goriot", status=200, **extra):
-    return app.post_json(URL, {"sentences": sentences, "sheetName": sheet_name, **extra}, headers=headers,
-                         status=status)
+    return app.post_json(
+        URL, {"sentences": sentences, "sheetName": sheet_name, **extra}, headers=headers, status=status
+    )
 
 
 @pytest.mark.parametrize("count", [1, 3])
@@ -46,14 +47,19 @@ def test_header_is_formatted_and_columns_sized(sheets_app, signed_in, google_api
     export(sheets_app, signed_in(), ["Bonjour."])
 
     requests = google_apis.only_spreadsheet().format_requests
-    header = next(r["repeatCell"] for r in requests if "repeatCell" in r and r["repeatCell"]["range"]["endRowIndex"] == 1)
+    header = next(
+        r["repeatCell"] for r in requests if "repeatCell" in r and r["repeatCell"]["range"]["endRowIndex"] == 1
+    )
     assert header["cell"]["userEnteredFormat"]["textFormat"] == {"bold": True}
     assert header["range"] == {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1}
     widths = [r["updateDimensionProperties"] for r in requests if "updateDimensionProperties" in r]
     assert [(w["range"]["startIndex"], w["range"]["endIndex"], w["properties"]["pixelSize"]) for w in widths] == [
-        (0, 1, 70), (1, 2, 600)
+        (0, 1, 70),
+        (1, 2, 600),
     ]
-    wrapping = next(r["repeatCell"] for r in requests if "repeatCell" in r and "startColumnIndex" in r["repeatCell"]["range"])
+    wrapping = next(
+        r["repeatCell"] for r in requests if "repeatCell" in r and "startColumnIndex" in r["repeatCell"]["range"]
+    )
     assert wrapping["cell"]["userEnteredFormat"]["wrapStrategy"] == "WRAP"
 
 

@@ -35,8 +35,12 @@ def test_history_newest_first_with_contract_fields(testapp, auth_headers, add_hi
     body = testapp.get("/api/v1/history", headers=headers).json
     assert [item["original_filename"] for item in body] == ["roman-2.pdf", "roman-1.pdf", "roman-0.pdf"]
     assert set(body[0]) == {
-        "id", "timestamp", "original_filename", "processed_sentences_count",
-        "spreadsheet_url", "error_message",
+        "id",
+        "timestamp",
+        "original_filename",
+        "processed_sentences_count",
+        "spreadsheet_url",
+        "error_message",
     }
     assert body[0]["timestamp"] == "2026-01-01T00:02:00Z"
 

@@ -75,9 +75,7 @@ def statements_of_one_request(testapp, engine, path, headers):
 
 
 @pytest.mark.parametrize("endpoint", LIST_ENDPOINTS, ids=lambda e: e.path)
-def test_a_list_runs_as_many_statements_for_fifty_rows_as_for_one(
-    endpoint, testapp, engine, dbsession, login
-):
+def test_a_list_runs_as_many_statements_for_fifty_rows_as_for_one(endpoint, testapp, engine, dbsession, login):
     signed_in = login()
     headers = bearer(signed_in["access_token"])
     endpoint.make_rows(dbsession, signed_in["user"]["id"], 1)

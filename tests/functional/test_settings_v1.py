@@ -59,9 +59,7 @@ def test_invalid_settings_give_400_and_write_nothing(testapp, auth_headers, dbse
 
 
 def test_field_errors_name_the_field(testapp, auth_headers):
-    response = testapp.post_json(
-        "/api/v1/settings", {"sentence_length_limit": 99}, headers=auth_headers(), status=400
-    )
+    response = testapp.post_json("/api/v1/settings", {"sentence_length_limit": 99}, headers=auth_headers(), status=400)
     assert "sentence_length_limit" in response.json["details"]
 
 

@@ -29,7 +29,7 @@ FAST = OperatorConfig(timer_interval=0.5, migration_poll=0.3, retry_base=0.2, re
 def redis_url() -> Iterator[str]:
     """A private redis-server on a free port: the machine's shared Redis is never written to."""
     # Without redis-server these tests skip, in CI too.
-    with start_redis(on_missing=pytest.skip) as server:
+    with start_redis() as server:
         yield server.url
 
 
@@ -38,7 +38,10 @@ def cluster(kmock: kmock.KubernetesEmulator, redis_url: str) -> kmock.Kubernetes
     """The emulator with built-in resources, the NovelTool resource and the app's Secret."""
     kmock.resources.load_bundled()
     kmock.resources[NT_RESOURCE] = kmock.ResourceInfo(
-        kind=c.KIND, singular=c.SINGULAR, namespaced=True, subresources={"status"},
+        kind=c.KIND,
+        singular=c.SINGULAR,
+        namespaced=True,
+        subresources={"status"},
         verbs={"get", "list", "watch", "create", "update", "patch", "delete"},
     )
     secret = {
@@ -49,7 +52,8 @@ def cluster(kmock: kmock.KubernetesEmulator, redis_url: str) -> kmock.Kubernetes
         "GEMINI_API_KEY": "gemini",
     }
     kmock.objects["v1/secrets", NAMESPACE, "novel-secrets"] = {
-        "apiVersion": "v1", "kind": "Secret",
+        "apiVersion": "v1",
+        "kind": "Secret",
         "metadata": {"name": "novel-secrets", "namespace": NAMESPACE},
         "data": {key: base64.b64encode(value.encode()).decode() for key, value in secret.items()},
     }
@@ -57,8 +61,7 @@ def cluster(kmock: kmock.KubernetesEmulator, redis_url: str) -> kmock.Kubernetes
 
 
 @pytest_asyncio.fixture()
-async def running_operator(cluster: kmock.KubernetesEmulator, monkeypatch: pytest.MonkeyPatch
-                           ) -> AsyncIterator[None]:
+async def running_operator(cluster: kmock.KubernetesEmulator, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
     """The real operator (handlers, timers, Kopf's machinery), in a thread with its own event loop.
 
     Kopf cancels every task created in its loop after it started when it stops,
@@ -73,10 +76,17 @@ async def running_operator(cluster: kmock.KubernetesEmulator, monkeypatch: pytes
 
     def run() -> None:
         try:
-            asyncio.run(kopf.operator(
-                registry=registry, settings=kopf.OperatorSettings(), namespaces=[NAMESPACE], standalone=True,
-                stop_flag=stop, ready_flag=ready, memo=kopf.Memo(),
-            ))
+            asyncio.run(
+                kopf.operator(
+                    registry=registry,
+                    settings=kopf.OperatorSettings(),
+                    namespaces=[NAMESPACE],
+                    standalone=True,
+                    stop_flag=stop,
+                    ready_flag=ready,
+                    memo=kopf.Memo(),
+                )
+            )
         except BaseException as exc:  # reported to the test below
             errors.append(exc)
 
@@ -97,8 +107,13 @@ def noveltool(name: str = "shop", image: str = "novel-pyramid:1.0", **spec: Any)
         "apiVersion": c.API_VERSION,
         "kind": c.KIND,
         # The emulator does not assign uids or generations; a real API server does.
-        "metadata": {"name": name, "namespace": NAMESPACE, "uid": str(uuid.uuid4()), "generation": 1,
-                     "resourceVersion": "1"},
+        "metadata": {
+            "name": name,
+            "namespace": NAMESPACE,
+            "uid": str(uuid.uuid4()),
+            "generation": 1,
+            "resourceVersion": "1",
+        },
         "spec": {
             "image": image,
             "secrets": {
@@ -148,8 +163,11 @@ class Cluster:
         return len([v for v in self.emulator.objects[resource, NAMESPACE, name, :] if v is not None])
 
     def names(self, resource: str) -> list[str]:
-        return sorted(name for (res, ns, name), obj in self.emulator.objects.items()
-                      if res == kmock.resource(resource) and ns == NAMESPACE and not obj.deleted)
+        return sorted(
+            name
+            for (res, ns, name), obj in self.emulator.objects.items()
+            if res == kmock.resource(resource) and ns == NAMESPACE and not obj.deleted
+        )
 
     def noveltool(self, name: str = "shop") -> dict[str, Any] | None:
         return self.get(NT_RESOURCE, name)
@@ -166,8 +184,9 @@ class Cluster:
 
     async def patch_spec(self, spec: dict[str, Any], name: str = "shop") -> None:
         generation = (self.noveltool(name) or {})["metadata"]["generation"] + 1
-        response = await self.emulator.patch(f"{NT_PATH}/{name}",
-                                             json={"metadata": {"generation": generation}, "spec": spec})
+        response = await self.emulator.patch(
+            f"{NT_PATH}/{name}", json={"metadata": {"generation": generation}, "spec": spec}
+        )
         assert response.status == 200, await response.text()
 
     async def delete(self, name: str = "shop") -> None:
@@ -176,17 +195,25 @@ class Cluster:
 
     def finish_job(self, name: str, *, succeeded: bool, revision: str = "") -> None:
         """What the Job controller and the kubelet report when the migration pod ends."""
-        condition = {"type": "Complete" if succeeded else "Failed", "status": "True",
-                     "reason": "Completed" if succeeded else "BackoffLimitExceeded",
-                     "message": "" if succeeded else "Job has reached the specified backoff limit"}
+        condition = {
+            "type": "Complete" if succeeded else "Failed",
+            "status": "True",
+            "reason": "Completed" if succeeded else "BackoffLimitExceeded",
+            "message": "" if succeeded else "Job has reached the specified backoff limit",
+        }
         self.emulator.objects["batch/v1/jobs", NAMESPACE, name].patch({"status": {"conditions": [condition]}})
         self.emulator.objects["v1/pods", NAMESPACE, f"{name}-x1"] = {
-            "apiVersion": "v1", "kind": "Pod",
+            "apiVersion": "v1",
+            "kind": "Pod",
             "metadata": {"name": f"{name}-x1", "namespace": NAMESPACE, "labels": {"job-name": name}},
-            "status": {"containerStatuses": [{
-                "name": c.MIGRATION_CONTAINER,
-                "state": {"terminated": {"exitCode": 0 if succeeded else 1, "message": revision}},
-            }]},
+            "status": {
+                "containerStatuses": [
+                    {
+                        "name": c.MIGRATION_CONTAINER,
+                        "state": {"terminated": {"exitCode": 0 if succeeded else 1, "message": revision}},
+                    }
+                ]
+            },
         }
 
     def roll_out(self, name: str) -> None:
@@ -194,15 +221,23 @@ class Cluster:
         deployment = self.get("apps/v1/deployments", name)
         assert deployment is not None
         replicas = deployment["spec"]["replicas"]
-        self.emulator.objects["apps/v1/deployments", NAMESPACE, name].patch({"status": {
-            "observedGeneration": 0, "replicas": replicas, "updatedReplicas": replicas,
-            "availableReplicas": replicas, "readyReplicas": replicas,
-        }})
+        self.emulator.objects["apps/v1/deployments", NAMESPACE, name].patch(
+            {
+                "status": {
+                    "observedGeneration": 0,
+                    "replicas": replicas,
+                    "updatedReplicas": replicas,
+                    "availableReplicas": replicas,
+                    "readyReplicas": replicas,
+                }
+            }
+        )
 
     def collect_garbage(self) -> None:
         """What the garbage collector does: delete objects whose owner (by uid) is gone."""
-        live_uids = {obj.raw.get("metadata", {}).get("uid") for obj in self.emulator.objects.values()
-                     if not obj.deleted}
+        live_uids = {
+            obj.raw.get("metadata", {}).get("uid") for obj in self.emulator.objects.values() if not obj.deleted
+        }
         for obj in list(self.emulator.objects.values()):
             owners = obj.raw.get("metadata", {}).get("ownerReferences") if not obj.deleted else None
             if owners and not any(owner["uid"] in live_uids for owner in owners):

@@ -12,7 +12,9 @@ from novel_operator.crd import build_crd, render_yaml
 from .conftest import noveltool
 from .helpers import validate_k8s, validate_noveltool
 
-CHART_CRD = pathlib.Path(__file__).parents[2] / "helm" / "novel-pyramid" / "crds" / "noveltools.frenchnoveltool.dev.yaml"
+CHART_CRD = (
+    pathlib.Path(__file__).parents[2] / "helm" / "novel-pyramid" / "crds" / "noveltools.frenchnoveltool.dev.yaml"
+)
 
 
 def test_the_crd_is_a_valid_custom_resource_definition():
@@ -43,25 +45,33 @@ def _without(body, *path):
     return body
 
 
-@pytest.mark.parametrize("bad", [
-    _without(noveltool(), "spec", "image"),
-    _without(noveltool(), "spec", "secrets", "databaseUrl"),
-    noveltool(settings={"logLevel": "LOUD"}),
-    noveltool(web={"replicas": -1}),
-    noveltool(worker={"autoscaling": {"maxReplicas": 0}}),
-    noveltool(secrets={"databaseUrl": {"name": "s"}}),
-    noveltool(imagePullPolicy="Sometimes"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        _without(noveltool(), "spec", "image"),
+        _without(noveltool(), "spec", "secrets", "databaseUrl"),
+        noveltool(settings={"logLevel": "LOUD"}),
+        noveltool(web={"replicas": -1}),
+        noveltool(worker={"autoscaling": {"maxReplicas": 0}}),
+        noveltool(secrets={"databaseUrl": {"name": "s"}}),
+        noveltool(imagePullPolicy="Sometimes"),
+    ],
+)
 def test_the_schema_rejects_bad_resources(bad):
     with pytest.raises(jsonschema.ValidationError):
         validate_noveltool(bad)
 
 
 def test_the_schema_accepts_a_full_resource():
-    validate_noveltool(noveltool(
-        web={"replicas": 3, "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}, "servicePort": 8080},
-        worker={"replicas": 2, "queue": "celery", "autoscaling": {"enabled": True, "minReplicas": 1,
-                                                                   "maxReplicas": 8, "targetQueueLengthPerWorker": 4}},
-        migration={"enabled": False, "backoffLimit": 0, "activeDeadlineSeconds": 300},
-        settings={"productionIni": "[app:main]\n", "normalizer": "gemini", "jwtAccessTokenExpiresHours": 2},
-    ))
+    validate_noveltool(
+        noveltool(
+            web={"replicas": 3, "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}, "servicePort": 8080},
+            worker={
+                "replicas": 2,
+                "queue": "celery",
+                "autoscaling": {"enabled": True, "minReplicas": 1, "maxReplicas": 8, "targetQueueLengthPerWorker": 4},
+            },
+            migration={"enabled": False, "backoffLimit": 0, "activeDeadlineSeconds": 300},
+            settings={"productionIni": "[app:main]\n", "normalizer": "gemini", "jwtAccessTokenExpiresHours": 2},
+        )
+    )

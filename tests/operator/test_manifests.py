@@ -19,17 +19,37 @@ def env_of(container):
     return {item["name"]: item for item in container["env"]}
 
 
-@pytest.mark.parametrize("extra", [
-    {},
-    {"settings": {"productionIni": "[app:main]\nuse = egg:novel_pyramid\n", "logLevel": "DEBUG",
-                  "ratelimitEnabled": False, "maxFileSize": 1048576}},
-    {"imagePullSecrets": [{"name": "registry"}], "web": {"replicas": 3, "serviceType": "LoadBalancer",
-                                                         "resources": {"requests": {"cpu": "100m", "memory": 256}}}},
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {
+            "settings": {
+                "productionIni": "[app:main]\nuse = egg:novel_pyramid\n",
+                "logLevel": "DEBUG",
+                "ratelimitEnabled": False,
+                "maxFileSize": 1048576,
+            }
+        },
+        {
+            "imagePullSecrets": [{"name": "registry"}],
+            "web": {
+                "replicas": 3,
+                "serviceType": "LoadBalancer",
+                "resources": {"requests": {"cpu": "100m", "memory": 256}},
+            },
+        },
+    ],
+)
 def test_every_built_manifest_is_valid_kubernetes(extra):
     spec = make_spec(**extra)
-    for manifest in (m.build_configmap(spec), m.build_web_deployment(spec, spec.image), m.build_web_service(spec),
-                     m.build_worker_deployment(spec, spec.image, 2), m.build_migration_job(spec, spec.image)):
+    for manifest in (
+        m.build_configmap(spec),
+        m.build_web_deployment(spec, spec.image),
+        m.build_web_service(spec),
+        m.build_worker_deployment(spec, spec.image, 2),
+        m.build_migration_job(spec, spec.image),
+    ):
         validate_k8s(manifest)
     validate_noveltool(noveltool(**extra))
 
@@ -46,8 +66,12 @@ def test_secrets_are_references_and_the_broker_defaults_to_redis():
 def test_settings_go_to_the_configmap_as_the_app_environment():
     spec = make_spec(settings={"logLevel": "DEBUG", "ratelimitEnabled": False, "corsOrigins": "https://a.example"})
     data = m.build_configmap(spec)["data"]
-    assert data == {"LOG_LEVEL": "DEBUG", "RATELIMIT_ENABLED": "false", "CORS_ORIGINS": "https://a.example",
-                    "NOVEL_PYRAMID_INI": c.DEFAULT_INI}
+    assert data == {
+        "LOG_LEVEL": "DEBUG",
+        "RATELIMIT_ENABLED": "false",
+        "CORS_ORIGINS": "https://a.example",
+        "NOVEL_PYRAMID_INI": c.DEFAULT_INI,
+    }
 
 
 def test_a_production_ini_in_the_spec_is_mounted_and_used():
@@ -60,8 +84,11 @@ def test_a_production_ini_in_the_spec_is_mounted_and_used():
 
 def test_pods_are_hardened():
     spec = make_spec()
-    for manifest in (m.build_web_deployment(spec, "i"), m.build_worker_deployment(spec, "i", 1),
-                     m.build_migration_job(spec, "i")):
+    for manifest in (
+        m.build_web_deployment(spec, "i"),
+        m.build_worker_deployment(spec, "i", 1),
+        m.build_migration_job(spec, "i"),
+    ):
         pod = manifest["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["automountServiceAccountToken"] is False
@@ -104,16 +131,21 @@ def test_deployment_selectors_are_subsets_of_the_pod_labels():
         labels = manifest["spec"]["template"]["metadata"]["labels"]
         assert manifest["spec"]["selector"]["matchLabels"].items() <= labels.items()
     service = m.build_web_service(spec)
-    assert service["spec"]["selector"].items() <= m.build_web_deployment(spec, "i")["spec"]["template"]["metadata"][
-        "labels"].items()
+    assert (
+        service["spec"]["selector"].items()
+        <= m.build_web_deployment(spec, "i")["spec"]["template"]["metadata"]["labels"].items()
+    )
 
 
-@pytest.mark.parametrize(("spec", "error"), [
-    ({"image": ""}, "image"),
-    ({"worker": {"autoscaling": {"minReplicas": 3, "maxReplicas": 2}}}, "minReplicas"),
-    ({"web": {"replicas": -1}}, "replicas"),
-    ({"settings": {"unknown": 1}}, "unknown"),
-])
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ({"image": ""}, "image"),
+        ({"worker": {"autoscaling": {"minReplicas": 3, "maxReplicas": 2}}}, "minReplicas"),
+        ({"web": {"replicas": -1}}, "replicas"),
+        ({"settings": {"unknown": 1}}, "unknown"),
+    ],
+)
 def test_bad_specs_are_rejected(spec, error):
     with pytest.raises(InvalidSpec, match=error):
         make_spec(**spec)

@@ -41,13 +41,19 @@ async def test_create_runs_the_migration_then_makes_owned_children(k8s: Cluster,
     await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-worker"), message="the worker Deployment")
 
     owner_uid = k8s.noveltool()["metadata"]["uid"]
-    for resource, name in [("v1/configmaps", "shop-config"), (DEPLOYMENTS, "shop-web"), ("v1/services", "shop-web"),
-                           (DEPLOYMENTS, "shop-worker"), (JOBS, jobs[0])]:
+    for resource, name in [
+        ("v1/configmaps", "shop-config"),
+        (DEPLOYMENTS, "shop-web"),
+        ("v1/services", "shop-web"),
+        (DEPLOYMENTS, "shop-worker"),
+        (JOBS, jobs[0]),
+    ]:
         refs = k8s.get(resource, name)["metadata"]["ownerReferences"]
         assert [(ref["kind"], ref["uid"], ref["controller"]) for ref in refs] == [(c.KIND, owner_uid, True)], name
 
-    status = (await eventually(lambda: (k8s.noveltool().get("status") or {}).get("migratedRevision")
-                               and k8s.noveltool()["status"]))
+    status = await eventually(
+        lambda: (k8s.noveltool().get("status") or {}).get("migratedRevision") and k8s.noveltool()["status"]
+    )
     assert status["migratedRevision"] == "0001_initial"
     assert status["currentImage"] == "novel-pyramid:1.0"
     assert status["observedGeneration"] == 1
@@ -76,14 +82,16 @@ async def test_new_image_is_migrated_before_the_deployments_roll(k8s: Cluster, r
     k8s.finish_job(jobs[0], succeeded=True, revision="0002_more")
     await eventually(lambda: image_of(k8s, "shop-web") == "novel-pyramid:2.0", message="the web rollout")
     await eventually(lambda: image_of(k8s, "shop-worker") == "novel-pyramid:2.0", message="the worker rollout")
-    status = await eventually(lambda: k8s.noveltool()["status"].get("migratedRevision") == "0002_more"
-                              and k8s.noveltool()["status"])
+    status = await eventually(
+        lambda: k8s.noveltool()["status"].get("migratedRevision") == "0002_more" and k8s.noveltool()["status"]
+    )
     assert status["currentImage"] == "novel-pyramid:2.0"
     assert status["observedGeneration"] == 2
 
 
 async def test_failed_migration_keeps_the_old_version_and_reports_degraded(
-        k8s: Cluster, running_operator: None) -> None:
+    k8s: Cluster, running_operator: None
+) -> None:
     first_job = await install(k8s)
     web_writes = k8s.versions(DEPLOYMENTS, "shop-web")
     worker_writes = k8s.versions(DEPLOYMENTS, "shop-worker")
@@ -92,14 +100,15 @@ async def test_failed_migration_keeps_the_old_version_and_reports_degraded(
     jobs = await eventually(lambda: [j for j in k8s.names(JOBS) if j != first_job], message="a second Job")
     k8s.finish_job(jobs[0], succeeded=False)
 
-    degraded = await eventually(lambda: k8s.condition("Degraded").get("status") == "True"
-                                and k8s.condition("Degraded"), message="Degraded")
+    degraded = await eventually(
+        lambda: k8s.condition("Degraded").get("status") == "True" and k8s.condition("Degraded"), message="Degraded"
+    )
     assert degraded["reason"] == "MigrationFailed"
     assert "BackoffLimitExceeded" in degraded["message"]
     assert k8s.condition("Ready")["status"] == "False"
 
     # A few timer rounds later the Deployments are still exactly as they were.
-    await eventually(lambda: (k8s.noveltool()["status"].get("observedGeneration") == 2), message="status")
+    await eventually(lambda: k8s.noveltool()["status"].get("observedGeneration") == 2, message="status")
     status = k8s.noveltool()["status"]
     assert status["currentImage"] == "novel-pyramid:1.0"
     assert status["migratedRevision"] == "rev1"
@@ -109,7 +118,8 @@ async def test_failed_migration_keeps_the_old_version_and_reports_degraded(
 
 
 async def test_workers_follow_the_queue_length_within_bounds(
-        k8s: Cluster, running_operator: None, redis_url: str) -> None:
+    k8s: Cluster, running_operator: None, redis_url: str
+) -> None:
     queue = "novels-test-queue"
     broker = redis.Redis.from_url(redis_url)
     broker.delete(queue)
@@ -135,8 +145,7 @@ async def test_workers_follow_the_queue_length_within_bounds(
         broker.close()
 
 
-async def test_deleting_the_resource_releases_it_and_its_children_go(
-        k8s: Cluster, running_operator: None) -> None:
+async def test_deleting_the_resource_releases_it_and_its_children_go(k8s: Cluster, running_operator: None) -> None:
     await install(k8s)
     assert c.FINALIZER in k8s.noveltool()["metadata"]["finalizers"]
 
@@ -152,7 +161,8 @@ async def test_deleting_the_resource_releases_it_and_its_children_go(
 async def test_invalid_spec_is_reported_and_not_retried(k8s: Cluster, running_operator: None) -> None:
     body = noveltool(worker={"autoscaling": {"enabled": True, "minReplicas": 5, "maxReplicas": 2}})
     await k8s.create(body)
-    degraded = await eventually(lambda: k8s.condition("Degraded").get("status") == "True"
-                                and k8s.condition("Degraded"), message="Degraded")
+    degraded = await eventually(
+        lambda: k8s.condition("Degraded").get("status") == "True" and k8s.condition("Degraded"), message="Degraded"
+    )
     assert degraded["reason"] == "InvalidSpec"
     assert k8s.names(JOBS) == []

@@ -49,15 +49,25 @@ def test_is_subset_tolerates_server_defaults_but_not_removals():
 def test_job_phase_reads_the_job_conditions():
     assert job_phase({}) == ("Running", "")
     assert job_phase({"status": {"conditions": [{"type": "Complete", "status": "True"}]}})[0] == "Succeeded"
-    phase, message = job_phase({"status": {"conditions": [
-        {"type": "Failed", "status": "True", "reason": "DeadlineExceeded", "message": "too slow"}]}})
+    phase, message = job_phase(
+        {
+            "status": {
+                "conditions": [
+                    {"type": "Failed", "status": "True", "reason": "DeadlineExceeded", "message": "too slow"}
+                ]
+            }
+        }
+    )
     assert (phase, message) == ("Failed", "DeadlineExceeded: too slow")
 
 
 def test_revision_comes_from_the_successful_pod_termination_message():
     failed = {"status": {"containerStatuses": [{"name": "migrate", "state": {"terminated": {"exitCode": 1}}}]}}
-    ok = {"status": {"containerStatuses": [
-        {"name": "migrate", "state": {"terminated": {"exitCode": 0, "message": "abc123\n"}}}]}}
+    ok = {
+        "status": {
+            "containerStatuses": [{"name": "migrate", "state": {"terminated": {"exitCode": 0, "message": "abc123\n"}}}]
+        }
+    }
     assert revision_from_pods([failed, ok]) == "abc123"
     assert revision_from_pods([failed]) is None
 

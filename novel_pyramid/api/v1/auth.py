@@ -19,9 +19,7 @@ dev_login = api_service("v1.auth.dev_login", "/auth/dev-login")
 
 
 def _login_response(request, user):
-    tokens = SessionService.for_request(request).start(
-        user, request.user_agent, request.client_addr
-    )
+    tokens = SessionService.for_request(request).start(user, request.user_agent, request.client_addr)
     return {
         "message": "Login successful",
         **tokens,
@@ -49,9 +47,7 @@ def login_with_google(request):
 
 @dev_login.post(schema=schemas.DevLoginRequest(), validators=(colander_validator,))
 def login_for_development(request):
-    user = AccountService(request.dbsession).sign_in_for_development(
-        request.validated["body"]["email"]
-    )
+    user = AccountService(request.dbsession).sign_in_for_development(request.validated["body"]["email"])
     return _login_response(request, user)
 
 

@@ -15,9 +15,7 @@ health = api_service("v1.health", "/health")
 liveness = api_service("v1.health.live", "/health/live")
 
 
-@health.get(
-    schema=schemas.NoInputRequest(), validators=(colander_validator,), rate_limit=EXEMPT
-)
+@health.get(schema=schemas.NoInputRequest(), validators=(colander_validator,), rate_limit=EXEMPT)
 def readiness(request):
     healthy, checks = run_health_checks(request.registry)
     body = {
@@ -34,8 +32,6 @@ def readiness(request):
     return body
 
 
-@liveness.get(
-    schema=schemas.NoInputRequest(), validators=(colander_validator,), rate_limit=EXEMPT
-)
+@liveness.get(schema=schemas.NoInputRequest(), validators=(colander_validator,), rate_limit=EXEMPT)
 def alive(request):
     return {"status": "alive"}

@@ -11,18 +11,14 @@ history = api_service("v1.history", "/history")
 history_entry = api_service("v1.history.entry", "/history/{id}")
 
 
-@history.get(
-    permission=AUTHENTICATED, schema=schemas.HistoryListRequest(), validators=(colander_validator,)
-)
+@history.get(permission=AUTHENTICATED, schema=schemas.HistoryListRequest(), validators=(colander_validator,))
 def list_history(request):
     return HistoryService.for_request(request).latest_json(
         request.identity.id, request.validated["querystring"]["limit"]
     )
 
 
-@history_entry.delete(
-    permission=AUTHENTICATED, schema=schemas.HistoryItemRequest(), validators=(colander_validator,)
-)
+@history_entry.delete(permission=AUTHENTICATED, schema=schemas.HistoryItemRequest(), validators=(colander_validator,))
 def delete_history_entry(request):
     HistoryService(request.dbsession).delete(request.identity.id, request.validated["path"]["id"])
     return {"message": "History entry deleted"}

@@ -19,9 +19,7 @@ class GoogleLoginBody(StrictMapping):
     # Colander reads as absent); say so in the OpenAPI document.
     json_schema_extra = {
         "minProperties": 1,
-        "anyOf": [
-            {"required": [name], "properties": {name: {"minLength": 1}}} for name in ("token", "code")
-        ],
+        "anyOf": [{"required": [name], "properties": {name: {"minLength": 1}}} for name in ("token", "code")],
     }
     token = string_node(max_length=8192, missing=colander.drop)
     code = string_node(max_length=2048, missing=colander.drop)

@@ -11,22 +11,14 @@ from novel_pyramid.auth import AUTHENTICATED
 user_settings = api_service("v1.settings", "/settings")
 
 
-@user_settings.get(
-    permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(colander_validator,)
-)
+@user_settings.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(colander_validator,))
 def read_settings(request):
     return settings_json(AccountService.for_request(request).settings_of(request.identity))
 
 
-@user_settings.post(
-    permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,)
-)
-@user_settings.put(
-    permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,)
-)
+@user_settings.post(permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,))
+@user_settings.put(permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,))
 def save_settings(request):
-    saved = AccountService(request.dbsession).update_settings(
-        request.identity, request.validated["body"]
-    )
+    saved = AccountService(request.dbsession).update_settings(request.identity, request.validated["body"])
     fields = settings_json(saved)
     return {**fields, "message": "Settings saved successfully", "settings": fields}

@@ -104,8 +104,9 @@ RESPONSES = {
     ("v2.job_exports", "GET"): {200: ExportersBody(), 409: NOT_FINISHED},
     ("v2.job_exports", "POST"): {
         200: Response(ExportStatusBody(), "Exported; the body has the URL"),
-        202: Response(ExportStatusBody(), "Exporting in the background",
-                      headers={"Location": "The export's status URL"}),
+        202: Response(
+            ExportStatusBody(), "Exporting in the background", headers={"Location": "The export's status URL"}
+        ),
         403: Response(ERROR.schema, "No Google grant, or it was revoked: sign in with Google again"),
         409: NOT_FINISHED,
         502: Response(ERROR.schema, "The remote service failed after retries"),
@@ -113,8 +114,12 @@ RESPONSES = {
     },
     ("v2.export_status", "GET"): {200: ExportStatusBody()},
     ("v2.job_export_download", "GET"): {
-        200: Response(_text(), "The file, streamed: text/csv (csv) or application/json (json)",
-                      headers={"Content-Disposition": "attachment; filename=..."}, media_type="text/csv"),
+        200: Response(
+            _text(),
+            "The file, streamed: text/csv (csv) or application/json (json)",
+            headers={"Content-Disposition": "attachment; filename=..."},
+            media_type="text/csv",
+        ),
         409: NOT_FINISHED,
     },
 }
@@ -145,9 +150,7 @@ def create_export(request):
 
 @export_status.get(permission=AUTHENTICATED, schema=ExportStatusRequest(), validators=(colander_validator,))
 def read_export_status(request):
-    return ExportService.for_request(request).export_status(
-        request.identity.id, request.validated["path"]["export_id"]
-    )
+    return ExportService.for_request(request).export_status(request.identity.id, request.validated["path"]["export_id"])
 
 
 @job_export_download.get(permission=AUTHENTICATED, schema=DownloadRequest(), validators=(colander_validator,))
@@ -160,5 +163,3 @@ def download_export(request):
     response.app_iter = result.body
     response.content_disposition = f'attachment; filename="{result.filename}"'
     return response
-
-

@@ -27,11 +27,13 @@ class TestRedisBackend(CacheContract):
     @pytest.fixture
     def cache(self, private_redis):
         # A fresh prefix per test: no test sees another's keys.
-        return cache_from_settings({
-            "cache.backend": "redis",
-            "cache.redis_url": private_redis.url,
-            "cache.key_prefix": f"test:{uuid.uuid4().hex}:",
-        })
+        return cache_from_settings(
+            {
+                "cache.backend": "redis",
+                "cache.redis_url": private_redis.url,
+                "cache.key_prefix": f"test:{uuid.uuid4().hex}:",
+            }
+        )
 
     def test_keys_carry_the_configured_prefix(self, cache, private_redis):
         import redis
@@ -42,11 +44,13 @@ class TestRedisBackend(CacheContract):
         assert client.exists(prefix + "k")
 
     def test_two_processes_sharing_redis_see_each_others_invalidations(self, cache, private_redis):
-        other = cache_from_settings({
-            "cache.backend": "redis",
-            "cache.redis_url": private_redis.url,
-            "cache.key_prefix": cache.region.key_mangler(""),
-        })
+        other = cache_from_settings(
+            {
+                "cache.backend": "redis",
+                "cache.redis_url": private_redis.url,
+                "cache.key_prefix": cache.region.key_mangler(""),
+            }
+        )
         assert other.get_or_create("k", lambda: "old") == "old"
         assert cache.get_or_create("k", lambda: "unused") == "old"
         cache.invalidate("k")

@@ -10,11 +10,13 @@ from novel_pyramid.cache import cache_from_settings
 
 @pytest.fixture
 def cache(stoppable_redis):
-    return cache_from_settings({
-        "cache.backend": "redis",
-        "cache.redis_url": stoppable_redis.url,
-        "cache.key_prefix": f"test:{uuid.uuid4().hex}:",
-    })
+    return cache_from_settings(
+        {
+            "cache.backend": "redis",
+            "cache.redis_url": stoppable_redis.url,
+            "cache.key_prefix": f"test:{uuid.uuid4().hex}:",
+        }
+    )
 
 
 def test_reads_fall_back_to_the_creator_with_a_warning(cache, stoppable_redis, caplog):

@@ -27,9 +27,7 @@ def test_an_explicit_backend_wins():
 
 
 def test_cache_settings_come_from_the_environment():
-    settings = load_settings(
-        {}, {"CACHE_BACKEND": "null", "CACHE_EXPIRATION_SECONDS": "60", "SQL_LOG": "true"}
-    )
+    settings = load_settings({}, {"CACHE_BACKEND": "null", "CACHE_EXPIRATION_SECONDS": "60", "SQL_LOG": "true"})
     assert settings["cache.backend"] == "null"
     assert settings["cache.expiration_seconds"] == 60
     assert settings["sql_log.enabled"] is True

@@ -81,9 +81,7 @@ def test_production_refuses_sqlite_unless_allowed():
     environ = {**PRODUCTION_SECRETS, "DATABASE_URL": "sqlite:////tmp/x.sqlite"}
     with pytest.raises(ConfigurationError, match="SQLite"):
         load_settings({"environment": "production"}, environ)
-    allowed = load_settings(
-        {"environment": "production", "database.allow_sqlite_in_production": "true"}, environ
-    )
+    allowed = load_settings({"environment": "production", "database.allow_sqlite_in_production": "true"}, environ)
     assert allowed["database_url"].startswith("sqlite")
 
 
@@ -106,8 +104,6 @@ def test_shipped_ini_files_load(project_root):
     assert development["auth.dev_login"] is True
     with pytest.raises(ConfigurationError):
         load_settings(get_settings(str(project_root / "production.ini"), "app:main"), {})
-    production = load_settings(
-        get_settings(str(project_root / "production.ini"), "app:main"), PRODUCTION_SECRETS
-    )
+    production = load_settings(get_settings(str(project_root / "production.ini"), "app:main"), PRODUCTION_SECRETS)
     assert production["environment"] == "production"
     assert production["auth.dev_login"] is False

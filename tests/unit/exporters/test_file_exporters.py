@@ -29,8 +29,9 @@ class CountingSource:
             yield SentenceRow(index, text, f"orig {index}")
 
     def source(self):
-        return ExportSource(title="Le Père.pdf", sentence_count=len(self.texts), rows=self.rows,
-                            has_originals=True, job_id="job-1")
+        return ExportSource(
+            title="Le Père.pdf", sentence_count=len(self.texts), rows=self.rows, has_originals=True, job_id="job-1"
+        )
 
 
 class ExporterContract:
@@ -64,8 +65,9 @@ class FileExporterContract(ExporterContract):
         assert first and counting.read < 5000
 
     def test_round_trips_every_sentence(self):
-        result = self.exporter.export(CountingSource(TEXTS).source(), self.exporter.options_schema.deserialize({}),
-                                      None)
+        result = self.exporter.export(
+            CountingSource(TEXTS).source(), self.exporter.options_schema.deserialize({}), None
+        )
 
         assert self.parse(b"".join(result.body)) == TEXTS
 

@@ -5,7 +5,11 @@ from novel_pyramid.exporters.sources import align_originals, sentence_list_sourc
 LONG_1 = "Le vieil homme marchait lentement vers la gare pendant que la pluie tombait sur la ville."
 LONG_1_SPLIT = ["Le vieil homme marchait lentement vers la gare.", "La pluie tombait sur la ville."]
 LONG_2 = "Elle ouvrit la lettre avec soin et lut les mots que sa mère avait écrits la veille au soir."
-LONG_2_SPLIT = ["Elle ouvrit la lettre avec soin.", "Elle lut les mots de sa mère.", "Sa mère les avait écrits la veille."]
+LONG_2_SPLIT = [
+    "Elle ouvrit la lettre avec soin.",
+    "Elle lut les mots de sa mère.",
+    "Sa mère les avait écrits la veille.",
+]
 
 
 def test_sentence_list_rows_are_numbered_from_one():

@@ -16,11 +16,55 @@ from novel_pyramid.pipeline.words import count_words
 # marks that shape cuts (commas, semicolons, quotes, dashes, ellipses), with
 # French spacing around them.
 VOCABULARY = [
-    "le", "la", "les", "un", "une", "homme", "femme", "maison", "mer", "capitaine", "marchait",
-    "regardait", "pensait", "lentement", "toujours", "très", "grand", "petite", "Paris", "Marseille",
-    "l'homme", "d'abord", "qu'il", "aujourd'hui", "Jean-François", "peut-être", "demanda-t-il",
-    "et", "mais", "ou", "donc", "car", "puis", "qui", "que", "dont", "où", "quand", "lorsque",
-    "puisque", "parce", "tandis", "alors", "1.000", "3,14", "XIXe", "œuvre", "sœur", "Été",
+    "le",
+    "la",
+    "les",
+    "un",
+    "une",
+    "homme",
+    "femme",
+    "maison",
+    "mer",
+    "capitaine",
+    "marchait",
+    "regardait",
+    "pensait",
+    "lentement",
+    "toujours",
+    "très",
+    "grand",
+    "petite",
+    "Paris",
+    "Marseille",
+    "l'homme",
+    "d'abord",
+    "qu'il",
+    "aujourd'hui",
+    "Jean-François",
+    "peut-être",
+    "demanda-t-il",
+    "et",
+    "mais",
+    "ou",
+    "donc",
+    "car",
+    "puis",
+    "qui",
+    "que",
+    "dont",
+    "où",
+    "quand",
+    "lorsque",
+    "puisque",
+    "parce",
+    "tandis",
+    "alors",
+    "1.000",
+    "3,14",
+    "XIXe",
+    "œuvre",
+    "sœur",
+    "Été",
 ]
 PUNCTUATION = [",", ";", ":", "…", "?", "!", "«", "»", "—", "(", ")", "..."]
 TOKEN = st.one_of(
@@ -70,8 +114,10 @@ def test_normalize_keeps_order_and_limit(sentences, limit):
             ["Il pleuvait.", "Les enfants jouaient dans le jardin.", "Et les parents lisaient au salon."],
         ),
         (
-            ("Le capitaine regarda la mer pendant que les marins préparaient les voiles, et il "
-            "pensa à sa femme qui l'attendait à Marseille depuis trois longues années."),
+            (
+                "Le capitaine regarda la mer pendant que les marins préparaient les voiles, et il "
+                "pensa à sa femme qui l'attendait à Marseille depuis trois longues années."
+            ),
             8,
             [
                 "Le capitaine regarda la mer.",
@@ -81,10 +127,14 @@ def test_normalize_keeps_order_and_limit(sentences, limit):
             ],
         ),
         (
-            ("— Je ne sais pas, répondit le vieil homme en secouant lentement la tête, mais je "
-            "crois que oui."),
+            ("— Je ne sais pas, répondit le vieil homme en secouant lentement la tête, mais je crois que oui."),
             8,
-            ["— Je ne sais pas.", "Répondit le vieil homme.", "En secouant lentement la tête.", "Mais je crois que oui."],
+            [
+                "— Je ne sais pas.",
+                "Répondit le vieil homme.",
+                "En secouant lentement la tête.",
+                "Mais je crois que oui.",
+            ],
         ),
         (
             "Elle resta chez elle parce que la pluie tombait fort.",

@@ -43,8 +43,7 @@ EXPECTED = [
     "— Il est mort, répondit le jeune homme. Une fièvre terrible l'a emporté en trois jours, et "
     "nous l'avons enseveli au large de l'île. Que pouvions-nous faire d'autre ? Peut-être "
     "aurions-nous dû rentrer plus tôt, mais le vent était contraire, et l'équipage épuisé.",
-    "— Pauvre homme ! murmura M. Morrel. Et qui a pris le commandement ? demanda-t-il enfin, "
-    "d'une voix plus basse.",
+    "— Pauvre homme ! murmura M. Morrel. Et qui a pris le commandement ? demanda-t-il enfin, d'une voix plus basse.",
     "— Moi, monsieur, répondit Edmond Dantès. Jean-François, le maître d'équipage, m'a aidé "
     "pendant toute la traversée, et c'est grâce à lui que nous sommes arrivés sains et saufs.",
 ]
