@@ -37,6 +37,8 @@ tests_require = [
     "fpdf2>=2.7",
     "hypothesis>=6.100",
     "openapi-spec-validator>=0.7",
+    "schemathesis>=4.0",
+    "pip-audit>=2.7",
     "ruff>=0.6",
 ]
 
