@@ -1,25 +1,36 @@
 """Readiness checks: each subsystem registers a probe of the backend it needs.
 
-``config.add_health_check(name, probe)`` adds one; a probe takes the registry and
-raises when its backend is unusable. ``/api/v1/health`` runs them all.
+``config.add_health_check(name, probe, required=True)`` adds one; a probe takes
+the registry and raises when its backend is unusable. ``/api/v1/health`` runs
+them all: a required backend down makes the service unready (503); an optional
+one down (Redis: the cache and rate limits fall back, the broker: only uploads
+wait) leaves it serving, reported as ``degraded``, so an orchestrator does not
+take every replica out of service for a partial outage.
 """
 
 import logging
 import time
 
+import redis
 from sqlalchemy import text
 
 log = logging.getLogger(__name__)
 
+PROBE_TIMEOUT_SECONDS = 2
 
-def add_health_check(config, name, probe):
-    config.registry.setdefault("health.checks", {})[name] = probe
+
+def add_health_check(config, name, probe, required=True):
+    config.registry.setdefault("health.checks", {})[name] = (probe, required)
 
 
 def run_health_checks(registry):
-    """Return ``(healthy, {name: {"status", "latency_ms", "error"?}})``."""
+    """Return ``(status, {name: {"status", "required", "latency_ms", "error"?}})``.
+
+    ``status`` is ``healthy``, ``degraded`` (an optional backend is down) or
+    ``unhealthy`` (a required one is).
+    """
     results = {}
-    for name, probe in registry.get("health.checks", {}).items():
+    for name, (probe, required) in registry.get("health.checks", {}).items():
         started = time.perf_counter()
         try:
             probe(registry)
@@ -28,9 +39,12 @@ def run_health_checks(registry):
             results[name] = {"status": "down", "error": type(exc).__name__}
         else:
             results[name] = {"status": "up"}
+        results[name]["required"] = required
         results[name]["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    healthy = all(result["status"] == "up" for result in results.values())
-    return healthy, results
+    down = [result for result in results.values() if result["status"] != "up"]
+    if any(result["required"] for result in down):
+        return "unhealthy", results
+    return ("degraded" if down else "healthy"), results
 
 
 def database_probe(registry):
@@ -38,6 +52,27 @@ def database_probe(registry):
         connection.execute(text("SELECT 1"))
 
 
+def redis_probe(registry):
+    client = registry.get("health.redis_client")
+    if client is None:
+        url = registry.settings["redis_url"]
+        client = redis.Redis.from_url(
+            url, socket_timeout=PROBE_TIMEOUT_SECONDS, socket_connect_timeout=PROBE_TIMEOUT_SECONDS
+        )
+        registry["health.redis_client"] = client
+    client.ping()
+
+
+def broker_probe(registry):
+    with registry["celery.app"].connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=PROBE_TIMEOUT_SECONDS)
+
+
 def includeme(config):
+    settings = config.get_settings()
     config.add_directive("add_health_check", add_health_check)
     config.add_health_check("database", database_probe)
+    if settings.get("redis_url"):
+        config.add_health_check("redis", redis_probe, required=False)
+    if not settings.get("celery.task_always_eager") and settings.get("celery.broker_url"):
+        config.add_health_check("broker", broker_probe, required=False)

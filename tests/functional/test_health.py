@@ -20,3 +20,29 @@ def test_liveness(testapp):
 def test_unknown_route_is_json_404(testapp):
     response = testapp.get("/api/v1/nope", status=404)
     assert response.json["error"] == "Not found"
+
+
+def test_redis_and_broker_are_reported_and_only_degrade(make_app):
+    from tests.fakes.servers import free_port
+
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    app = make_app(
+        redis_url=dead_redis,
+        **{"celery.broker_url": dead_redis, "celery.task_always_eager": "false", "cache.backend": "null"},
+    )
+    body = app.get("/api/v1/health").json
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"] == {**body["checks"]["database"], "status": "up", "required": True}
+    assert body["checks"]["redis"]["status"] == "down" and body["checks"]["redis"]["required"] is False
+    assert body["checks"]["broker"]["status"] == "down"
+    assert "redis" in body["warning"]
+
+
+def test_live_redis_is_up(make_app):
+    from tests.fakes.servers import shared_redis
+
+    url = "redis://127.0.0.1:6379/15"
+    shared_redis(url)
+    body = make_app(redis_url=url, **{"cache.backend": "null"}).get("/api/v1/health").json
+    assert body["status"] == "healthy"
+    assert body["checks"]["redis"]["status"] == "up"

@@ -1,4 +1,4 @@
-"""v1 health: readiness of every backend (503 when one is down) and plain liveness."""
+"""v1 health: readiness of every backend (503 when a required one is down) and plain liveness."""
 
 from cornice.validators import colander_validator
 
@@ -17,18 +17,20 @@ liveness = api_service("v1.health.live", "/health/live")
 
 @health.get(schema=schemas.NoInputRequest(), validators=(colander_validator,), rate_limit=EXEMPT)
 def readiness(request):
-    healthy, checks = run_health_checks(request.registry)
+    status, checks = run_health_checks(request.registry)
     body = {
-        "status": "healthy" if healthy else "unhealthy",
+        "status": status,
         "service": SERVICE_NAME,
         "version": __version__,
         "checks": checks,
     }
-    if not healthy:
+    down = ", ".join(name for name, check in checks.items() if check["status"] != "up")
+    if status == "unhealthy":
         request.response.status_int = 503
         request.response.headers["Retry-After"] = "10"
-        down = ", ".join(name for name, check in checks.items() if check["status"] != "up")
         body["error"] = f"Backend unavailable: {down}"
+    elif down:
+        body["warning"] = f"Running without: {down}"
     return body
 
 

@@ -31,6 +31,7 @@ class MessageBody(StrictMapping):
 
 class HealthCheck(OpenMapping):
     status = _text(validator=colander.OneOf(["up", "down"]))
+    required = colander.SchemaNode(colander.Boolean(), description="Down and required: the service is unready")
     latency_ms = colander.SchemaNode(colander.Float())
     error = _text(missing=colander.drop)
 
@@ -38,11 +39,12 @@ class HealthCheck(OpenMapping):
 class HealthBody(OpenMapping):
     """Readiness; more keys may be added (CONTRACT §2)."""
 
-    status = _text(validator=colander.OneOf(["healthy", "unhealthy"]))
+    status = _text(validator=colander.OneOf(["healthy", "degraded", "unhealthy"]))
     service = _text()
     version = _text()
     checks = OpenMapping(additional_properties=HealthCheck())
-    error = _text(missing=colander.drop, description="Which backend is down (503 only)")
+    error = _text(missing=colander.drop, description="Which required backend is down (503 only)")
+    warning = _text(missing=colander.drop, description="Which optional backend is down (degraded)")
 
 
 class LivenessBody(StrictMapping):
