@@ -73,3 +73,7 @@ SETTINGS_ENV = {
 }
 
 DEFAULT_QUEUE = "celery"
+
+# Most worker-count recommendations kept in the status for scale-down
+# stabilisation; the CRD's maxItems, so the status stays small.
+MAX_RECOMMENDATIONS = 16

@@ -83,6 +83,14 @@ AUTOSCALING_SCHEMA = {
         "minReplicas": {"type": "integer", "minimum": 0, "default": 1},
         "maxReplicas": {"type": "integer", "minimum": 1, "default": 5},
         "targetQueueLengthPerWorker": {"type": "integer", "minimum": 1, "default": 10},
+        "scaleDownStabilizationSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "default": 300,
+            "description": "Scale down only to the highest count recommended over this many seconds "
+            "(as the HPA's stabilization window); scale-ups are immediate. 0 scales down at once.",
+        },
     },
     "x-kubernetes-validations": [
         {"rule": "self.minReplicas <= self.maxReplicas", "message": "minReplicas must not exceed maxReplicas"},
@@ -174,6 +182,20 @@ STATUS_SCHEMA = {
         "migratedRevision": {"type": "string", "description": "The Alembic revision after the last migration."},
         "workerReplicas": {"type": "integer", "description": "Worker replicas last chosen by the operator."},
         "queueLength": {"type": "integer", "description": "Queue length seen at the last scaling decision."},
+        "workerRecommendations": {
+            "type": "array",
+            "description": "Worker counts recommended within the scale-down stabilization window "
+            "(only those that can still hold a scale-down).",
+            "maxItems": c.MAX_RECOMMENDATIONS,
+            "items": {
+                "type": "object",
+                "required": ["time", "replicas"],
+                "properties": {
+                    "time": {"type": "string", "format": "date-time"},
+                    "replicas": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
         "conditions": {
             "type": "array",
             "items": CONDITION_SCHEMA,

@@ -8,6 +8,7 @@ the real handlers against a mock API with their own timings, and
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -124,8 +125,12 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
             spec = _parse(body, patch)
         except kopf.PermanentError:
             return  # reported by the change handler already; nothing to do until the spec is edited
+        status = body.get("status") or {}
         replicas = queue_length = None
+        # Recommendations of an autoscaler that is off are forgotten (None deletes the field).
+        recommendations = None
         if spec.autoscaling.enabled:
+            recommendations = status.get(scaling.STATUS_FIELD)
             try:
                 queue_length = await scaling.observe_queue(memo["kube"], spec)
             except (LookupError, redis.exceptions.RedisError, OSError, kube.KubeError) as exc:
@@ -133,7 +138,9 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
                 # guess could stop workers in the middle of a backlog.
                 logger.warning("Cannot read the length of queue %r: %s", spec.queue, exc)
             else:
-                replicas = scaling.desired_workers(queue_length, spec.autoscaling)
+                replicas, recommendations = scaling.decide(queue_length, spec.autoscaling, status, now=time.time())
+        # Kept even if the reconciliation fails: a burst seen must still hold the next scale-down.
+        patch.status.update(st.status_changes(status, {scaling.STATUS_FIELD: recommendations}))
         try:
             async with _lock(memo):
                 outcome = await reconcile(memo["kube"], body, spec, worker_replicas=replicas, queue_length=queue_length)

@@ -28,6 +28,8 @@ class Autoscaling:
     min_replicas: int = 1
     max_replicas: int = 5
     target_per_worker: int = 10
+    # Seconds a scale-down waits for (the HPA's default); 0 scales down at once.
+    scale_down_stabilization: int = 300
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +84,7 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
         min_replicas=_int(scaling, "minReplicas", 1),
         max_replicas=_int(scaling, "maxReplicas", 5, minimum=1),
         target_per_worker=_int(scaling, "targetQueueLengthPerWorker", 10, minimum=1),
+        scale_down_stabilization=_int(scaling, "scaleDownStabilizationSeconds", 300),
     )
     if autoscaling.min_replicas > autoscaling.max_replicas:
         raise InvalidSpec("worker.autoscaling.minReplicas must not exceed maxReplicas")

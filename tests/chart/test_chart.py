@@ -26,7 +26,9 @@ SWITCHES = {
     "no-rbac": {"rbac": {"create": False}},
     "existing-service-account": {"serviceAccount": {"create": False, "name": "ops"}},
     "no-noveltool": {"app": {"create": False}},
-    "autoscaling": {"app": {"worker": {"autoscaling": {"enabled": True, "maxReplicas": 8}}}},
+    "autoscaling": {
+        "app": {"worker": {"autoscaling": {"enabled": True, "maxReplicas": 8, "scaleDownStabilizationSeconds": 60}}}
+    },
     "all-secrets-and-settings": {
         "imagePullSecrets": [{"name": "registry"}],
         "app": {
@@ -109,6 +111,12 @@ def test_operator_mode_renders_the_operator_and_a_noveltool(chart):
         "RoleBinding/novels-novel-pyramid-operator",
         "ServiceAccount/novels-novel-pyramid-operator",
     ]
+
+
+def test_the_noveltool_carries_the_autoscaling_values(chart):
+    (noveltool,) = [o for o in render(chart, SWITCHES["autoscaling"]) if o["kind"] == "NovelTool"]
+    spec = parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"])
+    assert (spec.autoscaling.max_replicas, spec.autoscaling.scale_down_stabilization) == (8, 60)
 
 
 def test_direct_mode_renders_the_app_without_the_operator(chart):
@@ -219,6 +227,7 @@ def test_secrets_come_from_the_existing_secret_only(chart):
         {"app": {"secretKeys": {"databaseUrl": ""}}},
         {"unknown": True},
         {"operator": {"timerInterval": 0}},
+        {"app": {"worker": {"autoscaling": {"scaleDownStabilizationSeconds": -1}}}},
     ],
 )
 def test_the_values_schema_rejects_bad_values(chart, values):

@@ -7,7 +7,9 @@ import jsonschema
 import pytest
 import yaml
 
+from novel_operator import constants as c
 from novel_operator.crd import build_crd, render_yaml
+from novel_operator.scaling import Recommendation, dump_recommendations
 
 from .conftest import noveltool
 from .helpers import validate_k8s, validate_noveltool
@@ -36,6 +38,16 @@ def test_the_schema_is_structural_with_a_status_subresource():
     assert kinds == ["Ready", "Migrated", "Progressing", "Degraded"]
 
 
+def test_the_status_schema_accepts_what_the_autoscaler_writes():
+    body = noveltool()
+    history = [Recommendation(1_800_000_000 + n, 40 - n) for n in range(c.MAX_RECOMMENDATIONS)]
+    body["status"] = {"workerReplicas": 4, "queueLength": 0, "workerRecommendations": dump_recommendations(history)}
+    validate_noveltool(body)
+    body["status"]["workerRecommendations"].append({"time": "2027-01-15T08:00:00.250000Z", "replicas": 1})
+    with pytest.raises(jsonschema.ValidationError):
+        validate_noveltool(body)
+
+
 def _without(body, *path):
     body = copy.deepcopy(body)
     target = body
@@ -53,6 +65,8 @@ def _without(body, *path):
         noveltool(settings={"logLevel": "LOUD"}),
         noveltool(web={"replicas": -1}),
         noveltool(worker={"autoscaling": {"maxReplicas": 0}}),
+        noveltool(worker={"autoscaling": {"scaleDownStabilizationSeconds": -1}}),
+        noveltool(worker={"autoscaling": {"scaleDownStabilizationSeconds": 7200}}),
         noveltool(secrets={"databaseUrl": {"name": "s"}}),
         noveltool(imagePullPolicy="Sometimes"),
     ],
@@ -69,7 +83,13 @@ def test_the_schema_accepts_a_full_resource():
             worker={
                 "replicas": 2,
                 "queue": "celery",
-                "autoscaling": {"enabled": True, "minReplicas": 1, "maxReplicas": 8, "targetQueueLengthPerWorker": 4},
+                "autoscaling": {
+                    "enabled": True,
+                    "minReplicas": 1,
+                    "maxReplicas": 8,
+                    "targetQueueLengthPerWorker": 4,
+                    "scaleDownStabilizationSeconds": 120,
+                },
             },
             migration={"enabled": False, "backoffLimit": 0, "activeDeadlineSeconds": 300},
             settings={"productionIni": "[app:main]\n", "normalizer": "gemini", "jwtAccessTokenExpiresHours": 2},

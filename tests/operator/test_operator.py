@@ -1,5 +1,7 @@
 """The real operator against kmock's Kubernetes API emulator (and a private Redis for the queue)."""
 
+import time
+
 import pytest
 import redis
 
@@ -123,11 +125,21 @@ async def test_workers_follow_the_queue_length_within_bounds(
     queue = "novels-test-queue"
     broker = redis.Redis.from_url(redis_url)
     broker.delete(queue)
-    scaling = {"enabled": True, "minReplicas": 1, "maxReplicas": 4, "targetQueueLengthPerWorker": 5}
+    window = 2
+    scaling = {
+        "enabled": True,
+        "minReplicas": 1,
+        "maxReplicas": 4,
+        "targetQueueLengthPerWorker": 5,
+        "scaleDownStabilizationSeconds": window,
+    }
     await install(k8s, worker={"queue": queue, "autoscaling": scaling})
 
     def workers() -> int:
         return k8s.get(DEPLOYMENTS, "shop-worker")["spec"]["replicas"]
+
+    def status() -> dict:
+        return k8s.noveltool()["status"]
 
     assert workers() == 1
     try:
@@ -135,11 +147,20 @@ async def test_workers_follow_the_queue_length_within_bounds(
         await eventually(lambda: workers() == 3, message="3 workers")
         broker.rpush(queue, *[f"more-{n}" for n in range(100)])  # far more than 4 workers' worth
         await eventually(lambda: workers() == 4, message="the maximum of 4 workers")
+        await eventually(lambda: [r["replicas"] for r in status().get("workerRecommendations") or ()] == [4])
+
         broker.delete(queue)
+        # The timer has seen the empty queue (the status is patched by Kopf
+        # after the timer returns, so a moment after the Deployment)...
+        await eventually(lambda: status().get("queueLength") == 0, message="queueLength 0")
+        drained = time.monotonic()
+        # ...but the burst of a moment ago holds the workers for the window.
+        assert workers() == 4
         await eventually(lambda: workers() == 1, message="back to the minimum of 1 worker")
-        # The status is patched by Kopf after the timer returns, so a moment after the Deployment.
-        await eventually(lambda: k8s.noveltool()["status"].get("queueLength") == 0, message="queueLength 0")
-        assert k8s.noveltool()["status"]["workerReplicas"] == 1
+        assert time.monotonic() - drained > window / 2
+        # Once idle at the minimum, nothing is left to remember.
+        await eventually(lambda: "workerRecommendations" not in status(), message="no recommendations")
+        assert status()["workerReplicas"] == 1
     finally:
         broker.delete(queue)
         broker.close()
