@@ -105,6 +105,8 @@ def app_settings(engine, database_url, fake_google):
         "jwt.secret_key": "test-jwt-key-0123456789abcdefghijklmnop",
         "secret_key": "test-secret-key",
         "ratelimit.enabled": "false",
+        # Readiness answers reflect the backends at once (tests stop them).
+        "health.cache_seconds": "0",
         "log.keep_handlers": True,
     }
 

@@ -337,6 +337,13 @@ SETTINGS = (
         doc="Log every SQL statement with its duration and request id (development).",
     ),
     Setting(
+        "health.cache_seconds",
+        "HEALTH_CACHE_SECONDS",
+        as_float(0.0),
+        1.0,
+        doc="How long a readiness answer is reused before the backends are probed again.",
+    ),
+    Setting(
         "log.level",
         "LOG_LEVEL",
         as_choice("debug", "info", "warning", "error", "critical"),

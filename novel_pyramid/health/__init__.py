@@ -9,6 +9,7 @@ take every replica out of service for a partial outage.
 """
 
 import logging
+import threading
 import time
 
 import redis
@@ -23,12 +24,24 @@ def add_health_check(config, name, probe, required=True):
     config.registry.setdefault("health.checks", {})[name] = (probe, required)
 
 
-def run_health_checks(registry):
+def run_health_checks(registry, now=time.monotonic):
     """Return ``(status, {name: {"status", "required", "latency_ms", "error"?}})``.
 
     ``status`` is ``healthy``, ``degraded`` (an optional backend is down) or
-    ``unhealthy`` (a required one is).
+    ``unhealthy`` (a required one is). A round younger than ``health.cache_seconds``
+    is reused, so a load balancer calling many times a second does not open a
+    broker connection per call.
     """
+    fresh_for = registry.settings.get("health.cache_seconds", 0)
+    with registry.setdefault("health.lock", threading.Lock()):
+        checked_at, answer = registry.get("health.last", (None, None))
+        if checked_at is None or now() - checked_at >= fresh_for:
+            answer = _probe_all(registry)
+            registry["health.last"] = (now(), answer)
+    return answer
+
+
+def _probe_all(registry):
     results = {}
     for name, (probe, required) in registry.get("health.checks", {}).items():
         started = time.perf_counter()

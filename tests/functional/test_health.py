@@ -46,3 +46,12 @@ def test_live_redis_is_up(make_app):
     body = make_app(redis_url=url, **{"cache.backend": "null"}).get("/api/v1/health").json
     assert body["status"] == "healthy"
     assert body["checks"]["redis"]["status"] == "up"
+
+
+def test_a_readiness_round_is_reused_for_its_freshness_window(make_app, engine):
+    app = make_app(**{"health.cache_seconds": "60"})
+    assert app.get("/api/v1/health").json["status"] == "healthy"
+    registry = app.app.registry
+    checked_at, _ = registry["health.last"]
+    app.get("/api/v1/health")
+    assert registry["health.last"][0] == checked_at
