@@ -1,9 +1,10 @@
-"""Small factories for functional tests: users, signed-in clients."""
+"""Small factories for functional tests: users, signed-in clients, and apps on the fake Gemini."""
 
 import pytest
 
 from novel_pyramid.accounts.models import User
 from novel_pyramid.db.types import utcnow
+from tests.fakes.gemini_server import FakeGemini
 
 
 @pytest.fixture
@@ -39,3 +40,39 @@ def auth_headers(login):
         return bearer(login(email)["access_token"])
 
     return headers_for
+
+
+GEMINI_KEY = "test-gemini-key"
+# Small chunks, so even a one-page PDF makes a job of several chunks.
+SMALL_CHUNKS = {"pipeline.chunk_max_words": "50"}
+
+
+@pytest.fixture
+def headers(auth_headers):
+    return auth_headers()
+
+
+@pytest.fixture(scope="session")
+def gemini():
+    server = FakeGemini(api_key=GEMINI_KEY).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gemini_settings(gemini):
+    """Settings of an app whose normaliser is Gemini, served by the (reset) fake."""
+    gemini.reset()
+    return {
+        **SMALL_CHUNKS,
+        "normalizer": "gemini",
+        "gemini.api_key": GEMINI_KEY,
+        "gemini.base_url": gemini.base_url,
+        "gemini.max_retries": "1",
+        "gemini.backoff_seconds": "0.001",
+    }
+
+
+@pytest.fixture
+def gemini_app(headers, make_app, gemini_settings):
+    return make_app(**gemini_settings)

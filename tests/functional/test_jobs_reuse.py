@@ -8,34 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from novel_pyramid.jobs.models import ChunkResult
-from tests.fakes.gemini_server import FakeGemini, http_error
+from tests.fakes.gemini_server import http_error
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
 
 JOBS = "/api/v2/jobs"
-GEMINI_KEY = "test-gemini-key"
 BOOK = text_pdf(novel_paragraphs(12))
 
 
-@pytest.fixture(scope="module")
-def gemini():
-    server = FakeGemini(api_key=GEMINI_KEY).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def app(auth_headers, make_app, gemini):
-    gemini.reset()
-    return make_app(
-        **{
-            "pipeline.chunk_max_words": "50",
-            "normalizer": "gemini",
-            "gemini.api_key": GEMINI_KEY,
-            "gemini.base_url": gemini.base_url,
-            "gemini.max_retries": "0",
-            "gemini.backoff_seconds": "0.001",
-        }
-    )
+def app(auth_headers, make_app, gemini_settings):
+    return make_app(**{**gemini_settings, "gemini.max_retries": "0"})
 
 
 @pytest.fixture

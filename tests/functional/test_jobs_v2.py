@@ -14,43 +14,16 @@ from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
 from novel_pyramid.jobs.runner import JobRunner
 from novel_pyramid.pipeline.words import count_words
-from tests.fakes.gemini_server import FakeGemini, http_error
+from tests.fakes.gemini_server import http_error
 from tests.fakes.pdfs import text_pdf
+from tests.functional.conftest import SMALL_CHUNKS
 
 JOBS = "/api/v2/jobs"
-GEMINI_KEY = "test-gemini-key"
-
-
-@pytest.fixture
-def headers(auth_headers):
-    return auth_headers()
 
 
 @pytest.fixture
 def app(headers, make_app):
-    return make_app(**{"pipeline.chunk_max_words": "50"})
-
-
-@pytest.fixture(scope="module")
-def gemini():
-    server = FakeGemini(api_key=GEMINI_KEY).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gemini_app(headers, make_app, gemini):
-    gemini.reset()
-    return make_app(
-        **{
-            "pipeline.chunk_max_words": "50",
-            "normalizer": "gemini",
-            "gemini.api_key": GEMINI_KEY,
-            "gemini.base_url": gemini.base_url,
-            "gemini.max_retries": "1",
-            "gemini.backoff_seconds": "0.001",
-        }
-    )
+    return make_app(**SMALL_CHUNKS)
 
 
 @pytest.fixture

@@ -11,44 +11,16 @@ from sqlalchemy import func, select
 from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.models import Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.pipeline.words import count_words
-from tests.fakes.gemini_server import FakeGemini, http_error
+from tests.fakes.gemini_server import http_error
 from tests.fakes.pdfs import image_only_pdf, text_pdf, truncated_pdf
+from tests.functional.conftest import SMALL_CHUNKS
 
 PROCESS = "/api/v1/process-pdf"
-GEMINI_KEY = "test-gemini-key"
-
-
-@pytest.fixture
-def headers(auth_headers):
-    return auth_headers()
 
 
 @pytest.fixture
 def app(headers, make_app):
-    # Small chunks, so even a one-page PDF makes a job of several chunks.
-    return make_app(**{"pipeline.chunk_max_words": "50"})
-
-
-@pytest.fixture(scope="module")
-def gemini():
-    server = FakeGemini(api_key=GEMINI_KEY).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gemini_app(headers, make_app, gemini):
-    gemini.reset()
-    return make_app(
-        **{
-            "pipeline.chunk_max_words": "50",
-            "normalizer": "gemini",
-            "gemini.api_key": GEMINI_KEY,
-            "gemini.base_url": gemini.base_url,
-            "gemini.max_retries": "1",
-            "gemini.backoff_seconds": "0.001",
-        }
-    )
+    return make_app(**SMALL_CHUNKS)
 
 
 def upload(data=None, name="roman.pdf", field="pdf_file"):
