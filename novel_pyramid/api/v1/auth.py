@@ -6,6 +6,7 @@ from novel_pyramid.accounts.serializers import user_json
 from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
+from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.auth.policy import bearer_token
 from novel_pyramid.auth.sessions import SessionService
@@ -60,7 +61,7 @@ def refresh_tokens(request):
     return SessionService.for_request(request).refresh(token)
 
 
-@me.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(colander_validator,))
+@me.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(querystring_validator,))
 def current_user(request):
     return user_json(request.identity.user)
 

@@ -6,12 +6,13 @@ from novel_pyramid.accounts.serializers import settings_json
 from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
+from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 
 user_settings = api_service("v1.settings", "/settings")
 
 
-@user_settings.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(colander_validator,))
+@user_settings.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(querystring_validator,))
 def read_settings(request):
     return settings_json(AccountService.for_request(request).settings_of(request.identity))
 
