@@ -1,8 +1,5 @@
 """The exporter plugin registry: entry points, loading by name, Pyramid registration."""
 
-import sys
-import textwrap
-
 import pytest
 from pyramid import testing
 
@@ -14,6 +11,7 @@ from novel_pyramid.exporters import (
     load_exporter,
     registered_exporters,
 )
+from tests.fakes.distributions import install_distribution, uninstall_module
 
 THIRD_PARTY_MODULE = '''\
 """An exporter shipped by someone else, knowing only our interface."""
@@ -52,23 +50,20 @@ def odd_kind(settings):
 
 @pytest.fixture
 def third_party_plugin(tmp_path, monkeypatch):
-    (tmp_path / "thirdparty_lines.py").write_text(THIRD_PARTY_MODULE, encoding="utf-8")
-    dist_info = tmp_path / "thirdparty_lines-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: thirdparty-lines\nVersion: 0.1\n")
-    (dist_info / "entry_points.txt").write_text(
-        textwrap.dedent(
-            f"""\
-            [{ENTRY_POINT_GROUP}]
-            lines = thirdparty_lines:factory
-            broken = thirdparty_lines:not_an_exporter
-            odd = thirdparty_lines:odd_kind
-            """
-        )
+    install_distribution(
+        tmp_path,
+        monkeypatch,
+        "thirdparty_lines",
+        THIRD_PARTY_MODULE,
+        ENTRY_POINT_GROUP,
+        {
+            "lines": "thirdparty_lines:factory",
+            "broken": "thirdparty_lines:not_an_exporter",
+            "odd": "thirdparty_lines:odd_kind",
+        },
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
     yield
-    sys.modules.pop("thirdparty_lines", None)
+    uninstall_module("thirdparty_lines")
 
 
 def test_our_exporters_are_declared_as_entry_points():

@@ -1,8 +1,5 @@
 """The normaliser plugin registry: entry points, loading by name, Pyramid registration."""
 
-import sys
-import textwrap
-
 import pytest
 from pyramid import testing
 from zope.interface.verify import verifyObject
@@ -17,6 +14,7 @@ from novel_pyramid.normalizers import (
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from novel_pyramid.normalizers.interfaces import INormalizer
 from novel_pyramid.normalizers.local import LocalNormalizer
+from tests.fakes.distributions import install_distribution, uninstall_module
 
 THIRD_PARTY_MODULE = '''\
 """A normaliser shipped by someone else, knowing only our interface."""
@@ -50,22 +48,16 @@ def not_a_normalizer(settings):
 @pytest.fixture
 def third_party_plugin(tmp_path, monkeypatch):
     """Install, for this test only, a distribution declaring ``shout`` (and a broken ``mute``)."""
-    (tmp_path / "thirdparty_shout.py").write_text(THIRD_PARTY_MODULE, encoding="utf-8")
-    dist_info = tmp_path / "thirdparty_shout-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: thirdparty-shout\nVersion: 0.1\n")
-    (dist_info / "entry_points.txt").write_text(
-        textwrap.dedent(
-            f"""\
-            [{ENTRY_POINT_GROUP}]
-            shout = thirdparty_shout:factory
-            mute = thirdparty_shout:not_a_normalizer
-            """
-        )
+    install_distribution(
+        tmp_path,
+        monkeypatch,
+        "thirdparty_shout",
+        THIRD_PARTY_MODULE,
+        ENTRY_POINT_GROUP,
+        {"shout": "thirdparty_shout:factory", "mute": "thirdparty_shout:not_a_normalizer"},
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
     yield
-    sys.modules.pop("thirdparty_shout", None)
+    uninstall_module("thirdparty_shout")
 
 
 def test_our_normalizers_are_declared_as_entry_points():
