@@ -39,7 +39,7 @@ from novel_pyramid import make_config  # noqa: E402
 from novel_pyramid.accounts.models import User  # noqa: E402
 from novel_pyramid.config import load_settings  # noqa: E402
 from novel_pyramid.db.types import utcnow  # noqa: E402
-from novel_pyramid.jobs.models import Job, JobStatus  # noqa: E402
+from novel_pyramid.jobs.models import JobStatus  # noqa: E402
 from novel_pyramid.jobs.services import JobSubmitter  # noqa: E402
 from novel_pyramid.jobs.transactions import own_transaction  # noqa: E402
 from novel_pyramid.models import ModelBase  # noqa: E402
@@ -104,6 +104,41 @@ class PeakSampler(threading.Thread):
             self.peak_kib = max(self.peak_kib, process_tree_rss_kib(self.pid))
 
 
+def start_worker(workdir, ini_settings, concurrency, pool):
+    """A real ``celery worker`` reading ``ini_settings`` from an INI file; returns (process, its log path)."""
+    ini = workdir / "bench.ini"
+    ini.write_text("[app:main]\nuse = egg:novel_pyramid\n" + "".join(f"{k} = {v}\n" for k, v in ini_settings.items()))
+    log_path = workdir / "worker.log"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "REDIS_", "GEMINI_"))}
+    env.update(NOVEL_PYRAMID_INI=str(ini), LOG_LEVEL="info")
+    env.pop("DATABASE_URL", None)
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "novel_pyramid.tasks.celery_app:app", "worker",
+             "--concurrency", str(concurrency), "--loglevel", "INFO", "--pool", pool,
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_until(lambda: " ready." in log_path.read_text(errors="replace"), 60, "the worker")
+    return worker, log_path
+
+
+def upload_once(registry, email, data, filename, gemini=None, limit=8):
+    """Submit the book as a new user's job and wait for it: (seconds end to end, model calls or None, job)."""
+    with own_transaction(registry["db.session_factory"]) as (_, db):
+        user = User(email=email, name=email, is_active=True, created_at=utcnow())
+        db.add(user)
+        db.flush()
+        user_id = user.id
+    submitter = JobSubmitter(registry)
+    calls_before = len(gemini.requests) if gemini else None
+    started = time.perf_counter()
+    job = submitter.submit(user_id, types.SimpleNamespace(file=io.BytesIO(data), filename=filename), limit)
+    job = submitter.wait_until_finished(job.id, timeout=900)
+    seconds = time.perf_counter() - started
+    return seconds, (len(gemini.requests) - calls_before if gemini else None), job
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, default=102_000, help="size of the book (about 330 words a page)")
@@ -160,43 +195,16 @@ def main():
             "log.level": "warning",
         }
         ModelBase.metadata.create_all(create_engine(ini_settings["database_url"]))
-        ini = workdir / "bench.ini"
-        ini.write_text(
-            "[app:main]\nuse = egg:novel_pyramid\n" + "".join(f"{k} = {v}\n" for k, v in ini_settings.items())
-        )
-        log_path = workdir / "worker.log"
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "REDIS_", "GEMINI_"))}
-        env.update(NOVEL_PYRAMID_INI=str(ini), LOG_LEVEL="info")
-        env.pop("DATABASE_URL", None)
-        with open(log_path, "wb") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "novel_pyramid.tasks.celery_app:app", "worker",
-                 "--concurrency", str(options.concurrency), "--loglevel", "INFO",
-                 "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        worker, log_path = start_worker(workdir, ini_settings, options.concurrency, options.pool)
         processes.append(worker)
-        wait_until(lambda: " ready." in log_path.read_text(errors="replace"), 60, "the worker")
         sampler = PeakSampler(worker.pid)
         sampler.start()
         idle_rss_mb = process_tree_rss_kib(worker.pid) / 1024
 
         registry = make_config(load_settings(ini_settings, {})).registry
-        with own_transaction(registry["db.session_factory"]) as (_, db):
-            user = User(email="bench@example.com", name="Bench", is_active=True, created_at=utcnow())
-            db.add(user)
-            db.flush()
-            user_id = user.id
-        submitter = JobSubmitter(registry)
-        upload = types.SimpleNamespace(file=io.BytesIO(data), filename=book.name)
-        started = time.perf_counter()
-        job = submitter.submit(user_id, upload, 8)
-        job = submitter.wait_until_finished(job.id, timeout=900)
-        end_to_end_seconds = time.perf_counter() - started
+        end_to_end_seconds, _, job = upload_once(registry, "bench@example.com", data, book.name)
         sampler.stopped.set()
         sampler.join()
-        with own_transaction(registry["db.session_factory"]) as (_, db):
-            job = db.get(Job, job.id)
     finally:
         for process in reversed(processes):
             process.terminate()

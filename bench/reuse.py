@@ -15,7 +15,6 @@ Target: the second upload completes in <= 3 s end to end with 0 model calls.
 """
 
 import argparse
-import io
 import json
 import os
 import pathlib
@@ -24,60 +23,29 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine  # noqa: E402
 
-from bench.pipeline import RESULTS, free_port, port_open, the_book, wait_until  # noqa: E402
+from bench.pipeline import (  # noqa: E402
+    RESULTS,
+    free_port,
+    port_open,
+    start_worker,
+    the_book,
+    upload_once,
+    wait_until,
+)
 from novel_pyramid import make_config  # noqa: E402
-from novel_pyramid.accounts.models import User  # noqa: E402
 from novel_pyramid.config import load_settings  # noqa: E402
-from novel_pyramid.db.types import utcnow  # noqa: E402
 from novel_pyramid.jobs.models import JobStatus  # noqa: E402
-from novel_pyramid.jobs.services import JobSubmitter  # noqa: E402
-from novel_pyramid.jobs.transactions import own_transaction  # noqa: E402
 from novel_pyramid.models import ModelBase  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
 API_KEY = "bench-key"
 TARGET_SECONDS = 3.0
-
-
-def start_worker(workdir, ini_settings, concurrency, pool):
-    ini = workdir / "bench.ini"
-    ini.write_text("[app:main]\nuse = egg:novel_pyramid\n" + "".join(f"{k} = {v}\n" for k, v in ini_settings.items()))
-    log_path = workdir / "worker.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "REDIS_", "GEMINI_"))}
-    env.update(NOVEL_PYRAMID_INI=str(ini), LOG_LEVEL="info")
-    env.pop("DATABASE_URL", None)
-    with open(log_path, "wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "novel_pyramid.tasks.celery_app:app", "worker",
-             "--concurrency", str(concurrency), "--loglevel", "INFO", "--pool", pool,
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    wait_until(lambda: " ready." in log_path.read_text(errors="replace"), 60, "the worker")
-    return worker, log_path
-
-
-def upload_once(registry, email, data, filename, gemini, limit=8):
-    """Submit the book as a new user's job; (seconds end to end, model calls, job)."""
-    with own_transaction(registry["db.session_factory"]) as (_, db):
-        user = User(email=email, name=email, is_active=True, created_at=utcnow())
-        db.add(user)
-        db.flush()
-        user_id = user.id
-    submitter = JobSubmitter(registry)
-    calls_before = len(gemini.requests)
-    started = time.perf_counter()
-    job = submitter.submit(user_id, types.SimpleNamespace(file=io.BytesIO(data), filename=filename), limit)
-    job = submitter.wait_until_finished(job.id, timeout=900)
-    seconds = time.perf_counter() - started
-    return seconds, len(gemini.requests) - calls_before, job
 
 
 def main():
