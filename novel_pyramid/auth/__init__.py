@@ -10,3 +10,4 @@ def includeme(config):
     config.registry["auth.access_tokens"] = AccessTokens.from_settings(settings)
     config.registry["auth.google"] = GoogleSignIn.from_settings(settings)
     config.set_security_policy(TokenSecurityPolicy())
+    config.include("novel_pyramid.auth.prefetch")

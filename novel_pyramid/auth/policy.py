@@ -116,16 +116,29 @@ class TokenSecurityPolicy:
     def identity(self, request):
         return self._identity_of_request.get_or_create(request)
 
-    def _load_identity(self, request):
+    def claimed_user_id(self, request):
+        """The user id of a valid access token, before its session is checked; else None."""
+        try:
+            claims = self._claims(request)
+        except Unauthorized:
+            return None
+        return None if claims is None else int(claims["sub"])
+
+    def _claims(self, request):
         token = bearer_token(request)
         if token is None:
             return None
         if self._verified_tokens is None:
             self._verified_tokens = VerifiedTokens(request.registry["auth.access_tokens"])
+        return self._verified_tokens.verify(token)
+
+    def _load_identity(self, request):
         try:
-            claims = self._verified_tokens.verify(token)
+            claims = self._claims(request)
         except Unauthorized as exc:
             request.authentication_failure = exc.message
+            return None
+        if claims is None:
             return None
         user_id, session_id = int(claims["sub"]), claims["sid"]
         failure = self._check_session(request, user_id, session_id)

@@ -15,6 +15,7 @@ from novel_pyramid.cache.invalidation import (  # noqa: F401
 )
 from novel_pyramid.cache.keys import chunk_result_key, history_key, identity_key, settings_key  # noqa: F401
 from novel_pyramid.cache.regions import NULL_CACHE, RegionCache, make_cache_region
+from novel_pyramid.cache.request import RequestCache
 from novel_pyramid.cache.sql_log import install_sql_log
 
 
@@ -38,7 +39,12 @@ def cache_from_settings(settings):
 
 
 def request_cache(request):
-    return request.registry.queryUtility(IAppCache) or NULL_CACHE
+    """The cache as ``request`` sees it (``RequestCache``): one per request."""
+    return request.app_cache
+
+
+def _app_cache_of_request(request):
+    return RequestCache(request.registry.queryUtility(IAppCache) or NULL_CACHE)
 
 
 def includeme(config):
@@ -46,6 +52,7 @@ def includeme(config):
     cache = cache_from_settings(settings)
     settings["cache.backend"] = cache.backend_name
     config.registry.registerUtility(cache, IAppCache)
+    config.add_request_method(_app_cache_of_request, "app_cache", reify=True)
     watch_session_factory(config.registry["db.session_factory"], cache)
     if settings.get("sql_log.enabled"):
         install_sql_log(config.registry["db.engine"])

@@ -6,7 +6,7 @@ from zope.interface import Interface
 class IAppCache(Interface):
     """A shared cache of plain data (JSON-compatible dicts, lists, numbers, strings).
 
-    Every backend (Redis, this process's memory, null) does the same three things;
+    Every backend (Redis, this process's memory, null) does the same four things;
     ``tests/unit/cache/contract.py`` states them once for all of them.
     """
 
@@ -17,6 +17,13 @@ class IAppCache(Interface):
         ``creator`` while the others wait for its value. When the backend fails,
         ``creator()`` is called directly and a warning logged: a cache outage
         never fails a request.
+        """
+
+    def get_many(keys):
+        """``{key: value}`` for the ``keys`` that are cached, in one round trip; misses are left out.
+
+        A backend failure gives ``{}`` (and a warning): the callers then read
+        each value through ``get_or_create``.
         """
 
     def invalidate(*keys):

@@ -123,6 +123,16 @@ class RegionCache:
             self._backend_failed("read", exc)
             return creator()
 
+    def get_many(self, keys):
+        if not keys or time.monotonic() < self._skip_until:
+            return {}
+        try:
+            values = self.region.get_multi(keys)
+        except Exception as exc:
+            self._backend_failed("read", exc)
+            return {}
+        return {key: value for key, value in zip(keys, values, strict=True) if value is not NO_VALUE}
+
     def invalidate(self, *keys):
         if not keys:
             return
@@ -158,6 +168,9 @@ class NullCache:
 
     def get_or_create(self, key, creator):
         return creator()
+
+    def get_many(self, keys):
+        return {}
 
     def invalidate(self, *keys):
         pass

@@ -6,13 +6,19 @@ from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.cache import history_key
 from novel_pyramid.history.services import HistoryService
 
 history = api_service("v1.history", "/history")
 history_entry = api_service("v1.history.entry", "/history/{id}")
 
 
-@history.get(permission=AUTHENTICATED, schema=schemas.HistoryListRequest(), validators=(querystring_validator,))
+@history.get(
+    permission=AUTHENTICATED,
+    schema=schemas.HistoryListRequest(),
+    validators=(querystring_validator,),
+    cache_prefetch=(history_key,),
+)
 def list_history(request):
     return HistoryService.for_request(request).latest_json(
         request.identity.id, request.validated["querystring"]["limit"]

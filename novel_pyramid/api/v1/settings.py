@@ -8,11 +8,17 @@ from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.cache import settings_key
 
 user_settings = api_service("v1.settings", "/settings")
 
 
-@user_settings.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(querystring_validator,))
+@user_settings.get(
+    permission=AUTHENTICATED,
+    schema=schemas.NoInputRequest(),
+    validators=(querystring_validator,),
+    cache_prefetch=(settings_key,),
+)
 def read_settings(request):
     return settings_json(AccountService.for_request(request).settings_of(request.identity))
 

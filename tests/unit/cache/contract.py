@@ -96,5 +96,17 @@ class CacheContract:
         assert results == ["value"] * 50
         assert counted.calls == 1
 
+    def test_get_many_returns_the_cached_keys_and_leaves_out_the_others(self, cache):
+        cache.get_or_create("k1", Counter({"a": 1}))
+        cache.get_or_create("k2", Counter([2]))
+        expected = {"k1": {"a": 1}, "k2": [2]} if self.caches else {}
+        assert cache.get_many(["k1", "never-set", "k2"]) == expected
+        assert cache.get_many([]) == {}
+
+    def test_get_many_does_not_see_invalidated_keys(self, cache):
+        cache.get_or_create("k", Counter("old"))
+        cache.invalidate("k")
+        assert cache.get_many(["k"]) == {}
+
     def test_ping_succeeds_when_the_backend_is_up(self, cache):
         cache.ping()

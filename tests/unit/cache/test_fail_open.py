@@ -27,6 +27,15 @@ def test_reads_fall_back_to_the_creator_with_a_warning(cache, stoppable_redis, c
     assert any("reading from the database" in record.getMessage() for record in caplog.records)
 
 
+def test_get_many_finds_nothing_when_redis_is_down(cache, stoppable_redis, caplog):
+    cache.get_or_create("k", lambda: "cached")
+    stoppable_redis.stop()
+    with caplog.at_level(logging.WARNING, logger="novel_pyramid.cache"):
+        assert cache.get_many(["k"]) == {}
+        assert cache.get_or_create("k", lambda: "from the database") == "from the database"
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
 def test_after_a_failure_the_cache_is_skipped_without_more_warnings(cache, stoppable_redis, caplog):
     stoppable_redis.stop()
     with caplog.at_level(logging.WARNING, logger="novel_pyramid.cache"):

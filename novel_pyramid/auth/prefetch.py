@@ -1,0 +1,38 @@
+"""Views name the cached entries of the signed-in user they read; one round trip fetches them with the identity.
+
+``@service.get(permission=AUTHENTICATED, cache_prefetch=(settings_key,))``: before
+the permission check, the user id of the (verified) access token gives the keys
+of its identity entry and of the view's entries, read together with one
+``MGET`` (``RequestCache.prefetch``). The identity check and the view then read
+their values as usual and find them there. Nothing is trusted earlier than
+before: the session is still checked, and a prefetched entry is only the value
+the view's own read would have returned a moment later.
+"""
+
+from pyramid.interfaces import ISecurityPolicy
+from pyramid.viewderivers import INGRESS
+
+from novel_pyramid.cache import identity_key, request_cache
+
+
+def cache_prefetch_deriver(view, info):
+    key_functions = info.options.get("cache_prefetch")
+    if not key_functions or info.exception_only:
+        return view
+
+    def prefetching_view(context, request):
+        policy = request.registry.queryUtility(ISecurityPolicy)
+        user_id = policy.claimed_user_id(request) if policy is not None else None
+        if user_id is not None:
+            request_cache(request).prefetch([identity_key(user_id), *(key(user_id) for key in key_functions)])
+        return view(context, request)
+
+    return prefetching_view
+
+
+cache_prefetch_deriver.options = ("cache_prefetch",)
+
+
+def includeme(config):
+    # Above the permission check, which is where the identity is first read.
+    config.add_view_deriver(cache_prefetch_deriver, under=INGRESS, over="secured_view")
