@@ -14,7 +14,7 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def incoming_request_id(request):
-    candidate = request.headers.get("X-Request-ID", "")
+    candidate = request.environ.get("HTTP_X_REQUEST_ID", "")
     if _VALID_REQUEST_ID.match(candidate):
         return candidate
     return uuid.uuid4().hex
@@ -34,14 +34,15 @@ def request_logging_tween_factory(handler, registry):
             response.headers["X-Request-ID"] = request_id
             return response
         finally:
+            method, path = request.method, request.path
             access_log.info(
                 "%s %s %s",
-                request.method,
-                request.path,
+                method,
+                path,
                 status,
                 extra={
-                    "method": request.method,
-                    "path": request.path,
+                    "method": method,
+                    "path": path,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },

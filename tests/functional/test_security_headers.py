@@ -2,14 +2,14 @@
 
 import pytest
 
-from novel_pyramid.security.csp import DEFAULT_POLICY
+from novel_pyramid.security.headers import DEFAULT_CSP
 from tests.functional.conftest import bearer
 
 HARDENING = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": DEFAULT_POLICY,
+    "Content-Security-Policy": DEFAULT_CSP,
 }
 
 
