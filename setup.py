@@ -14,7 +14,8 @@ requires = [
     "alembic>=1.13",
     "psycopg2-binary>=2.9",
     "celery[redis]>=5.4,<6",
-    "redis>=5.0",
+    # hiredis parses Redis replies in C: a cached request reads Redis on every call.
+    "redis[hiredis]>=5.0",
     "dogpile.cache>=1.3",
     "python-json-logger>=3.1",
     "pypdf>=5.0",
@@ -24,8 +25,8 @@ requires = [
     "requests>=2.32",
     "PyJWT[crypto]>=2.9",
     "waitress>=3.0",
-    # The production server (production.ini): two processes use two cores (docs/performance.md).
-    "gunicorn>=27",
+    # The production server (production.ini, novel_pyramid/server.py; docs/performance.md).
+    "granian>=2.5,<3",
     # Pyramid 2.1 and Cornice 6.1 still import pkg_resources.
     "setuptools<82",
 ]
@@ -56,6 +57,7 @@ setup(
     extras_require={"test": tests_require},
     entry_points={
         "paste.app_factory": ["main = novel_pyramid:main"],
+        "paste.server_runner": ["granian = novel_pyramid.server:serve"],
         "console_scripts": ["novel-pyramid = novel_pyramid.scripts:main"],
         # Plugin groups: a separate distribution adds a normaliser or an exporter
         # by declaring an entry point here; its value is a factory taking settings.

@@ -35,11 +35,24 @@ ENDPOINTS = {
     "health": ("/api/v1/health", None),
 }
 SERVERS = {
-    # name: command (the port is appended by ``server_command``)
-    "gunicorn-gthread": ["gunicorn", "-k", "gthread", "--workers", "{workers}", "--threads", "{threads}"],
-    "gunicorn-sync": ["gunicorn", "-k", "sync", "--workers", "{workers}"],
-    "waitress": ["waitress-serve", "--threads={threads}"],
-}
+    # name: command, formatted with the workers, threads and port. No server access
+    # log: the application already writes one line per request.
+    # production.ini's server: granian (novel_pyramid/server.py), with the same
+    # application factory its workers use.
+    "granian": [
+        "granian", "--interface", "wsgi", "--factory", "--workers", "{workers}", "--blocking-threads", "{threads}",
+        "--no-ws", "--no-log", "--host", "127.0.0.1", "--port", "{port}", "novel_pyramid.server:application",
+    ],
+    # The others need installing first (pip install gunicorn).
+    "gunicorn-gthread": [
+        "gunicorn", "-k", "gthread", "--workers", "{workers}", "--threads", "{threads}",
+        "--bind", "127.0.0.1:{port}", "bench.wsgi:application",
+    ],
+    "gunicorn-sync": [
+        "gunicorn", "-k", "sync", "--workers", "{workers}", "--bind", "127.0.0.1:{port}", "bench.wsgi:application",
+    ],
+    "waitress": ["waitress-serve", "--threads={threads}", "--listen=127.0.0.1:{port}", "bench.wsgi:application"],
+}  # fmt: skip
 
 
 def wait_for_port(port, timeout=30):
@@ -51,12 +64,8 @@ def wait_for_port(port, timeout=30):
 
 def server_command(server, workers, threads, port):
     venv_bin = pathlib.Path(sys.executable).parent
-    template = SERVERS[server]
-    command = [str(venv_bin / template[0])] + [part.format(workers=workers, threads=threads) for part in template[1:]]
-    if server == "waitress":
-        return command + [f"--listen=127.0.0.1:{port}", "bench.wsgi:application"]
-    # No gunicorn access log: the application already writes one line per request.
-    return command + ["--bind", f"127.0.0.1:{port}", "bench.wsgi:application"]
+    program, *arguments = SERVERS[server]
+    return [str(venv_bin / program)] + [part.format(workers=workers, threads=threads, port=port) for part in arguments]
 
 
 def start_process(command, env, log_path):
@@ -142,7 +151,7 @@ def start_redis(log_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/novel_bench")
-    parser.add_argument("--server", choices=sorted(SERVERS), default="gunicorn-gthread")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="granian")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
@@ -180,6 +189,7 @@ def main():
         # Counted but never exhausted: the cost of limiting, without 429s.
         "RATELIMIT_LIMITS": "default=100000000/hour",
         "PYTHONPATH": str(ROOT),
+        "NOVEL_PYRAMID_INI": str(ROOT / "production.ini"),
     }
     command = server_command(args.server, args.workers, args.threads, port)
     server_log = results_dir / "api-server.log"
@@ -230,7 +240,7 @@ def main():
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "server": {
             "name": args.server,
-            "command": " ".join(command[:-1] + ["bench.wsgi:application"]),
+            "command": " ".join(command),
             "workers": args.workers,
             "threads": args.threads,
         },
