@@ -48,6 +48,7 @@ class Job(ModelBase):
     __table_args__ = (
         Index("ix_jobs_user_id_status", "user_id", "status"),
         Index("ix_jobs_user_id_created_at_id", "user_id", "created_at", "id"),
+        Index("ix_jobs_extraction_digest", "extraction_digest"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -67,6 +68,9 @@ class Job(ModelBase):
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # ``pipeline.extraction_digest`` of the upload, set once its extraction has
+    # stored every chunk: a later upload of the same bytes copies those chunks.
+    extraction_digest: Mapped[str | None] = mapped_column(String(64))
 
     chunks: Mapped[list["JobChunk"]] = relationship(
         back_populates="job",

@@ -19,6 +19,10 @@ database transaction stays open while a model thinks.
 A chunk whose text was already rewritten with the same settings (``reuse``)
 is settled from the stored result, without the normaliser: during extraction
 when possible, so a book seen before finishes without queueing a chunk task.
+An upload whose bytes were extracted before with the same settings (same
+``pipeline.extraction_digest``) is not read again: the earlier job's chunk
+inputs are copied. Identical bytes give identical text, so nothing but that
+text passes from one user's job to another's.
 """
 
 import io
@@ -37,6 +41,7 @@ from novel_pyramid.jobs.reuse import ChunkResults, content_hash
 from novel_pyramid.jobs.settlement import UNSETTLED, Step, finish_job, settle_chunk
 from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.normalizers import get_normalizer
+from novel_pyramid.pipeline import extraction_digest
 from novel_pyramid.pipeline.chunking import chunk_sentences
 from novel_pyramid.pipeline.extract import iter_paragraphs
 from novel_pyramid.pipeline.sentences import split_sentences
@@ -49,6 +54,9 @@ log = logging.getLogger(__name__)
 MAX_CHUNK_ATTEMPTS = 5
 # Chunks committed and sent together while a book is being extracted.
 EXTRACT_BATCH_CHUNKS = 4
+# The same when they are copied from an earlier extraction: copying is fast,
+# so larger batches only save transactions.
+COPY_BATCH_CHUNKS = 32
 
 __all__ = ["MAX_CHUNK_ATTEMPTS", "JobRunner", "Step"]
 
@@ -102,15 +110,27 @@ class JobRunner:
         if extracted:
             return
         with self._transaction() as (_, db):
-            data = db.scalar(select(JobUpload.data).where(JobUpload.job_id == job_id))
-        if data is None:
+            upload_sha256 = db.scalar(select(JobUpload.sha256).where(JobUpload.job_id == job_id))
+        if upload_sha256 is None:
             return  # cancelled or deleted meanwhile: the upload went with it
+        digest = extraction_digest(
+            upload_sha256,
+            max_pages=self.settings["pipeline.max_pages"],
+            chunk_max_words=self.settings["pipeline.chunk_max_words"],
+        )
+        chunks, batch_size = self._copied_chunks(job_id, digest), COPY_BATCH_CHUNKS
+        if chunks is None:
+            with self._transaction() as (_, db):
+                data = db.scalar(select(JobUpload.data).where(JobUpload.job_id == job_id))
+            if data is None:
+                return
+            chunks, batch_size = self._chunks_of(data), EXTRACT_BATCH_CHUNKS
         try:
             batch = []
-            for position, sentences in enumerate(self._chunks_of(data)):
+            for position, sentences in enumerate(chunks):
                 if position >= stored:
                     batch.append(JobChunk(job_id=job_id, position=position, input_sentences=sentences))
-                if len(batch) >= EXTRACT_BATCH_CHUNKS:
+                if len(batch) >= batch_size:
                     if not self._store(job_id, limit, batch, send):
                         return
                     batch = []
@@ -121,7 +141,36 @@ class JobRunner:
                 self._fail_extraction(db, job_id, error.message)
             return
         with self._transaction() as (_, db):
-            self._end_extraction(db, job_id)
+            self._end_extraction(db, job_id, digest)
+
+    def _copied_chunks(self, job_id, digest):
+        """The chunk inputs of an earlier job extracted with the same ``digest``, in order; None when there is none.
+
+        A job gets its digest only once its extraction has stored every chunk,
+        so a job that failed or was cancelled while extracting is never a
+        source. Only the input text is copied: its outputs are looked up by
+        content like any other chunk's. A source deleted meanwhile, or missing
+        chunks, means reading the PDF after all.
+        """
+        with self._transaction() as (_, db):
+            source = db.execute(
+                select(Job.id, Job.chunks_total)
+                .where(Job.extraction_digest == digest, Job.id != job_id)
+                .order_by(Job.created_at.desc())
+                .limit(1)
+            ).first()
+            if source is None:
+                return None
+            rows = db.execute(
+                select(JobChunk.position, JobChunk.input_sentences)
+                .where(JobChunk.job_id == source.id)
+                .order_by(JobChunk.position)
+            ).all()
+        if [position for position, _ in rows] != list(range(source.chunks_total)):
+            log.warning("Job %s: the chunks of job %s are incomplete; reading the PDF instead", job_id, source.id)
+            return None
+        log.info("Job %s reuses the extraction of job %s (%d chunks)", job_id, source.id, len(rows))
+        return [sentences for _, sentences in rows]
 
     def _store(self, job_id, limit, batch, send):
         """Commit a batch of chunks, then send those still to rewrite; False once the job has been cancelled or deleted.
@@ -161,12 +210,13 @@ class JobRunner:
         send(chunk_ids)
         return True
 
-    def _end_extraction(self, db, job_id):
+    def _end_extraction(self, db, job_id, digest):
         db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
+        # The digest marks the chunks as complete, so it is set in the same UPDATE.
         moved = db.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
-            .values(step=Step.NORMALIZING)
+            .values(step=Step.NORMALIZING, extraction_digest=digest)
         ).rowcount
         if not moved:
             return

@@ -1,5 +1,7 @@
 """Fixtures of the job runner tests: a runner on the test database, and jobs in any state."""
 
+import hashlib
+
 import pytest
 from sqlalchemy import select
 
@@ -39,7 +41,7 @@ def make_job(dbsession):
             JobChunk(position=index, input_sentences=list(sentences)) for index, sentences in enumerate(chunks)
         ]
         if upload is not None:
-            job.upload = JobUpload(size=len(upload), sha256="0" * 64, data=upload)
+            job.upload = JobUpload(size=len(upload), sha256=hashlib.sha256(upload).hexdigest(), data=upload)
         dbsession.add(job)
         dbsession.commit()
         return job.id
