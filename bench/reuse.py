@@ -1,4 +1,4 @@
-"""Result reuse benchmark: the ~300-page novel uploaded twice through Redis, a real Celery worker and a fake Gemini.
+"""Reuse benchmark: the ~300-page novel uploaded twice through Redis, a real Celery worker and a fake Gemini.
 
 Run by hand from the repository root::
 
@@ -8,8 +8,9 @@ Starts its own redis-server, a fake Gemini in this process (answering after
 ``--latency`` seconds per call, counting every call) and ``celery worker``
 on a SQLite database in a temporary folder, like ``bench/pipeline.py``. One
 user uploads the book; once it has completed, a second user uploads the same
-file at the same limit. Prints both end-to-end times and the model calls of
-each, and saves them to ``bench/results/reuse-<time>.json``.
+file at the same limit; its job copies the first one's chunks (the PDF is
+not read again) and their results. Prints both end-to-end times and the
+model calls of each, and saves them to ``bench/results/reuse-<time>.json``.
 
 Target: the second upload completes in <= 3 s end to end with 0 model calls.
 """

@@ -45,14 +45,6 @@ def content_hash(normalizer_cache_key, limit, sentences):
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class _NotStored(Exception):
-    """Raised inside the cache's creator on a database miss, so a miss is never cached.
-
-    A cached miss would hide the result once another worker stores it, for as
-    long as the cache keeps entries.
-    """
-
-
 class ChunkResults:
     """Lookup and insert-if-absent of chunk results: the database behind the application cache."""
 
@@ -61,25 +53,32 @@ class ChunkResults:
 
     def lookup(self, db, key):
         """The stored output sentences for ``key``, or None; read through the cache (which fails open)."""
-
-        def from_database():
-            output = db.scalar(select(ChunkResult.output_sentences).where(ChunkResult.content_hash == key))
-            if output is None:
-                raise _NotStored
-            return output
-
-        try:
-            return self.cache.get_or_create(chunk_result_key(key), from_database)
-        except _NotStored:
-            return None
+        return self.lookup_many(db, [key]).get(key)
 
     def lookup_many(self, db, keys):
-        """``{key: output}`` for the keys that have a stored result."""
-        found = {}
-        for key in dict.fromkeys(keys):
-            output = self.lookup(db, key)
-            if output is not None:
-                found[key] = output
+        """``{key: output}`` for the keys that have a stored result.
+
+        One cache round trip for all the keys; one ``IN`` query for those the
+        cache misses. Results found in the database are cached (through
+        ``get_or_create``); a miss is never cached, as it would hide the result
+        once another worker stores it.
+        """
+        keys = list(dict.fromkeys(keys))
+        cached = self.cache.get_many([chunk_result_key(key) for key in keys])
+        found = {key: cached[chunk_result_key(key)] for key in keys if chunk_result_key(key) in cached}
+        missed = [key for key in keys if key not in found]
+        if not missed:
+            return found
+        stored = dict(
+            db.execute(
+                select(ChunkResult.content_hash, ChunkResult.output_sentences).where(
+                    ChunkResult.content_hash.in_(missed)
+                )
+            ).all()
+        )
+        for key in missed:
+            if key in stored:
+                found[key] = self.cache.get_or_create(chunk_result_key(key), lambda key=key: stored[key])
         return found
 
     def remember(self, db, key, output):

@@ -26,6 +26,11 @@ from novel_pyramid.tasks import enqueue_after_commit
 FILENAME_MAX_LENGTH = 255
 ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 CANCELLED_MESSAGE = "Cancelled by the user."
+# Waiting polls often at first (a book seen before completes well within a
+# second) and never less often than this, so an ended job is noticed at most
+# this late; a poll is one primary-key read.
+WAIT_FIRST_POLL_SECONDS = 0.02
+WAIT_MAX_POLL_SECONDS = 0.25
 
 
 class JobService:
@@ -200,7 +205,7 @@ class JobSubmitter:
     def wait_until_finished(self, job_id, timeout):
         """Poll the database, outside any request transaction, until the job ends or ``timeout`` passes."""
         deadline = time.monotonic() + timeout
-        delay = 0.05
+        delay = WAIT_FIRST_POLL_SECONDS
         while True:
             job = self.load(job_id)
             if job is None:
@@ -209,7 +214,7 @@ class JobSubmitter:
             if JobStatus(job.status).is_final or remaining <= 0:
                 return job
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 1.0)
+            delay = min(delay * 1.5, WAIT_MAX_POLL_SECONDS)
 
 
 def _read_limited(stream, max_size):

@@ -4,7 +4,7 @@ import socket
 import uuid
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from novel_pyramid.cache import cache_from_settings
 from novel_pyramid.db import make_session_factory
@@ -119,3 +119,31 @@ def test_with_the_cache_down_results_come_from_the_database(session_factory):
 
     assert lookup(session_factory, results) == ["Il pleuvait."]
     assert lookup(session_factory, results, key="0" * 64) is None
+
+
+def test_keys_the_cache_misses_are_read_from_the_database_in_one_query(session_factory, engine):
+    results = ChunkResults(memory_cache())
+    keys = [content_hash("gemini:model-a:1", 8, [f"Phrase {n}."]) for n in range(6)]
+    for key in keys[:4]:
+        remember(session_factory, results, [key[:8]], key=key)
+    assert lookup(session_factory, results, key=keys[0]) == [keys[0][:8]]  # now cached
+    reads = []
+
+    def count_reads(conn, cursor, statement, *args):
+        if "FROM chunk_results" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count_reads)
+    try:
+        with own_transaction(session_factory) as (_, db):
+            found = results.lookup_many(db, [*keys, keys[1]])
+    finally:
+        event.remove(engine, "before_cursor_execute", count_reads)
+
+    assert found == {key: [key[:8]] for key in keys[:4]}
+    assert len(reads) == 1
+    # The misses that were found are cached now; the absent keys are not.
+    with own_transaction(session_factory) as (_, db):
+        db.execute(delete(ChunkResult))
+    assert lookup(session_factory, results, key=keys[3]) == [keys[3][:8]]
+    assert lookup(session_factory, results, key=keys[4]) is None
