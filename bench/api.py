@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api_cpu import CpuMeter  # noqa: E402
 from bench.api_data import explain_first_page, recreate_database, seed  # noqa: E402
+from novel_pyramid.cache.keys import history_key  # noqa: E402
 from tests.fakes import servers  # noqa: E402
 from tests.fakes.servers import free_port  # noqa: E402
 
@@ -223,7 +224,7 @@ def main():
         # The same with the cached list deleted before each request: the database path every time.
         import redis
 
-        cached_list = f"novel_pyramid:cache:history.latest.v1:{tokens['heavy_user_id']}"
+        cached_list = f"novel_pyramid:cache:{history_key(tokens['heavy_user_id'])}"
         forget = functools.partial(redis.Redis.from_url(redis_url).delete, cached_list)
         heavy_uncached = sequential_latency(
             port, "/api/v1/history?limit=50", tokens["heavy"], "sequential-uncached-", before_each=forget

@@ -9,3 +9,11 @@ def api_service(name, path, **kwargs):
     """A Cornice service that reports validation errors with our one JSON error body."""
     kwargs.setdefault("error_handler", cornice_error_handler)
     return Service(name=name, path=path, **kwargs)
+
+
+def json_text_response(request, text):
+    """The answer of a view that already holds its body as JSON text (a renderer would only re-encode it)."""
+    response = request.response
+    response.content_type = "application/json"
+    response.body = text.encode("utf-8")
+    return response

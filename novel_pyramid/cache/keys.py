@@ -16,8 +16,8 @@ def settings_key(user_id):
 
 
 def history_key(user_id):
-    """The newest history entries of the user, as the API shows them."""
-    return f"history.latest.v1:{int(user_id)}"
+    """The newest history entries of the user, each as the API's JSON text."""
+    return f"history.latest.v2:{int(user_id)}"
 
 
 def chunk_result_key(content_hash):

@@ -6,7 +6,7 @@ from novel_pyramid.cache import history_key, invalidate_after_commit
 from novel_pyramid.cache.services import CachedReadService
 from novel_pyramid.errors import NotFound
 from novel_pyramid.history.models import HistoryEntry
-from novel_pyramid.history.serializers import history_json
+from novel_pyramid.history.serializers import history_entry_text, json_array_text
 
 # The newest entries of each user are cached as the API shows them; a longer
 # page than this is read from the database.
@@ -45,19 +45,22 @@ class HistoryService(CachedReadService):
         # layer has nothing to add to a column query.
         return self.db.connection().execute(LATEST_PAGE, {"user_id": user_id, "limit": limit}).all()
 
-    def latest_json(self, user_id, limit):
-        """The newest ``limit`` entries as the API shows them; cached up to ``CACHED_ENTRIES``.
+    def latest_page_text(self, user_id, limit):
+        """The newest ``limit`` entries as the API's JSON text; cached up to ``CACHED_ENTRIES``.
 
-        Every ORM write of a history row, and ``delete`` below, forgets the cached
-        list once its transaction commits (novel_pyramid.cache).
+        The cache keeps each entry already serialised: a page is then joined
+        from text, with no decoding and re-encoding of every field (history is
+        the busiest list). Every ORM write of a history row, and ``delete``
+        below, forgets the cached list once its transaction commits
+        (novel_pyramid.cache).
         """
         if limit > CACHED_ENTRIES:
-            return [history_json(row) for row in self.latest(user_id, limit)]
+            return json_array_text(history_entry_text(row) for row in self.latest(user_id, limit))
         newest = self.cache.get_or_create(
             history_key(user_id),
-            lambda: [history_json(row) for row in self.latest(user_id, CACHED_ENTRIES)],
+            lambda: [history_entry_text(row) for row in self.latest(user_id, CACHED_ENTRIES)],
         )
-        return newest[:limit]
+        return json_array_text(newest[:limit])
 
     def delete(self, user_id, entry_id):
         # Another user's entry is reported as missing: its existence is not ours to reveal.

@@ -2,7 +2,7 @@
 
 from cornice.validators import colander_validator
 
-from novel_pyramid.api import api_service
+from novel_pyramid.api import api_service, json_text_response
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
@@ -20,9 +20,10 @@ history_entry = api_service("v1.history.entry", "/history/{id}")
     cache_prefetch=(history_key,),
 )
 def list_history(request):
-    return HistoryService.for_request(request).latest_json(
+    page = HistoryService.for_request(request).latest_page_text(
         request.identity.id, request.validated["querystring"]["limit"]
     )
+    return json_text_response(request, page)
 
 
 @history_entry.delete(permission=AUTHENTICATED, schema=schemas.HistoryItemRequest(), validators=(colander_validator,))
