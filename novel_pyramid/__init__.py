@@ -12,6 +12,7 @@ CORE_INCLUDES = (
     "novel_pyramid.logging",
     "novel_pyramid.security",
     "novel_pyramid.errors",
+    "novel_pyramid.api",
     "novel_pyramid.db",
     "novel_pyramid.cache",
     "novel_pyramid.health",

@@ -2,6 +2,7 @@
 
 from cornice import Service
 
+from novel_pyramid.api.renderer import ApiJsonRenderer
 from novel_pyramid.errors.rendering import cornice_error_handler
 
 
@@ -17,3 +18,8 @@ def json_text_response(request, text):
     response.content_type = "application/json"
     response.body = text.encode("utf-8")
     return response
+
+
+def includeme(config):
+    # Replaces Cornice's renderer of the same name, which every service uses.
+    config.add_renderer("cornicejson", ApiJsonRenderer())
