@@ -16,9 +16,13 @@ def history_json(entry):
     }
 
 
+# One encoder for every entry: json.dumps with options builds a new encoder per call.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def history_entry_text(entry):
     """One entry as JSON text: the cached list keeps entries serialised, so a page is joined, not re-encoded."""
-    return json.dumps(history_json(entry), separators=(",", ":"))
+    return _encode(history_json(entry))
 
 
 def json_array_text(entry_texts):
