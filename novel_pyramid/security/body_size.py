@@ -58,12 +58,19 @@ def body_size_deriver(view, info):
 body_size_deriver.options = ("max_body_bytes",)
 
 
+# Reads never conflict with another transaction (READ COMMITTED), so they have
+# nothing to retry, and their replay would only cost a body copy per request.
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+
+
 def retry_attempts_for(request):
-    """pyramid_retry's ``retry.activate_hook``: one attempt for large or unsized bodies.
+    """pyramid_retry's ``retry.activate_hook``: one attempt for reads, and for large or unsized bodies.
 
     To retry a request pyramid_retry first copies its whole body, before any
     view (and so before ``body_size_deriver``) could refuse it.
     """
+    if request.method in SAFE_METHODS:
+        return 1
     length = request.content_length
     if request.content_type == "multipart/form-data" or length is None or length > RETRYABLE_BODY_BYTES:
         if request.method in ("POST", "PUT", "PATCH"):

@@ -106,7 +106,10 @@ def test_large_or_unsized_bodies_get_a_single_attempt():
     assert retry_attempts_for(FakeRequest(content_length=None)) == 1
     assert retry_attempts_for(FakeRequest(content_length=RETRYABLE_BODY_BYTES + 1)) == 1
     assert retry_attempts_for(FakeRequest()) is None
-    assert retry_attempts_for(FakeRequest(method="GET", content_length=None)) is None
+    assert retry_attempts_for(FakeRequest(method="DELETE", content_length=None)) is None
+    # Reads have nothing to retry (no write conflicts): no body copy for them.
+    assert retry_attempts_for(FakeRequest(method="GET", content_length=None)) == 1
+    assert retry_attempts_for(FakeRequest(method="HEAD")) == 1
 
 
 def test_small_bodies_over_the_limit_are_refused_too(small_limits_app, headers):
