@@ -21,8 +21,9 @@ def cache_prefetch_deriver(view, info):
         return view
 
     def prefetching_view(context, request):
-        policy = request.registry.queryUtility(ISecurityPolicy)
-        user_id = policy.claimed_user_id(request) if policy is not None else None
+        # A plugin may have replaced our policy: without a claimed user, nothing is prefetched.
+        claimed_user_id = getattr(request.registry.queryUtility(ISecurityPolicy), "claimed_user_id", None)
+        user_id = claimed_user_id(request) if claimed_user_id is not None else None
         if user_id is not None:
             request_cache(request).prefetch([identity_key(user_id), *(key(user_id) for key in key_functions)])
         return view(context, request)
