@@ -4,7 +4,7 @@ Why granian (docs/performance.md has the measurements): its HTTP handling is
 Rust, outside the GIL, so two worker processes spend the two cores on the
 application rather than on parsing requests, and every keep-alive connection
 is served (a blocking-thread pool runs the WSGI application). On the benchmark
-it served about 1.5 to 2 times gunicorn's gthread workers at a lower tail.
+it served about 1.5 times the requests of gunicorn's gthread workers, at a lower tail.
 
 ``serve`` is a PasteDeploy server runner. Each granian worker process builds
 its own application from the same INI file (``application``), as gunicorn does
