@@ -63,10 +63,10 @@ class ChunkResults:
         ``get_or_create``); a miss is never cached, as it would hide the result
         once another worker stores it.
         """
-        keys = list(dict.fromkeys(keys))
-        cached = self.cache.get_many([chunk_result_key(key) for key in keys])
-        found = {key: cached[chunk_result_key(key)] for key in keys if chunk_result_key(key) in cached}
-        missed = [key for key in keys if key not in found]
+        cache_keys = {key: chunk_result_key(key) for key in keys}
+        cached = self.cache.get_many(list(cache_keys.values()))
+        found = {key: cached[cache_key] for key, cache_key in cache_keys.items() if cache_key in cached}
+        missed = [key for key in cache_keys if key not in found]
         if not missed:
             return found
         stored = dict(
@@ -78,7 +78,7 @@ class ChunkResults:
         )
         for key in missed:
             if key in stored:
-                found[key] = self.cache.get_or_create(chunk_result_key(key), lambda key=key: stored[key])
+                found[key] = self.cache.get_or_create(cache_keys[key], lambda key=key: stored[key])
         return found
 
     def remember(self, db, key, output):
