@@ -139,14 +139,58 @@ def upload_once(registry, email, data, filename, gemini=None, limit=8):
     return seconds, (len(gemini.requests) - calls_before if gemini else None), job
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def worker_bench_arguments(description):
+    """The options shared by the benchmarks that drive a real worker against a fake Gemini."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--words", type=int, default=102_000, help="size of the book (about 330 words a page)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--latency", type=float, default=2.0, help="seconds the fake Gemini takes per call")
     parser.add_argument("--pool", default="threads", choices=("threads", "prefork"))
-    options = parser.parse_args()
+    return parser.parse_args()
+
+
+def start_redis(processes):
+    """A private redis-server that keeps nothing on disk, appended to ``processes``; its port."""
     redis_server = shutil.which("redis-server") or sys.exit("redis-server is not installed")
+    port = free_port()
+    processes.append(
+        subprocess.Popen(
+            [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+    )
+    return port
+
+
+def start_bench_worker(workdir, redis_port, gemini_base_url, options):
+    """Create the SQLite database and start the worker: (its settings, the process, its log path)."""
+    ini_settings = {
+        "environment": "testing",
+        "database_url": f"sqlite:///{workdir / 'bench.sqlite'}",
+        "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+        "normalizer": "gemini",
+        "gemini.api_key": API_KEY,
+        "gemini.base_url": gemini_base_url,
+        "celery.worker_pool": options.pool,
+        "log.level": "warning",
+    }
+    ModelBase.metadata.create_all(create_engine(ini_settings["database_url"]))
+    worker, log_path = start_worker(workdir, ini_settings, options.concurrency, options.pool)
+    return ini_settings, worker, log_path
+
+
+def stop_processes(processes):
+    for process in reversed(processes):
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main():
+    options = worker_bench_arguments(__doc__.split("\n\n")[0])
 
     book = the_book(options.words)
     data = book.read_bytes()
@@ -158,13 +202,7 @@ def main():
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     processes = []
     try:
-        redis_port, gemini_port = free_port(), free_port()
-        processes.append(
-            subprocess.Popen(
-                [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL,
-            )
-        )
+        redis_port, gemini_port = start_redis(processes), free_port()
         processes.append(
             subprocess.Popen(
                 [
@@ -184,18 +222,9 @@ def main():
         )
         wait_until(lambda: port_open(redis_port) and port_open(gemini_port), 15, "redis and the fake Gemini")
 
-        ini_settings = {
-            "environment": "testing",
-            "database_url": f"sqlite:///{workdir / 'bench.sqlite'}",
-            "redis_url": f"redis://127.0.0.1:{redis_port}/0",
-            "normalizer": "gemini",
-            "gemini.api_key": API_KEY,
-            "gemini.base_url": f"http://127.0.0.1:{gemini_port}",
-            "celery.worker_pool": options.pool,
-            "log.level": "warning",
-        }
-        ModelBase.metadata.create_all(create_engine(ini_settings["database_url"]))
-        worker, log_path = start_worker(workdir, ini_settings, options.concurrency, options.pool)
+        ini_settings, worker, log_path = start_bench_worker(
+            workdir, redis_port, f"http://127.0.0.1:{gemini_port}", options
+        )
         processes.append(worker)
         sampler = PeakSampler(worker.pid)
         sampler.start()
@@ -206,13 +235,7 @@ def main():
         sampler.stopped.set()
         sampler.join()
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
 
     if job.status != JobStatus.COMPLETED:
         sys.exit(f"The job ended {job.status}: {job.error_message}\n(worker log: {log_path})")

@@ -15,12 +15,9 @@ model calls of each, and saves them to ``bench/results/reuse-<time>.json``.
 Target: the second upload completes in <= 3 s end to end with 0 model calls.
 """
 
-import argparse
 import json
 import os
 import pathlib
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,35 +25,28 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine  # noqa: E402
-
 from bench.pipeline import (  # noqa: E402
+    API_KEY,
     RESULTS,
-    free_port,
     port_open,
-    start_worker,
+    start_bench_worker,
+    start_redis,
+    stop_processes,
     the_book,
     upload_once,
     wait_until,
+    worker_bench_arguments,
 )
 from novel_pyramid import make_config  # noqa: E402
 from novel_pyramid.config import load_settings  # noqa: E402
 from novel_pyramid.jobs.models import JobStatus  # noqa: E402
-from novel_pyramid.models import ModelBase  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
-API_KEY = "bench-key"
 TARGET_SECONDS = 3.0
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--words", type=int, default=102_000, help="size of the book (about 330 words a page)")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--latency", type=float, default=2.0, help="seconds the fake Gemini takes per call")
-    parser.add_argument("--pool", default="threads", choices=("threads", "prefork"))
-    options = parser.parse_args()
-    redis_server = shutil.which("redis-server") or sys.exit("redis-server is not installed")
+    options = worker_bench_arguments(__doc__.split("\n\n")[0])
     book = the_book(options.words)
     data = book.read_bytes()
 
@@ -64,38 +54,15 @@ def main():
     gemini = FakeGemini(latency=options.latency, api_key=API_KEY).start()
     processes = []
     try:
-        redis_port = free_port()
-        processes.append(
-            subprocess.Popen(
-                [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                stdout=subprocess.DEVNULL,
-            )
-        )
+        redis_port = start_redis(processes)
         wait_until(lambda: port_open(redis_port), 15, "redis")
-        ini_settings = {
-            "environment": "testing",
-            "database_url": f"sqlite:///{workdir / 'bench.sqlite'}",
-            "redis_url": f"redis://127.0.0.1:{redis_port}/0",
-            "normalizer": "gemini",
-            "gemini.api_key": API_KEY,
-            "gemini.base_url": gemini.base_url,
-            "celery.worker_pool": options.pool,
-            "log.level": "warning",
-        }
-        ModelBase.metadata.create_all(create_engine(ini_settings["database_url"]))
-        worker, log_path = start_worker(workdir, ini_settings, options.concurrency, options.pool)
+        ini_settings, worker, log_path = start_bench_worker(workdir, redis_port, gemini.base_url, options)
         processes.append(worker)
         registry = make_config(load_settings(ini_settings, {})).registry
         first = upload_once(registry, "first@example.com", data, book.name, gemini)
         second = upload_once(registry, "second@example.com", data, "a-copy.pdf", gemini)
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
         gemini.stop()
 
     for _, _, job in (first, second):
