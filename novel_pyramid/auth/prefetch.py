@@ -20,10 +20,14 @@ def cache_prefetch_deriver(view, info):
     if not key_functions or info.exception_only:
         return view
 
+    # Resolved once, as Pyramid's own permission check does: the policy is registered
+    # (PHASE2_CONFIG) before any view. A plugin may have replaced ours; then nothing is prefetched.
+    claimed_user_id = getattr(info.registry.queryUtility(ISecurityPolicy), "claimed_user_id", None)
+    if claimed_user_id is None:
+        return view
+
     def prefetching_view(context, request):
-        # A plugin may have replaced our policy: without a claimed user, nothing is prefetched.
-        claimed_user_id = getattr(request.registry.queryUtility(ISecurityPolicy), "claimed_user_id", None)
-        user_id = claimed_user_id(request) if claimed_user_id is not None else None
+        user_id = claimed_user_id(request)
         if user_id is not None:
             request_cache(request).prefetch([identity_key(user_id), *(key(user_id) for key in key_functions)])
         return view(context, request)

@@ -6,7 +6,7 @@ from zope.interface import Interface
 class IAppCache(Interface):
     """A shared cache of plain data (JSON-compatible dicts, lists, numbers, strings).
 
-    Every backend (Redis, this process's memory, null) does the same four things;
+    Every backend (Redis, this process's memory, null) does the same things;
     ``tests/unit/cache/contract.py`` states them once for all of them.
     """
 
@@ -24,6 +24,15 @@ class IAppCache(Interface):
 
         A backend failure gives ``{}`` (and a warning): the callers then read
         each value through ``get_or_create``.
+        """
+
+    def set_many(mapping):
+        """Store every ``{key: value}`` of ``mapping`` in one round trip, without the miss lock.
+
+        Only for values that never change once made (results keyed by their own
+        content): two callers storing one key at once store the same value, so
+        there is nothing to coalesce. A backend failure stores nothing (and logs
+        a warning); values that are not plain data raise ``TypeError``.
         """
 
     def invalidate(*keys):

@@ -133,6 +133,16 @@ class RegionCache:
             return {}
         return {key: value for key, value in zip(keys, values, strict=True) if value is not NO_VALUE}
 
+    def set_many(self, mapping):
+        if not mapping or time.monotonic() < self._skip_until:
+            return
+        try:
+            self.region.set_multi(mapping)
+        except NotPlainData:
+            raise
+        except Exception as exc:
+            self._backend_failed("store", exc)
+
     def invalidate(self, *keys):
         if not keys:
             return
@@ -171,6 +181,9 @@ class NullCache:
 
     def get_many(self, keys):
         return {}
+
+    def set_many(self, mapping):
+        pass
 
     def invalidate(self, *keys):
         pass

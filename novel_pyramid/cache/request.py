@@ -35,6 +35,11 @@ class RequestCache:
         found = {key: self._prefetched.pop(key) for key in keys if key in self._prefetched}
         return {**found, **self.cache.get_many([key for key in keys if key not in found])}
 
+    def set_many(self, mapping):
+        for key in mapping:
+            self._prefetched.pop(key, None)
+        self.cache.set_many(mapping)
+
     def invalidate(self, *keys):
         for key in keys:
             self._prefetched.pop(key, None)

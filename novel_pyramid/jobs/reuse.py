@@ -59,9 +59,10 @@ class ChunkResults:
         """``{key: output}`` for the keys that have a stored result.
 
         One cache round trip for all the keys; one ``IN`` query for those the
-        cache misses. Results found in the database are cached (through
-        ``get_or_create``); a miss is never cached, as it would hide the result
-        once another worker stores it.
+        cache misses. Results found in the database are cached in one more
+        round trip (``set_many``: a stored result never changes, so no lock is
+        needed); a miss is never cached, as it would hide the result once
+        another worker stores it.
         """
         cache_keys = {key: chunk_result_key(key) for key in keys}
         cached = self.cache.get_many(list(cache_keys.values()))
@@ -76,10 +77,9 @@ class ChunkResults:
                 )
             ).all()
         )
-        for key in missed:
-            if key in stored:
-                found[key] = self.cache.get_or_create(cache_keys[key], lambda key=key: stored[key])
-        return found
+        found_in_db = {key: stored[key] for key in missed if key in stored}
+        self.cache.set_many({cache_keys[key]: output for key, output in found_in_db.items()})
+        return {**found, **found_in_db}
 
     def remember(self, db, key, output):
         """Store ``output`` under ``key`` in ``db``'s transaction unless a result is there already.

@@ -86,6 +86,7 @@ class RedisServer:
         self.port = port or free_port()
         self.url = f"redis://{HOST}:{self.port}/0"
         self.process = None
+        self._statistics = None
 
     @staticmethod
     def installed():
@@ -129,6 +130,20 @@ class RedisServer:
     def client(self, **options):
         """A redis-py client of this server."""
         return redis.Redis.from_url(self.url, **options)
+
+    def reset_command_calls(self):
+        # One connection for the statistics, opened before the reset: its handshake is not counted.
+        self._statistics = self.client()
+        self._statistics.config_resetstat()
+
+    def command_calls(self):
+        """``{command: calls}`` since ``reset_command_calls()``, the statistics' own commands left out."""
+        stats = self._statistics.info("commandstats")
+        return {
+            name.removeprefix("cmdstat_"): entry["calls"]
+            for name, entry in stats.items()
+            if name not in ("cmdstat_info", "cmdstat_config|resetstat")
+        }
 
     def __enter__(self):
         return self if self.process is not None else self.start()

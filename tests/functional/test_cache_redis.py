@@ -83,26 +83,13 @@ def test_redis_down_means_database_reads_and_a_warning_never_a_500(make_app, sto
     assert any("reading from the database" in r.getMessage() for r in caplog.records)
 
 
-def redis_command_calls(client):
-    """``{command: calls}`` since the last ``CONFIG RESETSTAT``, the statistics' own commands left out."""
-    stats = client.info("commandstats")
-    return {
-        name.removeprefix("cmdstat_"): entry["calls"]
-        for name, entry in stats.items()
-        if name not in ("cmdstat_info", "cmdstat_config|resetstat")
-    }
-
-
 @pytest.mark.parametrize("path", ["/api/v1/settings", "/api/v1/history"])
 def test_a_warm_signed_in_read_is_one_redis_round_trip(make_app, redis_settings, private_redis, path):
-    import redis
-
     app = make_app(**redis_settings)
     headers = bearer(sign_in(app)["access_token"])
     app.get(path, headers=headers)  # fills the identity entry and the view's entry
-    statistics = redis.Redis.from_url(private_redis.url)
-    statistics.config_resetstat()
+    private_redis.reset_command_calls()
     for _ in range(3):
         app.get(path, headers=headers)
     # The identity and the view's entry come back together in one MGET.
-    assert redis_command_calls(statistics) == {"mget": 3}
+    assert private_redis.command_calls() == {"mget": 3}

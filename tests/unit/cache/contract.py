@@ -108,5 +108,25 @@ class CacheContract:
         cache.invalidate("k")
         assert cache.get_many(["k"]) == {}
 
+    def test_set_many_stores_every_value(self, cache):
+        cache.set_many({"k1": {"a": 1}, "k2": [2]})
+        cache.set_many({})
+        expected = {"k1": {"a": 1}, "k2": [2]} if self.caches else {}
+        assert cache.get_many(["k1", "k2"]) == expected
+        assert cache.get_or_create("k1", Counter("made")) == ({"a": 1} if self.caches else "made")
+
+    def test_set_many_replaces_and_invalidate_forgets(self, cache):
+        cache.get_or_create("k", Counter("old"))
+        cache.set_many({"k": "new"})
+        assert cache.get_many(["k"]) == ({"k": "new"} if self.caches else {})
+        cache.invalidate("k")
+        assert cache.get_many(["k"]) == {}
+
+    def test_set_many_refuses_values_that_are_not_plain_data(self, cache):
+        if not self.caches:
+            pytest.skip("a backend that stores nothing serialises nothing")
+        with pytest.raises(TypeError):
+            cache.set_many({"k": object()})
+
     def test_ping_succeeds_when_the_backend_is_up(self, cache):
         cache.ping()

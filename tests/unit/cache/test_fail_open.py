@@ -36,6 +36,14 @@ def test_get_many_finds_nothing_when_redis_is_down(cache, stoppable_redis, caplo
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
 
 
+def test_set_many_stores_nothing_when_redis_is_down(cache, stoppable_redis, caplog):
+    stoppable_redis.stop()
+    with caplog.at_level(logging.WARNING, logger="novel_pyramid.cache"):
+        cache.set_many({"k": "value"})
+        assert cache.get_or_create("k", lambda: "from the database") == "from the database"
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
 def test_after_a_failure_the_cache_is_skipped_without_more_warnings(cache, stoppable_redis, caplog):
     stoppable_redis.stop()
     with caplog.at_level(logging.WARNING, logger="novel_pyramid.cache"):

@@ -49,3 +49,12 @@ def test_get_many_serves_prefetched_values_and_asks_for_the_rest(shared):
     request_cache.prefetch(["a"])
     shared.get_or_create("b", lambda: 2)
     assert request_cache.get_many(["a", "b", "c"]) == {"a": 1, "b": 2}
+
+
+def test_set_many_replaces_the_prefetched_copy(shared):
+    shared.get_or_create("k", lambda: "old")
+    request_cache = RequestCache(shared)
+    request_cache.prefetch(["k"])
+    request_cache.set_many({"k": "new"})
+    assert request_cache.get_or_create("k", lambda: "unused") == "new"
+    assert shared.get_many(["k"]) == {"k": "new"}

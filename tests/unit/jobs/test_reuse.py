@@ -13,6 +13,9 @@ from novel_pyramid.jobs.reuse import ChunkResults, content_hash
 from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from novel_pyramid.normalizers.local import LocalNormalizer
+from tests.fakes.servers import redis_fixture
+
+private_redis = redis_fixture("private_redis", scope="module")
 
 SENTENCES = ["Il pleuvait sur la ville depuis le matin.", "Elle lisait."]
 KEY = content_hash("gemini:model-a:1", 8, SENTENCES)
@@ -147,3 +150,24 @@ def test_keys_the_cache_misses_are_read_from_the_database_in_one_query(session_f
         db.execute(delete(ChunkResult))
     assert lookup(session_factory, results, key=keys[3]) == [keys[3][:8]]
     assert lookup(session_factory, results, key=keys[4]) is None
+
+
+def test_results_read_from_the_database_are_cached_in_one_round_trip(session_factory, private_redis):
+    # A stored result never changes: no miss lock (six commands a key with get_or_create), one write for all.
+    cache = cache_from_settings({"cache.backend": "redis", "cache.redis_url": private_redis.url})
+    results = ChunkResults(cache)
+    keys = [content_hash("gemini:model-a:1", 8, [f"Phrase {n}."]) for n in range(20)]
+    for key in keys:
+        remember(session_factory, results, [key[:8]], key=key)
+    cache.ping()  # opens the connection
+    private_redis.reset_command_calls()
+
+    with own_transaction(session_factory) as (_, db):
+        assert results.lookup_many(db, keys) == {key: [key[:8]] for key in keys}
+    # dogpile writes them in one pipelined MULTI/EXEC.
+    assert private_redis.command_calls() == {"mget": 1, "multi": 1, "setex": 20, "exec": 1}
+
+    private_redis.reset_command_calls()
+    with own_transaction(session_factory) as (_, db):
+        assert results.lookup_many(db, keys) == {key: [key[:8]] for key in keys}
+    assert private_redis.command_calls() == {"mget": 1}
