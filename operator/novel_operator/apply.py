@@ -24,8 +24,20 @@ def _is_quantity(path: tuple[str, ...]) -> bool:
 _MAP_FIELDS = {"requests", "limits", "labels", "annotations", "data", "matchLabels", "nodeSelector"}
 
 
+# Maps we write whole: the API server adds nothing inside them, so a key the
+# object has and the manifest lacks was removed from the spec (a setting, a
+# resource request) and must be removed from the object too.
+_WHOLE_MAPS = {"data", "resources", "requests", "limits"}
+
+
 def _absent_is_same(key: str, desired: Any) -> bool:
     return desired is None or desired == [] or (desired == {} and key in _MAP_FIELDS)
+
+
+def _removed_keys(path: tuple[str, ...], desired: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
+    if not path or path[-1] not in _WHOLE_MAPS:
+        return []
+    return [key for key, value in existing.items() if key not in desired and not _absent_is_same(key, value)]
 
 
 def is_subset(desired: Any, existing: Any, path: tuple[str, ...] = ()) -> bool:
@@ -34,15 +46,20 @@ def is_subset(desired: Any, existing: Any, path: tuple[str, ...] = ()) -> bool:
     Only the fields we set are compared: the API server adds defaults
     (``terminationMessagePath``, ``protocol``, ``revisionHistoryLimit``...), so
     an exact comparison would patch forever. Quantities compare by amount
-    (``1000m`` is ``1``). Lists must have the same length: a container or port
-    removed from the spec must be removed from the object too.
+    (``1000m`` is ``1``). Lists must have the same length, and maps we write
+    whole must have no other keys: a container, port, setting or resource
+    request removed from the spec must be removed from the object too.
     """
     if isinstance(desired, Mapping):
-        return isinstance(existing, Mapping) and all(
-            is_subset(value, existing[key], (*path, key))
-            if existing.get(key) is not None
-            else _absent_is_same(key, value)
-            for key, value in desired.items()
+        return (
+            isinstance(existing, Mapping)
+            and not _removed_keys(path, desired, existing)
+            and all(
+                is_subset(value, existing[key], (*path, key))
+                if existing.get(key) is not None
+                else _absent_is_same(key, value)
+                for key, value in desired.items()
+            )
         )
     if isinstance(desired, list):
         return (
@@ -53,6 +70,20 @@ def is_subset(desired: Any, existing: Any, path: tuple[str, ...] = ()) -> bool:
     if path and _is_quantity(path):
         return same_quantity(desired, existing)
     return desired == existing
+
+
+def merge_patch(desired: Any, existing: Any, path: tuple[str, ...] = ()) -> Any:
+    """``desired`` as a JSON merge patch of ``existing``: ``null`` for the keys removed from maps we write whole.
+
+    A merge patch keeps every key it does not name, so a removed setting would
+    stay in the ConfigMap. Lists (containers...) are replaced whole by a merge
+    patch: what they hold is never patched key by key, and needs no ``null``.
+    """
+    if not isinstance(desired, Mapping) or not isinstance(existing, Mapping):
+        return desired
+    patch = {key: merge_patch(value, existing.get(key), (*path, key)) for key, value in desired.items()}
+    patch.update(dict.fromkeys(_removed_keys(path, desired, existing)))
+    return patch
 
 
 async def ensure(
@@ -82,4 +113,4 @@ async def ensure(
                 raise
     if is_subset(manifest, existing):
         return dict(existing)
-    return await client.merge_patch(path, manifest)
+    return await client.merge_patch(path, merge_patch(manifest, existing))

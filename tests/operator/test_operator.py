@@ -91,6 +91,23 @@ async def test_new_image_is_migrated_before_the_deployments_roll(k8s: Cluster, r
     assert status["observedGeneration"] == 2
 
 
+async def test_a_setting_removed_from_the_spec_stops_applying(k8s: Cluster, running_operator: None) -> None:
+    await install(k8s, settings={"logLevel": "INFO", "corsOrigins": "https://a.example"})
+    assert k8s.get("v1/configmaps", "shop-config")["data"]["CORS_ORIGINS"] == "https://a.example"
+    checksum = k8s.get(DEPLOYMENTS, "shop-web")["spec"]["template"]["metadata"]["annotations"]
+
+    await k8s.patch_spec({"settings": {"corsOrigins": None}})  # what `kubectl edit` sends for a deleted line
+
+    await eventually(
+        lambda: "CORS_ORIGINS" not in k8s.get("v1/configmaps", "shop-config")["data"], message="the ConfigMap"
+    )
+    # The pods restart to read it: the configuration checksum of their template changed.
+    await eventually(
+        lambda: k8s.get(DEPLOYMENTS, "shop-web")["spec"]["template"]["metadata"]["annotations"] != checksum,
+        message="the web rollout",
+    )
+
+
 async def test_failed_migration_keeps_the_old_version_and_reports_degraded(
     k8s: Cluster, running_operator: None
 ) -> None:
