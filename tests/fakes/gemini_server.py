@@ -29,7 +29,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from novel_pyramid.pipeline.words import count_words
-from tests.fakes.servers import JsonHandlerMixin
+from tests.fakes.servers import JsonHandlerMixin, server_fixture
 
 _GENERATE_PATH = re.compile(r"^/(?P<version>v1\w*)/models/(?P<model>[^/:]+):generateContent$")
 # Headers whose values are secrets: recorded as present, never by value.
@@ -416,6 +416,17 @@ def _handler_for(fake):
                 pass  # the client gave up (timeout) before the slow answer came
 
     return Handler
+
+
+def gemini_fixture(name, *, api_key, scope="session"):
+    """A pytest fixture ``name`` giving a started FakeGemini that accepts ``api_key``, stopped afterwards."""
+
+    return server_fixture(
+        name,
+        lambda: FakeGemini(api_key=api_key),
+        scope=scope,
+        doc=f"A fake Gemini server for the {scope}; tests reset it before use.",
+    )
 
 
 def main(argv=None):

@@ -163,16 +163,26 @@ def start_redis(*, on_missing=unavailable):
     return RedisServer().start()
 
 
-def redis_fixture(name, *, scope="function", on_missing=unavailable):
-    """A pytest fixture ``name`` giving a started RedisServer of its own, stopped afterwards (see ``start_redis``)."""
+def server_fixture(name, make_server, *, scope, doc):
+    """A pytest fixture ``name`` giving the server ``make_server()`` makes, used as a context manager."""
 
     def fixture():
-        with start_redis(on_missing=on_missing) as server:
+        with make_server() as server:
             yield server
 
     fixture.__name__ = fixture.__qualname__ = name
-    fixture.__doc__ = f"A private redis-server for the {scope} (a RedisServer), stopped afterwards."
+    fixture.__doc__ = doc
     return pytest.fixture(scope=scope, name=name)(fixture)
+
+
+def redis_fixture(name, *, scope="function", on_missing=unavailable):
+    """A pytest fixture ``name`` giving a started RedisServer of its own, stopped afterwards (see ``start_redis``)."""
+    return server_fixture(
+        name,
+        lambda: start_redis(on_missing=on_missing),
+        scope=scope,
+        doc=f"A private redis-server for the {scope} (a RedisServer), stopped afterwards.",
+    )
 
 
 # -- fake HTTP services answering JSON --------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 
 from novel_pyramid.accounts.models import User
 from novel_pyramid.db.types import utcnow
-from tests.fakes.gemini_server import FakeGemini
+from tests.fakes.gemini_server import gemini_fixture
 
 
 @pytest.fixture
@@ -52,11 +52,7 @@ def headers(auth_headers):
     return auth_headers()
 
 
-@pytest.fixture(scope="session")
-def gemini():
-    server = FakeGemini(api_key=GEMINI_KEY).start()
-    yield server
-    server.stop()
+gemini = gemini_fixture("gemini", api_key=GEMINI_KEY)
 
 
 @pytest.fixture

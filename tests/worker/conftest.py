@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from tests.fakes import servers
-from tests.fakes.gemini_server import FakeGemini
+from tests.fakes.gemini_server import gemini_fixture
 from tests.functional import conftest as functional_fixtures
 
 # The sign-in fixtures of the functional tests, shared rather than copied.
@@ -86,11 +86,7 @@ def broker(redis_url):
     return redis_url
 
 
-@pytest.fixture(scope="session")
-def gemini_server():
-    server = FakeGemini(api_key=GEMINI_KEY).start()
-    yield server
-    server.stop()
+gemini_server = gemini_fixture("gemini_server", api_key=GEMINI_KEY)
 
 
 @pytest.fixture

@@ -3,18 +3,14 @@
 import pytest
 
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
-from tests.fakes.gemini_server import FakeGemini
+from tests.fakes.gemini_server import gemini_fixture
 
 # A key that must never show up in logs or errors; the fake rejects any other.
 TEST_API_KEY = "test-key-7f3c9a2e51"
 
 
-@pytest.fixture(scope="module")
-def gemini_server():
-    """One fake server per test module; ``fake_gemini`` resets it for each test."""
-    server = FakeGemini(api_key=TEST_API_KEY).start()
-    yield server
-    server.stop()
+# One fake server per test module; ``fake_gemini`` resets it for each test.
+gemini_server = gemini_fixture("gemini_server", api_key=TEST_API_KEY, scope="module")
 
 
 @pytest.fixture
