@@ -69,11 +69,8 @@ class ExportService:
 
     # -- v2 ---------------------------------------------------------------------
     def available(self):
-        """``[{"name", "result"}]`` of every exporter, for clients to discover them."""
-        return [
-            {"name": name, "result": exporter.result_kind}
-            for name, exporter in sorted(registered_exporters(self.registry).items())
-        ]
+        """``[(name, exporter)]`` of every installed exporter, by name, for clients to discover them."""
+        return sorted(registered_exporters(self.registry).items())
 
     def start_job_export(self, user, job_id, exporter_name, raw_options):
         """Export a finished job with a URL exporter, now or in the background; return its status.

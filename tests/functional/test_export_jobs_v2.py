@@ -244,9 +244,19 @@ def test_list_of_exporters(sheets_app, signed_in, make_job):
 
     body = sheets_app.get(exports_url(job_id), headers=headers).json
 
-    assert {"name": "google_sheets", "result": "url"} in body["exporters"]
-    assert {"name": "csv", "result": "file"} in body["exporters"]
-    assert {"name": "json", "result": "file"} in body["exporters"]
+    exporters = {exporter["name"]: exporter for exporter in body["exporters"]}
+    assert {name: exporter["result"] for name, exporter in exporters.items()} == {
+        "google_sheets": "url",
+        "csv": "file",
+        "json": "file",
+    }
+    # Each describes its options, so a client can build its form without reading our code.
+    csv_options = exporters["csv"]["options"]
+    assert csv_options["type"] == "object" and csv_options["additionalProperties"] is False
+    assert {"bom", "include_original", "escape_formulas"} <= set(csv_options["properties"])
+    assert "byte-order mark" in csv_options["properties"]["bom"]["description"]
+    sheets_options = exporters["google_sheets"]["options"]["properties"]
+    assert sheets_options["title"]["maxLength"] >= 1 and "folder_id" in sheets_options
 
 
 def test_downloads_need_sign_in(sheets_app):

@@ -17,6 +17,7 @@ from pyramid.response import Response as FileResponse
 
 from novel_pyramid.api import api_service
 from novel_pyramid.api.colander_types import StrictMapping, StrictString, string_node
+from novel_pyramid.api.openapi.converter import to_json_schema
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters.services import ExportService
@@ -75,6 +76,10 @@ def _text(**kwargs):
 class ExporterInfo(StrictMapping):
     name = _text()
     result = _text(validator=colander.OneOf(["url", "file"]), description="url: POST it; file: GET it")
+    options = colander.SchemaNode(
+        colander.Mapping(unknown="preserve"),
+        description="The JSON Schema of the options this exporter takes (POST body or download query string)",
+    )
 
 
 class ExporterList(colander.SequenceSchema):
@@ -125,12 +130,17 @@ RESPONSES = {
 }
 
 
+def exporter_info(name, exporter):
+    """What a client needs to use an exporter plugin, its options described by their own schema."""
+    return {"name": name, "result": exporter.result_kind, "options": to_json_schema(exporter.options_schema)}
+
+
 # -- views -----------------------------------------------------------------------------------------
 @job_exports.get(permission=AUTHENTICATED, schema=ListRequest(), validators=(colander_validator,))
 def list_exporters(request):
     service = ExportService.for_request(request)
     job = service.finished_job(request.identity.id, request.validated["path"]["id"])
-    return {"job_id": job.id, "exporters": service.available()}
+    return {"job_id": job.id, "exporters": [exporter_info(name, exporter) for name, exporter in service.available()]}
 
 
 @job_exports.post(
