@@ -8,8 +8,11 @@ the next export does not refresh again.
 
 from google.auth import exceptions as google_exceptions
 from google.oauth2.credentials import Credentials
+from sqlalchemy import update
 
+from novel_pyramid.accounts.models import User
 from novel_pyramid.errors import Forbidden, UpstreamError
+from novel_pyramid.jobs.transactions import own_transaction
 
 SHEETS_SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
@@ -22,6 +25,13 @@ NO_GRANT_MESSAGE = (
 REVOKED_GRANT_MESSAGE = (
     "Google access has expired or was revoked. Sign in with Google again to export to Google Sheets."
 )
+
+
+class GoogleGrantRevoked(Forbidden):
+    """Google refused the stored grant for good (revoked, expired): only a new sign-in helps."""
+
+    def __init__(self):
+        super().__init__(REVOKED_GRANT_MESSAGE, details={"google": ["sign_in_again"]})
 
 
 def require_sheets_grant(user):
@@ -66,4 +76,26 @@ def refresh_error(exc):
         return UpstreamError("Google sign-in is unavailable; try the export again shortly")
     if isinstance(exc, google_exceptions.TransportError):
         return UpstreamError("Google sign-in is unreachable; try the export again shortly")
-    return Forbidden(REVOKED_GRANT_MESSAGE, details={"google": ["sign_in_again"]})
+    return GoogleGrantRevoked()
+
+
+def forget_revoked_grant(session_factory, user):
+    """Clear ``user``'s Google tokens in a transaction of our own, committed whatever the caller's does.
+
+    The caller's transaction ends in the 403 and is rolled back. The tokens are
+    cleared only if they are still the refused ones: a sign-in that stored new
+    ones meanwhile keeps them.
+    """
+    refused = {
+        "google_access_token": user.google_access_token,
+        "google_refresh_token": user.google_refresh_token,
+    }
+    with own_transaction(session_factory) as (_, db):
+        db.execute(
+            update(User)
+            .where(
+                User.id == user.id,
+                *(getattr(User, name).is_not_distinct_from(value) for name, value in refused.items()),
+            )
+            .values(google_access_token=None, google_refresh_token=None, google_token_expiry=None)
+        )

@@ -9,7 +9,7 @@ import colander
 from novel_pyramid.db.types import new_uuid
 from novel_pyramid.errors import Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import UnknownExporter, get_exporter, registered_exporters
-from novel_pyramid.exporters.google_auth import require_sheets_grant
+from novel_pyramid.exporters.google_auth import GoogleGrantRevoked, forget_revoked_grant, require_sheets_grant
 from novel_pyramid.exporters.history_link import entry_for_job, entry_for_sentences, record_spreadsheet_url
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL
 from novel_pyramid.exporters.sources import job_source, sentence_list_source
@@ -58,7 +58,7 @@ class ExportService:
         exporter = self.exporter(SHEETS_EXPORTER, RESULT_URL)
         options = {"title": sheet_name, "folder_id": folder_id or None, "include_original": False}
         try:
-            result = exporter.export(sentence_list_source(sheet_name, sentences), options, user)
+            result = self._run(exporter, sentence_list_source(sheet_name, sentences), options, user)
         except InvalidInput as error:
             # The exporter names its options; the v1 client knows them by their camelCase names.
             details = {V1_FIELD_NAMES.get(name, name): messages for name, messages in (error.details or {}).items()}
@@ -125,7 +125,7 @@ class ExportService:
 
     def _export(self, user, job, exporter, options):
         source = job_source(job, self.session_factory, include_original=options.get("include_original", False))
-        result = exporter.export(source, options, user)
+        result = self._run(exporter, source, options, user)
         record_spreadsheet_url(entry_for_job(self.db, user.id, job.id), result.url)
         return result
 
@@ -138,6 +138,15 @@ class ExportService:
         return exporter.export(source, options, user)
 
     # -- shared steps --------------------------------------------------------------
+    def _run(self, exporter, source, options, user):
+        try:
+            return exporter.export(source, options, user)
+        except GoogleGrantRevoked:
+            # Until they sign in again the user holds no grant: sign-ins report
+            # has_sheets_access false, and exports are refused without asking Google.
+            forget_revoked_grant(self.session_factory, user)
+            raise
+
     def exporter(self, name, result_kind):
         """The exporter ``name``, which must produce ``result_kind``; 400 otherwise."""
         try:

@@ -1,6 +1,7 @@
 """v2 exports of a finished job: POST .../exports (Google Sheets) and GET .../exports/{name} (csv, json)."""
 
 import csv
+import datetime
 import io
 import json
 
@@ -309,6 +310,24 @@ def test_background_failure_is_reported_in_the_status(background_app, signed_in,
     assert status["status"] == "failed"
     assert status["code"] == "upstream_error"
     assert "HTTP 503" in status["error"]
+
+
+def test_a_grant_revoked_during_a_background_export_is_reported_and_forgotten(
+    background_app, signed_in, make_job, google_apis, dbsession
+):
+    headers = signed_in(expiry=utcnow() - datetime.timedelta(minutes=5))
+    job_id = make_job([(["Un.", "Deux.", "Trois."], ["Un.", "Deux.", "Trois."])])
+    google_apis.revoke()
+
+    export_id = background_app.post_json(
+        exports_url(job_id), {"exporter": "google_sheets"}, headers=headers, status=202
+    ).json["id"]
+
+    status = background_app.get(f"/api/v2/exports/{export_id}", headers=headers).json
+    assert (status["status"], status["code"]) == ("failed", "forbidden")
+    assert "Sign in with Google again" in status["error"]
+    user = dbsession.scalar(select(User).where(User.email == "lea@example.com"))
+    assert (user.google_access_token, user.google_refresh_token) == (None, None)
 
 
 def test_another_users_export_status_is_404(background_app, signed_in, make_job):

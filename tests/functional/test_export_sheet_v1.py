@@ -162,6 +162,20 @@ def test_revoked_grant_is_403_asking_to_sign_in_again(sheets_app, signed_in, goo
     assert google_apis.api_requests == []
 
 
+def test_a_revoked_grant_is_forgotten_until_the_next_sign_in(sheets_app, signed_in, google_apis, dbsession):
+    headers = signed_in(expiry=utcnow() - datetime.timedelta(minutes=5))
+    google_apis.revoke()
+    export(sheets_app, headers, ["Bonjour."], status=403)
+
+    # The 403 rolled the request back, but not the forgetting: the grant is gone for good.
+    user = dbsession.scalar(select(User).where(User.email == "lea@example.com"))
+    assert (user.google_access_token, user.google_refresh_token, user.google_token_expiry) == (None, None, None)
+    # The next export is refused at once, without asking Google again.
+    response = export(sheets_app, headers, ["Bonjour."], status=403)
+    assert "has not been granted" in response.json["error"]
+    assert len(google_apis.token_requests) == 1
+
+
 def test_user_without_google_grant_is_403(sheets_app, make_user, google_apis):
     make_user("sans@example.com")
     token = sheets_app.post_json("/api/v1/auth/dev-login", {"email": "sans@example.com"}).json["access_token"]
