@@ -14,7 +14,6 @@ import os
 import pathlib
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -138,17 +137,6 @@ def sequential_latency(port, path, token, request_id_prefix, before_each=None, r
     return percentiles(timings)
 
 
-def start_redis(log_dir):
-    port = free_port()
-    process = start_process(
-        [shutil.which("redis-server"), "--port", str(port), "--save", "", "--appendonly", "no"],
-        os.environ.copy(),
-        log_dir / "redis.log",
-    )
-    wait_for_port(port)
-    return process, f"redis://127.0.0.1:{port}/0"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/novel_bench")
@@ -178,7 +166,8 @@ def main():
         (results_dir / "api-tokens.json").write_text(json.dumps(tokens))
     plan, explain_ms = explain_first_page(engine, tokens["heavy_user_id"])
 
-    redis_process, redis_url = start_redis(results_dir)
+    redis_server = servers.RedisServer().start()  # private: never the shared one
+    redis_url = redis_server.url
     port = free_port()
     env = {
         **os.environ,
@@ -195,7 +184,7 @@ def main():
     command = server_command(args.server, args.workers, args.threads, port)
     server_log = results_dir / "api-server.log"
     server = start_process(command, env, server_log)
-    meter = CpuMeter(server.pid, redis_process.pid, engine, engine.url.database)
+    meter = CpuMeter(server.pid, redis_server.process.pid, engine, engine.url.database)
     rows = []
     try:
         wait_for_port(port)
@@ -222,10 +211,8 @@ def main():
             rows.append({"endpoint": f"GET {path}", "wrk": wrk_command, **figures, "cpu_ms_per_request": cpu})
         heavy = sequential_latency(port, "/api/v1/history?limit=50", tokens["heavy"], "sequential-heavy-")
         # The same with the cached list deleted before each request: the database path every time.
-        import redis
-
         cached_list = f"novel_pyramid:cache:{history_key(tokens['heavy_user_id'])}"
-        forget = functools.partial(redis.Redis.from_url(redis_url).delete, cached_list)
+        forget = functools.partial(redis_server.client().delete, cached_list)
         heavy_uncached = sequential_latency(
             port, "/api/v1/history?limit=50", tokens["heavy"], "sequential-uncached-", before_each=forget
         )
@@ -234,7 +221,7 @@ def main():
         heavy_uncached["server_time"] = percentiles(server_durations(server_log, "sequential-uncached-"))
     finally:
         stop_process(server)
-        stop_process(redis_process)
+        redis_server.stop()
 
     report = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

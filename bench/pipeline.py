@@ -21,7 +21,6 @@ import io
 import json
 import os
 import pathlib
-import shutil
 import socket
 import subprocess
 import sys
@@ -46,15 +45,10 @@ from novel_pyramid.models import ModelBase  # noqa: E402
 from novel_pyramid.pipeline.chunking import chunk_sentences  # noqa: E402
 from novel_pyramid.pipeline.extract import iter_paragraphs  # noqa: E402
 from novel_pyramid.pipeline.sentences import split_sentences  # noqa: E402
+from tests.fakes.servers import RedisServer, free_port  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 API_KEY = "bench-key"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until(predicate, timeout, what):
@@ -150,16 +144,12 @@ def worker_bench_arguments(description):
 
 
 def start_redis(processes):
-    """A private redis-server that keeps nothing on disk, appended to ``processes``; its port."""
-    redis_server = shutil.which("redis-server") or sys.exit("redis-server is not installed")
-    port = free_port()
-    processes.append(
-        subprocess.Popen(
-            [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-    )
-    return port
+    """A private redis-server that keeps nothing on disk, answering already, appended to ``processes``; its port."""
+    if not RedisServer.installed():
+        sys.exit("redis-server is not installed")
+    server = RedisServer().start()
+    processes.append(server.process)
+    return server.port
 
 
 def start_bench_worker(workdir, redis_port, gemini_base_url, options):
@@ -220,7 +210,7 @@ def main():
                 stdout=subprocess.DEVNULL,
             )
         )
-        wait_until(lambda: port_open(redis_port) and port_open(gemini_port), 15, "redis and the fake Gemini")
+        wait_until(lambda: port_open(gemini_port), 15, "the fake Gemini")
 
         ini_settings, worker, log_path = start_bench_worker(
             workdir, redis_port, f"http://127.0.0.1:{gemini_port}", options

@@ -28,13 +28,11 @@ sys.path.insert(0, str(ROOT))
 from bench.pipeline import (  # noqa: E402
     API_KEY,
     RESULTS,
-    port_open,
     start_bench_worker,
     start_redis,
     stop_processes,
     the_book,
     upload_once,
-    wait_until,
     worker_bench_arguments,
 )
 from novel_pyramid import make_config  # noqa: E402
@@ -55,7 +53,6 @@ def main():
     processes = []
     try:
         redis_port = start_redis(processes)
-        wait_until(lambda: port_open(redis_port), 15, "redis")
         ini_settings, worker, log_path = start_bench_worker(workdir, redis_port, gemini.base_url, options)
         processes.append(worker)
         registry = make_config(load_settings(ini_settings, {})).registry
