@@ -33,7 +33,7 @@ def run_health_checks(registry, now=time.monotonic):
     broker connection per call.
     """
     fresh_for = registry.settings.get("health.cache_seconds", 0)
-    with registry.setdefault("health.lock", threading.Lock()):
+    with registry["health.lock"]:
         checked_at, answer = registry.get("health.last", (None, None))
         if checked_at is None or now() - checked_at >= fresh_for:
             answer = _probe_all(registry)
@@ -83,6 +83,8 @@ def broker_probe(registry):
 
 def includeme(config):
     settings = config.get_settings()
+    # One probing round at a time; the others wait for its answer (run_health_checks).
+    config.registry["health.lock"] = threading.Lock()
     config.add_directive("add_health_check", add_health_check)
     config.add_health_check("database", database_probe)
     if settings.get("redis_url"):
