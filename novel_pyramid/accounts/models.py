@@ -1,4 +1,4 @@
-"""Users and their settings. Column types and names follow the legacy schema (CONTRACT §5)."""
+"""Users and their settings. Column types and names follow the legacy (Flask) schema."""
 
 import datetime
 
@@ -11,6 +11,8 @@ from novel_pyramid.db.types import utcnow
 DEFAULT_SENTENCE_LENGTH_LIMIT = 8
 MIN_SENTENCE_LENGTH_LIMIT = 3
 MAX_SENTENCE_LENGTH_LIMIT = 50
+MAX_FOLDER_ID_LENGTH = 255
+MAX_SHEET_NAME_PATTERN_LENGTH = 255
 
 
 class User(ModelBase):
@@ -47,5 +49,10 @@ class UserSettings(ModelBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     sentence_length_limit: Mapped[int] = mapped_column(Integer, default=DEFAULT_SENTENCE_LENGTH_LIMIT)
     updated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Where an export goes, and what it is called, when the export does not say.
+    default_folder_id: Mapped[str | None] = mapped_column(String(MAX_FOLDER_ID_LENGTH))
+    default_sheet_name_pattern: Mapped[str | None] = mapped_column(String(MAX_SHEET_NAME_PATTERN_LENGTH))
+    # The word list the coverage tool starts from.
+    default_wordlist_id: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped[User] = relationship(back_populates="settings")

@@ -1,4 +1,4 @@
-"""How users and settings look on the wire (CONTRACT §2)."""
+"""How users and settings look on the wire (API v1)."""
 
 from novel_pyramid.db.types import isoformat
 
@@ -17,5 +17,8 @@ def user_json(user):
 def settings_json(settings):
     return {
         "sentence_length_limit": settings.sentence_length_limit,
+        "default_folder_id": settings.default_folder_id,
+        "default_sheet_name_pattern": settings.default_sheet_name_pattern,
+        "default_wordlist_id": settings.default_wordlist_id,
         "updated_at": isoformat(settings.updated_at),
     }

@@ -1,4 +1,4 @@
-"""Users and their settings: sign-in bookkeeping and the sentence length limit."""
+"""Users and their settings: sign-in bookkeeping, the sentence length limit and export defaults."""
 
 import datetime
 from dataclasses import dataclass
@@ -18,16 +18,35 @@ class SettingsSnapshot:
 
     sentence_length_limit: int
     updated_at: datetime.datetime | None
+    default_folder_id: str | None = None
+    default_sheet_name_pattern: str | None = None
+    default_wordlist_id: int | None = None
+
+
+# The columns a snapshot is read from; the cache stores them as JSON.
+SNAPSHOT_COLUMNS = (
+    UserSettings.sentence_length_limit,
+    UserSettings.updated_at,
+    UserSettings.default_folder_id,
+    UserSettings.default_sheet_name_pattern,
+    UserSettings.default_wordlist_id,
+)
 
 
 def _settings_row_as_data(row):
-    # JSON-compatible, because that is what the cache stores.
     if row is None:
         return {"sentence_length_limit": DEFAULT_SENTENCE_LENGTH_LIMIT, "updated_at": None}
-    return {
-        "sentence_length_limit": row.sentence_length_limit,
-        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
-    }
+    data = row._asdict()
+    data["updated_at"] = row.updated_at.isoformat() if row.updated_at else None
+    return data
+
+
+def _snapshot_from_data(data):
+    updated_at = data.pop("updated_at")
+    return SettingsSnapshot(
+        updated_at=datetime.datetime.fromisoformat(updated_at) if updated_at else None,
+        **data,
+    )
 
 
 class AccountService(CachedReadService):
@@ -76,18 +95,10 @@ class AccountService(CachedReadService):
         data = self.cache.get_or_create(
             settings_key(user.id),
             lambda: _settings_row_as_data(
-                self.db.execute(
-                    select(UserSettings.sentence_length_limit, UserSettings.updated_at).where(
-                        UserSettings.user_id == user.id
-                    )
-                ).first()
+                self.db.execute(select(*SNAPSHOT_COLUMNS).where(UserSettings.user_id == user.id)).first()
             ),
         )
-        updated_at = data["updated_at"]
-        return SettingsSnapshot(
-            sentence_length_limit=data["sentence_length_limit"],
-            updated_at=datetime.datetime.fromisoformat(updated_at) if updated_at else None,
-        )
+        return _snapshot_from_data(dict(data))
 
     def update_settings(self, user, changes):
         # Writes start from the row itself, never from the cached copy.

@@ -12,7 +12,7 @@ def identity_key(user_id):
 
 def settings_key(user_id):
     """The user's settings as the API shows them."""
-    return f"accounts.settings.v1:{int(user_id)}"
+    return f"accounts.settings.v2:{int(user_id)}"
 
 
 def history_key(user_id):

@@ -14,6 +14,17 @@ def error_response(status, message, code, *, details=None, headers=None, **extra
     return response
 
 
+# How a failure of a whole request part is named in the message.
+LOCATION_NAMES = {
+    "body": "Request body",
+    "querystring": "Query string",
+    "path": "URL path",
+    "header": "Headers",
+    "headers": "Headers",
+    "request": "Request",
+}
+
+
 def cornice_details(errors):
     """Turn Cornice's error list into ``{field: [messages]}``.
 
@@ -27,11 +38,19 @@ def cornice_details(errors):
     return details
 
 
+def validation_message(details):
+    """One sentence for people: the first field and what is wrong with it, and how many more problems."""
+    field, messages = next(iter(details.items()), ("request", ["Invalid request"]))
+    message = f"{LOCATION_NAMES.get(field, field)}: {messages[0]}"
+    others = sum(len(each) for each in details.values()) - 1
+    if others:
+        message += f" (and {others} more {'problem' if others == 1 else 'problems'}, listed in details)"
+    return message
+
+
 def cornice_error_handler(request):
     """Cornice's ``error_handler`` for every service: validation failures as one JSON body."""
     errors = request.errors
     details = cornice_details(errors)
-    first_field, first_messages = next(iter(details.items()), ("request", ["Invalid request"]))
     status = getattr(errors, "status", 400) or 400
-    message = f"Invalid {first_field}: {first_messages[0]}"
-    return error_response(status, message, "invalid_input", details=details)
+    return error_response(status, validation_message(details), "invalid_input", details=details)

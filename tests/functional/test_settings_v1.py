@@ -81,3 +81,96 @@ def test_settings_need_sign_in(testapp):
 
 def test_unknown_query_parameters_are_refused(testapp, auth_headers):
     testapp.get("/api/v1/settings?debug=1", headers=auth_headers(), status=400)
+
+
+# --- What the frontends send back: the object GET returned, one field changed ---
+
+
+@pytest.mark.parametrize("method", ["post_json", "put_json"])
+def test_the_object_get_returned_can_be_sent_back(testapp, auth_headers, method):
+    headers = auth_headers()
+    testapp.post_json("/api/v1/settings", {"sentence_length_limit": 12}, headers=headers)
+    read = testapp.get("/api/v1/settings", headers=headers).json
+    assert read["updated_at"]
+    body = getattr(testapp, method)("/api/v1/settings", {**read, "sentence_length_limit": 15}, headers=headers).json
+    assert body["sentence_length_limit"] == 15
+    # The read-only field is ignored, not written: the server sets it.
+    assert body["updated_at"] >= read["updated_at"]
+
+
+def test_a_made_up_updated_at_is_ignored(testapp, auth_headers):
+    headers = auth_headers()
+    body = testapp.post_json(
+        "/api/v1/settings", {"sentence_length_limit": 9, "updated_at": "1999-01-01T00:00:00Z"}, headers=headers
+    ).json
+    assert not body["updated_at"].startswith("1999")
+
+
+def test_the_newer_frontends_defaults_are_stored_and_returned(testapp, auth_headers):
+    headers = auth_headers()
+    assert testapp.get("/api/v1/settings", headers=headers).json == {
+        "sentence_length_limit": 8,
+        "default_folder_id": None,
+        "default_sheet_name_pattern": None,
+        "default_wordlist_id": None,
+        "updated_at": None,
+    }
+    saved = {
+        "default_folder_id": "1AbC-d_EfG",
+        "default_sheet_name_pattern": "{filename}_{date}",
+        "default_wordlist_id": 3,
+    }
+    body = testapp.post_json("/api/v1/settings", saved, headers=headers).json
+    assert {name: body["settings"][name] for name in saved} == saved
+    read = testapp.get("/api/v1/settings", headers=headers).json
+    assert {name: read[name] for name in saved} == saved
+    assert read["sentence_length_limit"] == 8
+
+
+@pytest.mark.parametrize("cleared", [None, ""])
+def test_a_default_is_cleared_with_null_or_an_empty_string(testapp, auth_headers, cleared):
+    headers = auth_headers()
+    testapp.post_json(
+        "/api/v1/settings", {"default_folder_id": "abc", "default_sheet_name_pattern": "Novel_{date}"}, headers=headers
+    )
+    body = testapp.post_json("/api/v1/settings", {"default_folder_id": cleared}, headers=headers).json
+    assert body["default_folder_id"] is None
+    assert body["default_sheet_name_pattern"] == "Novel_{date}"
+
+
+def test_defaults_survive_the_cache(make_app, auth_headers):
+    testapp = make_app(**{"cache.backend": "memory"})
+    headers = auth_headers()
+    testapp.get("/api/v1/settings", headers=headers)
+    testapp.post_json("/api/v1/settings", {"default_sheet_name_pattern": "Lecture {date}"}, headers=headers)
+    assert testapp.get("/api/v1/settings", headers=headers).json["default_sheet_name_pattern"] == "Lecture {date}"
+
+
+@pytest.mark.parametrize(
+    "payload,field,words",
+    [
+        ({"default_folder_id": "../etc"}, "default_folder_id", "Google Drive folder id"),
+        ({"default_folder_id": 5}, "default_folder_id", "string"),
+        ({"default_folder_id": "x" * 256}, "default_folder_id", "at most 255 characters"),
+        ({"default_sheet_name_pattern": "{title}_{date}"}, "default_sheet_name_pattern", "{date} and {filename}"),
+        ({"default_sheet_name_pattern": "x" * 256}, "default_sheet_name_pattern", "at most 255 characters"),
+        ({"default_wordlist_id": 0}, "default_wordlist_id", "between 1 and"),
+        ({"default_wordlist_id": "3"}, "default_wordlist_id", "integer"),
+        ({"default_wordlist_id": True}, "default_wordlist_id", "integer"),
+        ({"theme": "dark"}, "theme", "Unknown field"),
+    ],
+)
+def test_bad_defaults_are_refused_in_plain_words(testapp, auth_headers, dbsession, payload, field, words):
+    response = testapp.post_json("/api/v1/settings", payload, headers=auth_headers(), status=400)
+    assert words in response.json["details"][field][0]
+    assert response.json["error"].startswith(f"{field}: ")
+    assert dbsession.scalar(select(func.count()).select_from(UserSettings)) == 0
+
+
+def test_an_unknown_field_names_the_accepted_ones(testapp, auth_headers):
+    response = testapp.post_json(
+        "/api/v1/settings", {"sentence_length_limit": 10, "theme": "dark"}, headers=auth_headers(), status=400
+    )
+    message = response.json["details"]["theme"][0]
+    assert "sentence_length_limit" in message and "default_folder_id" in message
+    assert "{" not in response.json["error"] and "Unrecognized" not in response.json["error"]

@@ -106,6 +106,8 @@ def _mapping_schema(node):
         properties[child.name] = to_json_schema(child)
         if child.required:
             required.append(child.name)
+    for name in getattr(node.typ, "read_only", ()):
+        properties[name] = {"readOnly": True, "description": "Returned by the API; ignored when sent back."}
     schema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required

@@ -2,12 +2,21 @@
 
 import colander
 
-from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
+from novel_pyramid.accounts.models import (
+    MAX_FOLDER_ID_LENGTH,
+    MAX_SENTENCE_LENGTH_LIMIT,
+    MAX_SHEET_NAME_PATTERN_LENGTH,
+    MIN_SENTENCE_LENGTH_LIMIT,
+)
+from novel_pyramid.accounts.naming import SHEET_NAME_PATTERN_ECMA, SHEET_NAME_PATTERN_RE
 from novel_pyramid.api.colander_types import (
+    ClearableInt,
+    ClearableString,
     QueryInt,
     StrictInt,
     StrictMapping,
     string_node,
+    unless_cleared,
 )
 
 HISTORY_DEFAULT_LIMIT = 50
@@ -55,11 +64,53 @@ class NoInputRequest(colander.MappingSchema):
     querystring = EmptyQuery(missing={})
 
 
+# Google Drive ids are URL-safe base64 text; "root" names the top of My Drive.
+DRIVE_FOLDER_ID_RE = r"^[A-Za-z0-9_-]+\Z"
+MAX_ID = 2**31 - 1
+
+
+def _pattern_validator(pattern, message, json_schema):
+    validator = unless_cleared(colander.Regex(pattern, msg=message))
+    validator.json_schema = json_schema
+    return validator
+
+
 class SettingsBody(StrictMapping):
+    """A partial update: keys left out keep their value; null (or "") clears a default."""
+
+    # GET /settings returns it; clients send the object they read back with one field changed.
+    read_only_fields = ("updated_at",)
+
     sentence_length_limit = colander.SchemaNode(
         StrictInt(),
         validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT),
         missing=colander.drop,
+    )
+    default_folder_id = colander.SchemaNode(
+        ClearableString(MAX_FOLDER_ID_LENGTH),
+        validator=_pattern_validator(
+            DRIVE_FOLDER_ID_RE,
+            "Must be a Google Drive folder id: letters, digits, '-' and '_' only",
+            {"pattern": "^[A-Za-z0-9_-]*$"},
+        ),
+        missing=colander.drop,
+        description="Google Drive folder an export goes to when it names none.",
+    )
+    default_sheet_name_pattern = colander.SchemaNode(
+        ClearableString(MAX_SHEET_NAME_PATTERN_LENGTH),
+        validator=_pattern_validator(
+            SHEET_NAME_PATTERN_RE,
+            "May use only the placeholders {date} and {filename}, and no other braces",
+            {"pattern": SHEET_NAME_PATTERN_ECMA},
+        ),
+        missing=colander.drop,
+        description="Name of an exported spreadsheet when the export names none; "
+        "{date} becomes the date (YYYY-MM-DD) and {filename} the novel's file name.",
+    )
+    default_wordlist_id = colander.SchemaNode(
+        ClearableInt(1, MAX_ID),
+        missing=colander.drop,
+        description="Word list the coverage tool starts from.",
     )
 
 
