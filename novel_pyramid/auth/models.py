@@ -17,8 +17,13 @@ class AuthSession(ModelBase):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # SHA-256 of the current refresh token; rotation replaces it, so an older
-    # token of the same session no longer matches and is recognised as reuse.
+    # token of the same session no longer matches and is recognised as reuse
+    # (the one just replaced only once the reuse interval has passed).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token the last rotation replaced, and when: presented again within
+    # the reuse interval it is a sibling request of that rotation, not a copy.
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64))
+    rotated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTime)

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select, update
 
 from novel_pyramid.auth.models import AuthSession
+from novel_pyramid.auth.policy import SIGNED_OUT
 from novel_pyramid.auth.tokens import hash_token, new_refresh_token, session_id_of
 from novel_pyramid.cache import identity_key, invalidate_after_commit
 from novel_pyramid.db.types import new_uuid, utcnow
@@ -15,15 +16,22 @@ from novel_pyramid.errors import Unauthorized
 log = logging.getLogger(__name__)
 
 USER_AGENT_MAX = 256
+ALREADY_USED = "This refresh token was already used; please sign in again"
 
 
 class SessionService:
-    """Owns the refresh-token life cycle; access tokens come from ``AccessTokens``."""
+    """Owns the refresh-token life cycle; access tokens come from ``AccessTokens``.
 
-    def __init__(self, dbsession, access_tokens, refresh_lifetime, session_factory=None):
+    ``reuse_interval`` is how long a rotated token still answers its successor
+    (zero: never); ``successors`` derives that successor (``RefreshSuccessors``).
+    """
+
+    def __init__(self, dbsession, access_tokens, successors, refresh_lifetime, reuse_interval, session_factory=None):
         self.db = dbsession
         self.access_tokens = access_tokens
+        self.successors = successors
         self.refresh_lifetime = refresh_lifetime
+        self.reuse_interval = reuse_interval
         # Revocation after token reuse must survive the 401 that rolls the
         # request's transaction back, so it commits on a session of its own.
         self.session_factory = session_factory
@@ -34,7 +42,9 @@ class SessionService:
         return cls(
             request.dbsession,
             request.registry["auth.access_tokens"],
+            request.registry["auth.refresh_successors"],
             datetime.timedelta(days=settings["jwt.refresh_token_expires_days"]),
+            datetime.timedelta(seconds=settings["jwt.refresh_reuse_interval_seconds"]),
             request.registry["db.session_factory"],
         )
 
@@ -56,23 +66,29 @@ class SessionService:
         return self._tokens(user.id, session_id, refresh_token)
 
     def refresh(self, refresh_token):
-        """Exchange a refresh token for new tokens; the one presented stops working."""
-        session = self.db.get(AuthSession, session_id_of(refresh_token))
+        """Exchange a refresh token for new tokens; the one presented stops rotating.
+
+        Presented again within the reuse interval, a just-rotated token answers
+        the token it was rotated to, with a fresh access token: the several
+        queries of one page that all refresh at once get the same pair. Any
+        other older token of the session is a copy, and closes the session.
+        """
+        session = self._load(session_id_of(refresh_token))
         if session is None:
             raise Unauthorized("Invalid refresh token")
         if session.revoked_at is not None:
-            raise Unauthorized("This session has been signed out; please sign in again")
+            raise Unauthorized(SIGNED_OUT)
         presented_hash = hash_token(refresh_token)
-        if not hmac.compare_digest(session.token_hash, presented_hash):
+        if hmac.compare_digest(session.token_hash, presented_hash):
+            self._check_usable(session)
+            return self._rotate(session, refresh_token, presented_hash)
+        if not self._just_rotated_from(session, presented_hash):
             # An older token of this session came back: it was copied. Close the session.
             log.warning("Refresh token reuse on session %s; revoking it", session.id)
             self._revoke_now(session.id, "token_reuse")
-            raise Unauthorized("This refresh token was already used; please sign in again")
-        if session.expires_at <= utcnow():
-            raise Unauthorized("This session has expired; please sign in again")
-        if not session.user.is_active:
-            raise Unauthorized("This account is disabled")
-        return self._rotate(session, presented_hash)
+            raise Unauthorized(ALREADY_USED)
+        self._check_usable(session)
+        return self._answer_successor(session, refresh_token)
 
     def revoke(self, session_id, reason="logout"):
         revoked = (
@@ -108,28 +124,73 @@ class SessionService:
             .order_by(AuthSession.last_used_at.desc())
         ).all()
 
-    def _rotate(self, session, expected_hash):
-        """Give the session a new refresh token.
+    def _load(self, session_id):
+        # Always read the row again: a concurrent refresh may have just rotated it.
+        return self.db.get(AuthSession, session_id, populate_existing=True)
 
-        The update only matches while the session still holds ``expected_hash``:
-        of two refreshes racing with the same token, one wins and the other gets
-        401, without any row lock held across the check.
+    def _check_usable(self, session):
+        if session.expires_at <= utcnow():
+            raise Unauthorized("This session has expired; please sign in again")
+        if not session.user.is_active:
+            raise Unauthorized("This account is disabled")
+
+    def _rotate(self, session, presented, presented_hash):
+        """Replace the session's token by the presented one's successor.
+
+        The update only matches while the session still holds the presented
+        token, so of several refreshes racing with it exactly one rotates,
+        without a row lock held across the check. The others wait for the
+        winner's write (PostgreSQL's row lock, SQLite's database lock), read the
+        session again and answer the same successor.
         """
-        refresh_token = new_refresh_token(session.id)
+        successor = self.successors.successor(presented)
+        now = utcnow()
         result = self.db.execute(
             update(AuthSession)
             .where(
                 AuthSession.id == session.id,
-                AuthSession.token_hash == expected_hash,
+                AuthSession.token_hash == presented_hash,
                 AuthSession.revoked_at.is_(None),
             )
-            .values(token_hash=hash_token(refresh_token), last_used_at=utcnow())
+            .values(
+                token_hash=hash_token(successor),
+                previous_token_hash=presented_hash,
+                rotated_at=now,
+                last_used_at=now,
+            )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
-            raise Unauthorized("This refresh token was already used; please sign in again")
-        self.db.expire(session, ["token_hash", "last_used_at"])
-        return self._tokens(session.user_id, session.id, refresh_token)
+        if result.rowcount == 1:
+            self.db.expire(session, ["token_hash", "previous_token_hash", "rotated_at", "last_used_at"])
+            return self._tokens(session.user_id, session.id, successor)
+        # Lost the race. The session held the presented token a moment ago, so
+        # this is no stolen copy: no revocation, which on SQLite would also wait
+        # for the write lock this transaction now holds.
+        session = self._load(session.id)
+        if session is None or session.revoked_at is not None:
+            raise Unauthorized(SIGNED_OUT)
+        if not self._just_rotated_from(session, presented_hash):
+            raise Unauthorized(ALREADY_USED)
+        return self._answer_successor(session, presented)
+
+    def _just_rotated_from(self, session, presented_hash):
+        """Whether the session's last rotation replaced the presented token, within the reuse interval."""
+        return (
+            session.rotated_at is not None
+            and utcnow() - session.rotated_at < self.reuse_interval
+            and session.previous_token_hash is not None
+            and hmac.compare_digest(session.previous_token_hash, presented_hash)
+        )
+
+    def _answer_successor(self, session, presented):
+        """The session's current token, derived again from the one it replaced, with a fresh access token."""
+        for candidate in self.successors.candidates(presented):
+            if hmac.compare_digest(session.token_hash, hash_token(candidate)):
+                return self._tokens(session.user_id, session.id, candidate)
+        # Rotated by a process whose signing key this one does not know (a
+        # deployment changing keys): still a sibling request, so no revocation.
+        log.warning("Session %s was rotated under an unknown key; refusing its previous token", session.id)
+        raise Unauthorized(ALREADY_USED)
 
     def _tokens(self, user_id, session_id, refresh_token):
         return {

@@ -2,11 +2,13 @@
 
 Access tokens are HS256 JWTs whose header names the signing key (``kid``), so
 keys can rotate: the newest key signs, retired keys still verify until their
-tokens expire.
+tokens expire. The same keys derive the successor of a rotated refresh token.
 """
 
+import base64
 import datetime
 import hashlib
+import hmac
 import secrets
 
 import jwt
@@ -82,6 +84,38 @@ class AccessTokens:
         if claims.get("typ") != ACCESS or not str(claims["sub"]).isdigit():
             raise Unauthorized("Invalid access token")
         return claims
+
+
+class RefreshSuccessors:
+    """Derives the refresh token that replaces a presented one: ``<session id>.<HMAC(key, presented)>``.
+
+    Every request presenting the same token computes the same successor, so
+    concurrent refreshes can all answer the one token the winner stored, and no
+    token is ever kept in clear. The current key derives; retired keys still
+    recognise a successor derived just before a key rotation.
+    """
+
+    CONTEXT = b"novel-pyramid refresh-token successor"
+
+    def __init__(self, secret_key, previous_keys=()):
+        # A key of its own per signing key, so a successor is never an HMAC an access token could also carry.
+        self._keys = [hmac.digest(key.encode(), self.CONTEXT, "sha256") for key in (secret_key, *previous_keys)]
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(settings["jwt.secret_key"], settings["jwt.previous_secret_keys"])
+
+    def successor(self, refresh_token):
+        return self._derive(self._keys[0], refresh_token)
+
+    def candidates(self, refresh_token):
+        """The successor under each known key, the current key first."""
+        return [self._derive(key, refresh_token) for key in self._keys]
+
+    @staticmethod
+    def _derive(key, refresh_token):
+        mac = hmac.digest(key, refresh_token.encode(), "sha256")
+        return f"{session_id_of(refresh_token)}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 
 def new_refresh_token(session_id):

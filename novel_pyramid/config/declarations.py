@@ -170,6 +170,13 @@ SETTINGS = (
         doc="Lifetime of a sign-in session (refresh token).",
     ),
     Setting(
+        "jwt.refresh_reuse_interval_seconds",
+        "JWT_REFRESH_REUSE_INTERVAL_SECONDS",
+        as_float(0.0),
+        30.0,
+        doc="How long a just-rotated refresh token still answers its successor (concurrent refreshes); 0: never.",
+    ),
+    Setting(
         "auth.dev_login",
         "NOVEL_DEV_LOGIN",
         as_bool,

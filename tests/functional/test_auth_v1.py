@@ -126,8 +126,9 @@ def test_refresh_rotates_and_the_used_token_stops_working(testapp, login):
     assert newer["refresh_token"] != new["refresh_token"]
 
 
-def test_reusing_a_rotated_refresh_token_revokes_the_session(testapp, login, dbsession):
-    tokens = login()
+def test_without_a_reuse_interval_reusing_a_rotated_refresh_token_revokes_the_session(make_app, dbsession):
+    testapp = make_app(**{"jwt.refresh_reuse_interval_seconds": "0"})
+    tokens = testapp.post_json("/api/v1/auth/dev-login", {"email": "lea@example.com"}).json
     rotated = testapp.post_json("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).json
     testapp.post_json("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}, status=401)
     # The thief's replay closed the session: the legitimate new tokens die too.

@@ -47,7 +47,9 @@ def test_tokens_never_reach_the_logs(testapp, login, fake_google, json_log):
     google_token = fake_google.id_token()
     testapp.post_json("/api/v1/auth/google", {"token": google_token})
     tokens = login()
-    testapp.post_json("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    rotated = testapp.post_json("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).json
+    testapp.post_json("/api/v1/auth/refresh", {"refresh_token": rotated["refresh_token"]})
+    # Two rotations old, so reuse even within the reuse interval.
     testapp.post_json("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}, status=401)
     text = json_log.getvalue()
     for secret in (google_token, tokens["access_token"], tokens["refresh_token"]):
