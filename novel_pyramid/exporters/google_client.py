@@ -18,7 +18,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from novel_pyramid.errors import Forbidden, InvalidInput, UpstreamError
+from novel_pyramid.errors import Forbidden, UpstreamError
 from novel_pyramid.exporters.google_auth import (
     REVOKED_GRANT_MESSAGE,
     credentials_for,
@@ -67,22 +67,25 @@ class GoogleApis:
         save_refreshed_tokens(self.user, self.credentials)
         return False
 
-    def call(self, request, action, not_found=None):
+    def call(self, request, action, errors=None):
         """Execute one API request, retrying what Google says is temporary.
 
-        ``action`` names the step in messages ("write rows 1-2000");
-        ``not_found`` is the error to raise for a 404, when it means bad input. We retry
-        ourselves instead of ``execute(num_retries=...)`` so the backoff is a
-        setting (tests run with none) and every failure ends as one domain error.
+        ``action`` names the step in messages ("write rows 1-2000"). ``errors``
+        maps an HTTP status to ``make(reason) -> AppError`` for answers that mean
+        bad input here (a 404 for a folder the user named); a quota answer is
+        retried before it is looked up. We retry ourselves instead of
+        ``execute(num_retries=...)`` so the backoff is a setting (tests run with
+        none) and every failure ends as one domain error.
         """
         for attempt in range(self.max_retries + 1):
             try:
                 return request.execute(num_retries=0)
             except HttpError as exc:
                 status = exc.resp.status
-                if status == 404 and not_found is not None:
-                    raise not_found from None
-                if not _is_temporary(exc) or attempt == self.max_retries:
+                temporary = _is_temporary(exc)
+                if not temporary and errors and status in errors:
+                    raise errors[status](_reason(exc)) from None
+                if not temporary or attempt == self.max_retries:
                     raise _http_error(exc, action) from None
                 log.warning("Google API %s answered %s; retrying (%d)", action, status, attempt + 1)
             except (google_exceptions.RefreshError, google_exceptions.TransportError) as exc:
@@ -136,10 +139,3 @@ def _http_error(exc, action):
     if _is_temporary(exc):
         return UpstreamError(f"Google Sheets is unavailable (HTTP {status} while trying to {action}); try again later")
     return UpstreamError(f"Google Sheets rejected the request to {action} (HTTP {status}): {reason}")
-
-
-def folder_not_found(folder_id):
-    return InvalidInput(
-        "The Google Drive folder was not found or you cannot add files to it",
-        details={"folder_id": [f"Folder {folder_id!r} was not found or is not writable"]},
-    )

@@ -1,32 +1,89 @@
-"""The google_sheets exporter: a new spreadsheet in the user's Drive, one numbered sentence per row.
+"""The google_sheets exporter: numbered sentences into a new spreadsheet, or appended to one the user has.
 
-Steps, each one Sheets or Drive request (retried when Google says it is
-temporary): create the spreadsheet already sized for every row, write the rows
-in batches, format the header and size the columns, then move the file into
-the requested folder.
+Each step is one Sheets or Drive request, retried when Google says it is
+temporary. A new spreadsheet: create it sized for every row, write the rows in
+batches, format the header and size the columns, move it into the folder, share
+it. Appending: find the tab (adding it when asked) and where its data ends, make
+room, share, then write the rows after the last one. Sharing comes before the
+rows when appending, so a refused share appends nothing and trying again adds
+no duplicate rows; a new spreadsheet is shared last, and an error then says
+where the finished spreadsheet is.
 """
 
-import json
+import itertools
+import re
 
 import colander
 from zope.interface import implementer
 
-from novel_pyramid.api.colander_types import StrictMapping, StrictString
-from novel_pyramid.exporters.google_client import GoogleApis, folder_not_found
+from novel_pyramid.api.colander_types import StrictMapping, StrictString, string_node
+from novel_pyramid.errors import AppError
+from novel_pyramid.exporters.drive import collaborators, move_to_folder, share
+from novel_pyramid.exporters.google_client import GoogleApis
 from novel_pyramid.exporters.interfaces import RESULT_URL, ExportResult, IExporter
-from novel_pyramid.exporters.options import folder_id_node, include_original_node
+from novel_pyramid.exporters.options import flag_node, folder_id_node, include_original_node
+from novel_pyramid.exporters.sheet_columns import (
+    COLUMN_NAMES,
+    MAX_HEADER_LENGTH,
+    ORIGINAL,
+    columns_from_options,
+    header_values,
+    row_values,
+)
+from novel_pyramid.exporters.sheet_targets import (
+    DEFAULT_TAB_TITLE,
+    create_spreadsheet,
+    open_tab,
+    spreadsheet_errors,
+)
+from novel_pyramid.exporters.sheet_writing import formatting_requests, write_rows
 
-SHEET_TITLE = "Sentences"
+NEW, APPEND = "new", "append"
+MODES = (NEW, APPEND)
 TITLE_MAX_LENGTH = 255
-# Google recommends request payloads of at most 2 MB and allows 60 write
-# requests per minute per user. Batches of up to 2,000 rows and 1.5 MB (leaving
-# room for the JSON around the values) keep 10,000 short sentences to 5
-# requests and 10,000 sentences of 5,000 characters to about 35.
-MAX_ROWS_PER_REQUEST = 2000
-MAX_BYTES_PER_REQUEST = 1_500_000
-HEADER_BACKGROUND = {"red": 0.85, "green": 0.89, "blue": 0.96}
-INDEX_COLUMN_PIXELS = 70
-SENTENCE_COLUMN_PIXELS = 600
+# Google Sheets allows tab names of up to 100 characters.
+TAB_NAME_MAX_LENGTH = 100
+SPREADSHEET_ID_MAX_LENGTH = 255
+MAX_COLLABORATORS = 50
+EMAIL_MAX_LENGTH = 254
+
+
+_SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _spreadsheet_id(node, value):
+    if not _SPREADSHEET_ID.fullmatch(value):
+        raise colander.Invalid(
+            node, "Must be a spreadsheet id: the letters, digits, - and _ after /d/ in the spreadsheet's address"
+        )
+
+
+_spreadsheet_id.json_schema = {"pattern": "^[A-Za-z0-9_-]+$"}
+
+
+def spreadsheet_id_node(**kwargs):
+    return string_node(max_length=SPREADSHEET_ID_MAX_LENGTH, validator=_spreadsheet_id, **kwargs)
+
+
+def tab_name_node(**kwargs):
+    return string_node(max_length=TAB_NAME_MAX_LENGTH, **kwargs)
+
+
+class ColumnOption(StrictMapping):
+    name = colander.SchemaNode(
+        StrictString(), validator=colander.OneOf(COLUMN_NAMES, msg_err="Must be one of ${choices}")
+    )
+    header = string_node(
+        min_length=0, max_length=MAX_HEADER_LENGTH, missing=colander.drop, description="Defaults to the column's name."
+    )
+
+
+class ColumnOptions(colander.SequenceSchema):
+    column = ColumnOption()
+
+
+class Emails(colander.SequenceSchema):
+    email = string_node(max_length=EMAIL_MAX_LENGTH, validator=colander.Email(msg="Must be an e-mail address"))
 
 
 class GoogleSheetsOptions(StrictMapping):
@@ -35,78 +92,47 @@ class GoogleSheetsOptions(StrictMapping):
         StrictString(allow_empty=True),
         validator=colander.Length(1, TITLE_MAX_LENGTH),
         missing=colander.drop,
-        description="Spreadsheet title; defaults to the uploaded file's name.",
+        description="Spreadsheet title (mode new); defaults to the uploaded file's name.",
     )
     folder_id = folder_id_node()
     include_original = include_original_node()
+    mode = colander.SchemaNode(
+        StrictString(),
+        validator=colander.OneOf(MODES, msg_err="Must be new or append"),
+        missing=NEW,
+        description="new: a new spreadsheet; append: add the rows to the spreadsheet spreadsheet_id.",
+    )
+    spreadsheet_id = spreadsheet_id_node(missing=colander.drop, description="The spreadsheet to append to.")
+    tab_name = tab_name_node(
+        missing=colander.drop,
+        description="append: the tab to add the rows to (default: the first tab); new: the tab's name.",
+    )
+    create_new_tab = flag_node(
+        description="append: create the tab tab_name when the spreadsheet has none by that name."
+    )
+    columns = ColumnOptions(
+        validator=colander.Length(1, len(COLUMN_NAMES)),
+        missing=colander.drop,
+        description="The columns in order, each with its header; default index, sentence (and original).",
+    )
+    share_with = Emails(
+        validator=colander.Length(0, MAX_COLLABORATORS),
+        missing=(),
+        description="E-mail addresses given edit access (Google sends each an invitation).",
+    )
+    public_link = flag_node(description="Let anyone with the link view the spreadsheet.")
 
-
-def header_row(with_original):
-    return ["Index", "Sentence", "Original sentence"] if with_original else ["Index", "Sentence"]
-
-
-def column_letter(count):
-    return "ABC"[count - 1]
-
-
-def row_values(row, with_original):
-    # Index as a number, text as strings; RAW input stores both exactly as sent.
-    values = [row.index, row.sentence]
-    if with_original:
-        values.append(row.original or "")
-    return values
-
-
-def batches(header, rows, with_original, max_rows=MAX_ROWS_PER_REQUEST, max_bytes=MAX_BYTES_PER_REQUEST):
-    """Yield ``(first_row_number, values)`` blocks of consecutive rows within the request limits."""
-    block, block_bytes, first = [header], len(json.dumps(header)), 1
-    for row in rows:
-        values = row_values(row, with_original)
-        size = len(json.dumps(values, ensure_ascii=False).encode("utf-8"))
-        if block and (len(block) >= max_rows or block_bytes + size > max_bytes):
-            yield first, block
-            first += len(block)
-            block, block_bytes = [], 0
-        block.append(values)
-        block_bytes += size
-    if block:
-        yield first, block
-
-
-def formatting_requests(sheet_id, column_count):
-    """batchUpdate requests: a bold shaded header, sized and wrapped sentence columns."""
-    header = {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1}
-    text_columns = {"sheetId": sheet_id, "startColumnIndex": 1, "endColumnIndex": column_count}
-    return [
-        {
-            "repeatCell": {
-                "range": header,
-                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": HEADER_BACKGROUND}},
-                "fields": "userEnteredFormat(textFormat,backgroundColor)",
-            }
-        },
-        {
-            "repeatCell": {
-                "range": text_columns,
-                "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}},
-                "fields": "userEnteredFormat(wrapStrategy,verticalAlignment)",
-            }
-        },
-        {
-            "updateDimensionProperties": {
-                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
-                "properties": {"pixelSize": INDEX_COLUMN_PIXELS},
-                "fields": "pixelSize",
-            }
-        },
-        {
-            "updateDimensionProperties": {
-                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 1, "endIndex": column_count},
-                "properties": {"pixelSize": SENTENCE_COLUMN_PIXELS},
-                "fields": "pixelSize",
-            }
-        },
-    ]
+    def validator(self, node, options):
+        error = colander.Invalid(node)
+        if options["mode"] == APPEND and not options.get("spreadsheet_id"):
+            error.add(colander.Invalid(node["spreadsheet_id"], "Required when mode is append"))
+        names = [column["name"] for column in options.get("columns", ())]
+        if len(set(names)) < len(names):
+            error.add(colander.Invalid(node["columns"], "Each column may be listed once"))
+        if ORIGINAL in names and not options["include_original"]:
+            error.add(colander.Invalid(node["columns"], "The original column needs include_original"))
+        if error.children:
+            raise error
 
 
 @implementer(IExporter)
@@ -124,78 +150,59 @@ class GoogleSheetsExporter:
 
     def export(self, source, options, owner):
         with_original = bool(options.get("include_original")) and source.has_originals
-        columns = len(header_row(with_original))
-        title = options.get("title") or source.title
+        columns = columns_from_options(options.get("columns"), with_original)
+        writers = collaborators(options.get("share_with", ()), owner.email)
+        public_link = bool(options.get("public_link"))
         with GoogleApis(owner, self.settings) as google:
-            created = google.call(
-                google.sheets.spreadsheets().create(
-                    body=self._spreadsheet_body(title, source.sentence_count + 1, columns),
-                    fields="spreadsheetId,spreadsheetUrl,sheets.properties",
-                ),
-                "create the spreadsheet",
-            )
-            spreadsheet_id = created["spreadsheetId"]
-            sheet_id = created["sheets"][0]["properties"]["sheetId"]
-            last_column = column_letter(columns)
-            for first, block in batches(header_row(with_original), source.rows(), with_original):
-                last = first + len(block) - 1
-                # Explicit ranges (not values.append) make a retried write idempotent:
-                # a batch that reached Google before a 500 is rewritten, not duplicated.
-                google.call(
-                    google.sheets.spreadsheets()
-                    .values()
-                    .update(
-                        spreadsheetId=spreadsheet_id,
-                        range=f"'{SHEET_TITLE}'!A{first}:{last_column}{last}",
-                        # RAW: "=SUM(A1)", "+33" or "@user" are stored as text, never evaluated.
-                        valueInputOption="RAW",
-                        body={"majorDimension": "ROWS", "values": block},
-                    ),
-                    f"write rows {first}-{last}",
+            if options.get("mode") == APPEND:
+                target = open_tab(
+                    google,
+                    options["spreadsheet_id"],
+                    options.get("tab_name"),
+                    bool(options.get("create_new_tab")),
+                    source.sentence_count,
+                    len(columns),
                 )
+                share(google, target.spreadsheet_id, writers, public_link)
+                self._fill(google, target, columns, source, errors=spreadsheet_errors(target.spreadsheet_id))
+            else:
+                target = create_spreadsheet(
+                    google,
+                    options.get("title") or source.title,
+                    options.get("tab_name") or DEFAULT_TAB_TITLE,
+                    source.sentence_count,
+                    len(columns),
+                )
+                self._fill(google, target, columns, source)
+                if options.get("folder_id"):
+                    move_to_folder(google, target.spreadsheet_id, options["folder_id"])
+                self._share_new(google, target, writers, public_link)
+        return ExportResult(
+            url=target.url,
+            details={"spreadsheet_id": target.spreadsheet_id, "sheet_id": target.sheet_id, "tab": target.tab_title},
+        )
+
+    @staticmethod
+    def _fill(google, target, columns, source, errors=None):
+        rows = (row_values(row, columns) for row in source.rows())
+        if target.with_header:
+            rows = itertools.chain([header_values(columns)], rows)
+        write_rows(google, target.spreadsheet_id, target.tab_title, rows, target.first_row, len(columns), errors)
+        if target.with_header:
             google.call(
                 google.sheets.spreadsheets().batchUpdate(
-                    spreadsheetId=spreadsheet_id,
-                    body={"requests": formatting_requests(sheet_id, columns)},
+                    spreadsheetId=target.spreadsheet_id,
+                    body={"requests": formatting_requests(target.sheet_id, columns, target.freeze_header)},
                 ),
                 "format the spreadsheet",
+                errors=errors,
             )
-            if options.get("folder_id"):
-                self._move_to_folder(google, spreadsheet_id, options["folder_id"])
-        return ExportResult(url=created["spreadsheetUrl"], details={"spreadsheet_id": spreadsheet_id})
 
     @staticmethod
-    def _spreadsheet_body(title, row_count, column_count):
-        # Sized up front: a new sheet has 1,000 rows, and writing past its grid fails.
-        return {
-            "properties": {"title": title, "locale": "fr_FR"},
-            "sheets": [
-                {
-                    "properties": {
-                        "sheetId": 0,
-                        "title": SHEET_TITLE,
-                        "gridProperties": {"rowCount": row_count, "columnCount": column_count, "frozenRowCount": 1},
-                    }
-                }
-            ],
-        }
-
-    @staticmethod
-    def _move_to_folder(google, spreadsheet_id, folder_id):
-        drive_files = google.drive.files()
-        current = google.call(
-            drive_files.get(fileId=spreadsheet_id, fields="parents", supportsAllDrives=True),
-            "read the spreadsheet's folder",
-        )
-        google.call(
-            drive_files.update(
-                fileId=spreadsheet_id,
-                addParents=folder_id,
-                removeParents=",".join(current.get("parents", [])),
-                fields="id,parents",
-                supportsAllDrives=True,
-            ),
-            "move the spreadsheet into the folder",
-            # Drive answers 404 for a folder that does not exist or is not shared with us.
-            not_found=folder_not_found(folder_id),
-        )
+    def _share_new(google, target, writers, public_link):
+        try:
+            share(google, target.spreadsheet_id, writers, public_link)
+        except AppError as error:
+            # The spreadsheet is complete; say where, so the user can share it by hand.
+            error.message = f"The sentences were exported to {target.url}, but not shared: {error.message}"
+            raise

@@ -70,3 +70,22 @@ def folder_id_node(**kwargs):
         description="Google Drive folder to put the spreadsheet in.",
         **kwargs,
     )
+
+
+class JsonBoolean(colander.Boolean):
+    """A JSON ``true`` or ``false`` and nothing else (colander.Boolean takes any string as true)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "Must be true or false")
+        return cstruct
+
+    def json_schema(self, node):
+        """For the OpenAPI document (novel_pyramid.api.openapi.converter)."""
+        return {"type": "boolean"}
+
+
+def boolean_node(default=False, **kwargs):
+    return colander.SchemaNode(JsonBoolean(), missing=default, **kwargs)

@@ -7,19 +7,19 @@ error (``novel_pyramid.errors``).
 import colander
 
 from novel_pyramid.db.types import new_uuid
-from novel_pyramid.errors import Conflict, InvalidInput, NotFound
+from novel_pyramid.errors import AppError, Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import UnknownExporter, get_exporter, registered_exporters
 from novel_pyramid.exporters.google_auth import GoogleGrantRevoked, forget_revoked_grant, require_sheets_grant
+from novel_pyramid.exporters.google_sheets import NEW
 from novel_pyramid.exporters.history_link import entry_for_job, entry_for_sentences, record_spreadsheet_url
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL
 from novel_pyramid.exporters.sources import job_source, sentence_list_source
 from novel_pyramid.exporters.status import COMPLETED, QUEUED, IExportStatusStore
+from novel_pyramid.exporters.v1_sheet_request import V1_FIELD_NAMES, plan_v1_export
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.services import JobService
 
 SHEETS_EXPORTER = "google_sheets"
-# v1's wire names of the Google Sheets options, for the details of its errors.
-V1_FIELD_NAMES = {"folder_id": "folderId", "title": "sheetName"}
 PUBLIC_STATUS_FIELDS = (
     "id",
     "job_id",
@@ -52,19 +52,28 @@ class ExportService:
         return cls(request.dbsession, request.registry)
 
     # -- v1 ---------------------------------------------------------------------
-    def export_sentences_to_sheet(self, user, sentences, sheet_name, folder_id=None):
-        """Write the given sentences to a new spreadsheet; return its URL (v1 ``/export-to-sheet``)."""
+    def export_sentences_to_sheet(self, user, body):
+        """Export the sentences of a v1 ``/export-to-sheet`` body; return the spreadsheet's URL.
+
+        The grant is checked first, then the rules between the body's fields,
+        all before anything is sent to Google.
+        """
         require_sheets_grant(user)
+        sheet_name, folder_id = body["sheetName"], body.get("folderId") or None
+        plan = plan_v1_export(body, sheet_name, folder_id)
         exporter = self.exporter(SHEETS_EXPORTER, RESULT_URL)
-        options = {"title": sheet_name, "folder_id": folder_id or None, "include_original": False}
+        source = sentence_list_source(sheet_name, body["sentences"], plan.positions)
         try:
-            result = self._run(exporter, sentence_list_source(sheet_name, sentences), options, user)
-        except InvalidInput as error:
+            result = self._run(exporter, source, plan.options, user)
+        except AppError as error:
             # The exporter names its options; the v1 client knows them by their camelCase names.
-            details = {V1_FIELD_NAMES.get(name, name): messages for name, messages in (error.details or {}).items()}
-            raise InvalidInput(error.message, details=details) from None
-        entry = entry_for_sentences(self.db, self.session_factory, user.id, sentences)
-        record_spreadsheet_url(entry, result.url)
+            if error.details:
+                error.details = {V1_FIELD_NAMES.get(name, name): messages for name, messages in error.details.items()}
+            raise
+        entry = entry_for_sentences(self.db, self.session_factory, user.id, body["sentences"])
+        # A new spreadsheet is the entry's; an append only fills an entry still without one.
+        if plan.options["mode"] == NEW or (entry is not None and entry.spreadsheet_url is None):
+            record_spreadsheet_url(entry, result.url)
         return result.url
 
     # -- v2 ---------------------------------------------------------------------
@@ -126,7 +135,10 @@ class ExportService:
     def _export(self, user, job, exporter, options):
         source = job_source(job, self.session_factory, include_original=options.get("include_original", False))
         result = self._run(exporter, source, options, user)
-        record_spreadsheet_url(entry_for_job(self.db, user.id, job.id), result.url)
+        entry = entry_for_job(self.db, user.id, job.id)
+        # As in v1: an append only fills an entry still without a spreadsheet.
+        if options.get("mode", NEW) == NEW or (entry is not None and entry.spreadsheet_url is None):
+            record_spreadsheet_url(entry, result.url)
         return result
 
     def download_job(self, user, job_id, exporter_name, raw_options):

@@ -17,14 +17,20 @@ CHUNKS_PER_QUERY = 16
 _WORD = re.compile(r"\w+")
 
 
-def sentence_list_source(title, sentences):
-    """Rows numbered from 1 for sentences given by the client (v1 has no originals)."""
+def sentence_list_source(title, sentences, positions=None):
+    """Rows for sentences given by the client (v1 has no originals), numbered by their place in the list.
+
+    ``positions`` (0-based, in order) picks some of the sentences; each row keeps
+    the number of its sentence in the whole list (position + 1), so a subset
+    still reads "12, 15, 40" as the user saw them.
+    """
+    chosen = range(len(sentences)) if positions is None else positions
 
     def rows():
-        for index, sentence in enumerate(sentences, start=1):
-            yield SentenceRow(index, sentence)
+        for position in chosen:
+            yield SentenceRow(position + 1, sentences[position])
 
-    return ExportSource(title=title, sentence_count=len(sentences), rows=rows)
+    return ExportSource(title=title, sentence_count=len(chosen), rows=rows)
 
 
 def job_source(job, session_factory, *, include_original=False, title=None):

@@ -2,24 +2,38 @@
 
 The real google-api-python-client and google-auth run against it (GOOGLE_API_ENDPOINT
 and GOOGLE_TOKEN_URL point here). It keeps the spreadsheets it was asked to
-create, checks what real Google checks and we rely on (a valid Bearer token,
-writes inside the sheet's grid, a valueInputOption, existing folders), and
-records every request so tests can assert what was sent -- or that nothing was.
+create (and those a test put in the user's Drive), checks what real Google
+checks and we rely on (a valid Bearer token, writes inside a tab's grid, a
+valueInputOption, existing folders and tabs, edit rights, well-formed sharing),
+and records every request so tests can assert what was sent -- or that nothing was.
 """
 
+import copy
 import datetime
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from tests.fakes.google_sheets_state import (
+    ACCESS_LEVELS,
+    EDITORS,
+    ROOT_FOLDER,
+    Spreadsheet,
+    Tab,
+    parse_range,
+)
 from tests.fakes.servers import FakeHTTPService, JsonHandlerMixin
 
-ROOT_FOLDER = "root-folder-id"
-_RANGE = re.compile(r"^'?(?P<sheet>[^'!]+)'?!(?P<c1>[A-Z]+)(?P<r1>\d+):(?P<c2>[A-Z]+)(?P<r2>\d+)$")
+PERMISSION_TYPES = ("user", "group", "domain", "anyone")
+PERMISSION_ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
+# Drive's own check of an address is looser than ours; the fake only needs to refuse the obvious.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Addresses with no Google account: Drive shares with them only by sending an invitation.
+NO_GOOGLE_ACCOUNT_DOMAIN = "no-google.example"
 
 
 @dataclass
@@ -29,29 +43,6 @@ class RecordedRequest:
     query: dict
     body: object
     authorization: str | None
-
-
-@dataclass
-class Spreadsheet:
-    id: str
-    title: str
-    row_count: int
-    column_count: int
-    sheet_title: str
-    frozen_rows: int
-    cells: dict = field(default_factory=dict)  # (row, column) -> value, both 1-based
-    format_requests: list = field(default_factory=list)
-    parents: list = field(default_factory=lambda: [ROOT_FOLDER])
-
-    def row(self, number):
-        return [self.cells.get((number, column)) for column in range(1, self.column_count + 1)]
-
-
-def _column_number(letters):
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
 
 
 class FakeGoogleApis(FakeHTTPService):
@@ -85,6 +76,23 @@ class FakeGoogleApis(FakeHTTPService):
         """Answer the next matching requests with ``status`` (and Google's ``errors[].reason``)."""
         self.failures.extend([(method, path_contains, status, reason)] * times)
 
+    def add_spreadsheet(self, title="Mon classeur", tabs=None, access="owner", created_by_app=False):
+        """A spreadsheet already in the user's Drive: ``tabs`` is ``{title: rows}`` in tab order."""
+        assert access in ACCESS_LEVELS
+        spreadsheet = Spreadsheet(
+            id=f"existing-{next(self._ids)}",
+            title=title,
+            tabs=[],
+            created_by_app=created_by_app,
+            access=access,
+        )
+        for index, (tab_title, rows) in enumerate((tabs or {"Sheet1": []}).items()):
+            tab = Tab(sheet_id=index * 1000 + 7, title=tab_title, index=index)
+            tab.fill(rows)
+            spreadsheet.tabs.append(tab)
+        self.spreadsheets[spreadsheet.id] = spreadsheet
+        return spreadsheet
+
     @property
     def api_requests(self):
         return [request for request in self.requests if request.path != "/token"]
@@ -92,6 +100,10 @@ class FakeGoogleApis(FakeHTTPService):
     @property
     def token_requests(self):
         return [request for request in self.requests if request.path == "/token"]
+
+    def calls(self, method, path_contains=""):
+        """The recorded API requests of one kind, in order."""
+        return [r for r in self.api_requests if r.method == method and path_contains in r.path]
 
     def only_spreadsheet(self):
         (spreadsheet,) = self.spreadsheets.values()
@@ -134,19 +146,29 @@ class FakeGoogleApis(FakeHTTPService):
             if method == request.method and fragment in request.path:
                 del self.failures[index]
                 return _error(status, "Injected failure", "UNAVAILABLE", reason)
-        path = request.path
-        if request.method == "POST" and path == "/v4/spreadsheets":
+        return self._route(request)
+
+    def _route(self, request):
+        method, path = request.method, request.path
+        if method == "POST" and path == "/v4/spreadsheets":
             return self._create(request.body)
-        match = re.fullmatch(r"/v4/spreadsheets/([^/:]+)/values/(.+)", path)
-        if request.method == "PUT" and match:
-            return self._write(match.group(1), match.group(2), request.query, request.body)
-        match = re.fullmatch(r"/v4/spreadsheets/([^/:]+):batchUpdate", path)
-        if request.method == "POST" and match:
-            return self._batch_update(match.group(1), request.body)
-        match = re.fullmatch(r"/drive/v3/files/([^/]+)", path)
-        if match and request.method in ("GET", "PATCH"):
-            return self._drive_file(request.method, match.group(1), request.query)
-        return _error(404, f"No route {request.method} {path}", "NOT_FOUND")
+        if match := re.fullmatch(r"/v4/spreadsheets/([^/:]+)", path):
+            return self._sheets_call(match.group(1), method, lambda s: (200, s.resource()), reads=True)
+        if match := re.fullmatch(r"/v4/spreadsheets/([^/:]+)/values/(.+)", path):
+            spreadsheet_id, a1_range = match.groups()
+            if method == "GET":
+                return self._sheets_call(spreadsheet_id, method, lambda s: self._read(s, a1_range), reads=True)
+            if method == "PUT":
+                return self._sheets_call(
+                    spreadsheet_id, method, lambda s: self._write(s, a1_range, request.query, request.body)
+                )
+        if (match := re.fullmatch(r"/v4/spreadsheets/([^/:]+):batchUpdate", path)) and method == "POST":
+            return self._sheets_call(match.group(1), method, lambda s: self._batch_update(s, request.body))
+        if (match := re.fullmatch(r"/drive/v3/files/([^/]+)/permissions", path)) and method == "POST":
+            return self._create_permission(match.group(1), request.query, request.body or {})
+        if (match := re.fullmatch(r"/drive/v3/files/([^/]+)", path)) and method in ("GET", "PATCH"):
+            return self._drive_file(method, match.group(1), request.query)
+        return _error(404, f"No route {method} {path}", "NOT_FOUND")
 
     def _token(self, form):
         if form.get("client_id") != self.client_id:
@@ -162,57 +184,137 @@ class FakeGoogleApis(FakeHTTPService):
             "scope": "https://www.googleapis.com/auth/spreadsheets",
         }
 
+    # -- Sheets -----------------------------------------------------------------
+    def _sheets_call(self, spreadsheet_id, method, answer, reads=False):
+        """Run ``answer(spreadsheet)`` if the user may: Sheets says 404 for no such file, 403 for no right."""
+        spreadsheet = self.spreadsheets.get(spreadsheet_id)
+        if spreadsheet is None:
+            return _error(404, "Requested entity was not found.", "NOT_FOUND")
+        if spreadsheet.access == "none" or (not reads and spreadsheet.access not in EDITORS):
+            return _error(403, "The caller does not have permission", "PERMISSION_DENIED")
+        return answer(spreadsheet)
+
     def _create(self, body):
         sheet = body["sheets"][0]["properties"]
         grid = sheet.get("gridProperties", {})
-        spreadsheet = Spreadsheet(
-            id=f"sheet-{next(self._ids)}",
-            title=body["properties"]["title"],
+        tab = Tab(
+            sheet_id=sheet.get("sheetId", 0),
+            title=sheet.get("title", "Sheet1"),
             row_count=grid.get("rowCount", 1000),
             column_count=grid.get("columnCount", 26),
-            sheet_title=sheet.get("title", "Sheet1"),
             frozen_rows=grid.get("frozenRowCount", 0),
         )
+        spreadsheet = Spreadsheet(id=f"sheet-{next(self._ids)}", title=body["properties"]["title"], tabs=[tab])
         self.spreadsheets[spreadsheet.id] = spreadsheet
-        properties = {"sheetId": sheet.get("sheetId", 0), "title": spreadsheet.sheet_title, "gridProperties": grid}
-        return 200, {
-            "spreadsheetId": spreadsheet.id,
-            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit",
-            "sheets": [{"properties": properties}],
-        }
+        return 200, spreadsheet.resource()
 
-    def _write(self, spreadsheet_id, a1_range, query, body):
-        spreadsheet = self.spreadsheets.get(spreadsheet_id)
-        if spreadsheet is None:
-            return _error(404, "Requested entity was not found.", "NOT_FOUND")
+    @staticmethod
+    def _read(spreadsheet, a1_range):
+        parsed = parse_range(a1_range)
+        tab = spreadsheet.tab(parsed.sheet) if parsed else None
+        if tab is None:
+            return _error(400, f"Unable to parse range: {a1_range}", "INVALID_ARGUMENT")
+        values = tab.values()
+        if parsed.has_cells:
+            values = [
+                row[parsed.first_column - 1 : parsed.last_column]
+                for row in values[parsed.first_row - 1 : parsed.last_row]
+            ]
+        answer = {"range": a1_range, "majorDimension": "ROWS"}
+        if values:
+            answer["values"] = values  # Sheets leaves the key out of an empty range's answer
+        return 200, answer
+
+    @staticmethod
+    def _write(spreadsheet, a1_range, query, body):
         if query.get("valueInputOption") not in ("RAW", "USER_ENTERED"):
             return _error(400, "'valueInputOption' is required but not specified", "INVALID_ARGUMENT")
-        match = _RANGE.match(a1_range)
-        if not match or match.group("sheet") != spreadsheet.sheet_title:
+        parsed = parse_range(a1_range)
+        tab = spreadsheet.tab(parsed.sheet) if parsed else None
+        if tab is None or not parsed.has_cells:
             return _error(400, f"Unable to parse range: {a1_range}", "INVALID_ARGUMENT")
-        first_row, last_row = int(match.group("r1")), int(match.group("r2"))
-        first_column, last_column = _column_number(match.group("c1")), _column_number(match.group("c2"))
-        if last_row > spreadsheet.row_count or last_column > spreadsheet.column_count:
+        if parsed.last_row > tab.row_count or parsed.last_column > tab.column_count:
             return _error(400, f"Range ({a1_range}) exceeds grid limits.", "INVALID_ARGUMENT")
         values = body["values"]
-        if len(values) > last_row - first_row + 1 or any(len(row) > last_column - first_column + 1 for row in values):
+        height, width = parsed.last_row - parsed.first_row + 1, parsed.last_column - parsed.first_column + 1
+        if len(values) > height or any(len(row) > width for row in values):
             return _error(400, "Requested writing within range, but tried writing outside it.", "INVALID_ARGUMENT")
         for row_offset, row in enumerate(values):
             for column_offset, value in enumerate(row):
-                spreadsheet.cells[(first_row + row_offset, first_column + column_offset)] = value
-        return 200, {"spreadsheetId": spreadsheet_id, "updatedRange": a1_range, "updatedRows": len(values)}
+                tab.cells[(parsed.first_row + row_offset, parsed.first_column + column_offset)] = value
+        return 200, {"spreadsheetId": spreadsheet.id, "updatedRange": a1_range, "updatedRows": len(values)}
 
-    def _batch_update(self, spreadsheet_id, body):
-        spreadsheet = self.spreadsheets.get(spreadsheet_id)
-        if spreadsheet is None:
-            return _error(404, "Requested entity was not found.", "NOT_FOUND")
+    def _batch_update(self, spreadsheet, body):
+        # Sheets applies a batch atomically: one invalid request and nothing changes.
+        saved_tabs = copy.deepcopy(spreadsheet.tabs)
+        replies = []
+        for request in body["requests"]:
+            reply = self._apply(spreadsheet, request)
+            if isinstance(reply, tuple):
+                spreadsheet.tabs = saved_tabs
+                return reply
+            replies.append(reply)
         spreadsheet.format_requests.extend(body["requests"])
-        return 200, {"spreadsheetId": spreadsheet_id, "replies": [{} for _ in body["requests"]]}
+        return 200, {"spreadsheetId": spreadsheet.id, "replies": replies}
+
+    def _apply(self, spreadsheet, request):
+        """Apply one batchUpdate request; its reply, or an ``(status, error)`` answer."""
+        (kind, content), *others = request.items()
+        if others:
+            return _error(400, "Each request must name exactly one kind of update", "INVALID_ARGUMENT")
+        if kind == "addSheet":
+            return self._add_sheet(spreadsheet, content["properties"])
+        sheet_id = _request_sheet_id(kind, content)
+        tab = spreadsheet.tab_by_id(sheet_id)
+        if tab is None:
+            return _error(400, f"Invalid requests[0].{kind}: No grid with id: {sheet_id}", "INVALID_ARGUMENT")
+        if kind == "appendDimension":
+            if content.get("dimension") not in ("ROWS", "COLUMNS") or content.get("length", 0) < 1:
+                return _error(400, "Invalid appendDimension: a dimension and a positive length", "INVALID_ARGUMENT")
+            if content["dimension"] == "ROWS":
+                tab.row_count += content["length"]
+            else:
+                tab.column_count += content["length"]
+        elif kind == "updateSheetProperties":
+            grid = content["properties"].get("gridProperties", {})
+            tab.frozen_rows = grid.get("frozenRowCount", tab.frozen_rows)
+        elif kind not in ("repeatCell", "updateDimensionProperties"):
+            return _error(400, f"The fake does not know {kind}", "INVALID_ARGUMENT")
+        return {}
+
+    def _add_sheet(self, spreadsheet, properties):
+        title = properties.get("title") or f"Sheet{len(spreadsheet.tabs) + 1}"
+        if spreadsheet.has_tab_named(title):
+            return _error(
+                400,
+                f'Invalid requests[0].addSheet: A sheet with the name "{title}" already exists. '
+                "Please enter another name.",
+                "INVALID_ARGUMENT",
+            )
+        grid = properties.get("gridProperties", {})
+        tab = Tab(
+            sheet_id=100_000 + next(self._ids),
+            title=title,
+            index=len(spreadsheet.tabs),
+            row_count=grid.get("rowCount", 1000),
+            column_count=grid.get("columnCount", 26),
+            frozen_rows=grid.get("frozenRowCount", 0),
+        )
+        spreadsheet.tabs.append(tab)
+        return {"addSheet": {"properties": tab.properties()}}
+
+    # -- Drive ------------------------------------------------------------------
+    def _visible_file(self, file_id):
+        """The spreadsheet Drive shows us: under drive.file, only the app's own files."""
+        spreadsheet = self.spreadsheets.get(file_id)
+        if spreadsheet is None or not spreadsheet.created_by_app or spreadsheet.access == "none":
+            return None
+        return spreadsheet
 
     def _drive_file(self, method, file_id, query):
-        spreadsheet = self.spreadsheets.get(file_id)
+        spreadsheet = self._visible_file(file_id)
         if spreadsheet is None:
-            return _error(404, f"File not found: {file_id}.", "notFound")
+            return _error(404, f"File not found: {file_id}.", "notFound", "notFound", domain="global")
         if method == "GET":
             return 200, {"id": file_id, "parents": list(spreadsheet.parents)}
         added = [folder for folder in query.get("addParents", "").split(",") if folder]
@@ -222,11 +324,62 @@ class FakeGoogleApis(FakeHTTPService):
         spreadsheet.parents = [parent for parent in spreadsheet.parents if parent not in removed] + added
         return 200, {"id": file_id, "parents": spreadsheet.parents}
 
+    def _create_permission(self, file_id, query, body):
+        spreadsheet = self._visible_file(file_id)
+        if spreadsheet is None:
+            return _error(404, f"File not found: {file_id}.", "notFound", "notFound", domain="global")
+        if spreadsheet.access not in EDITORS:
+            return _sharing_error(
+                403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+            )
+        kind, role, email = body.get("type"), body.get("role"), body.get("emailAddress")
+        if kind not in PERMISSION_TYPES or role not in PERMISSION_ROLES:
+            return _sharing_error(400, "The permission type or role is not valid.", "invalid")
+        if kind in ("user", "group") and not (email and _EMAIL.match(email)):
+            return _sharing_error(
+                400, f'Bad Request. User message: "Invalid email address: {email}"', "invalidSharingRequest"
+            )
+        if kind == "anyone" and email:
+            return _sharing_error(400, "An 'anyone' permission takes no emailAddress.", "invalid")
+        notify = query.get("sendNotificationEmail", "true") == "true"
+        if email and email.endswith("@" + NO_GOOGLE_ACCOUNT_DOMAIN) and not notify:
+            return _sharing_error(
+                400,
+                f'Bad Request. User message: "You are trying to invite {email}. Since there is no Google '
+                "account associated with this email address, you must check the 'Notify people' box to "
+                'invite this recipient."',
+                "invalidSharingRequest",
+            )
+        permission = {
+            "id": f"permission-{next(self._ids)}",
+            "type": kind,
+            "role": role,
+            **({"emailAddress": email} if email else {}),
+            **({"allowFileDiscovery": body["allowFileDiscovery"]} if "allowFileDiscovery" in body else {}),
+            "notified": notify,
+        }
+        spreadsheet.permissions.append(permission)
+        return 200, {"kind": "drive#permission", "id": permission["id"], "type": kind, "role": role}
 
-def _error(status, message, status_name, reason=None):
+
+def _request_sheet_id(kind, content):
+    if kind == "appendDimension":
+        return content.get("sheetId")
+    if kind == "updateSheetProperties":
+        return content["properties"].get("sheetId")
+    return content.get("range", {}).get("sheetId")
+
+
+def _sharing_error(status, message, reason):
+    return _error(
+        status, message, "INVALID_ARGUMENT" if status == 400 else "PERMISSION_DENIED", reason, domain="global"
+    )
+
+
+def _error(status, message, status_name, reason=None, domain="usageLimits"):
     error = {"code": status, "message": message, "status": status_name}
     if reason:
-        error["errors"] = [{"reason": reason, "message": message, "domain": "usageLimits"}]
+        error["errors"] = [{"reason": reason, "message": message, "domain": domain}]
     return status, {"error": error}
 
 

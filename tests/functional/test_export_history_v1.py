@@ -88,3 +88,31 @@ def test_another_users_history_is_never_touched(sheets_app, signed_in, dbsession
 
     dbsession.expire_all()
     assert dbsession.get(HistoryEntry, theirs.id).spreadsheet_url is None
+
+
+def append(app, headers, spreadsheet, sentences):
+    body = {"sentences": sentences, "sheetName": "Export", "mode": "append", "existingSheetId": spreadsheet.id}
+    return app.post_json("/api/v1/export-to-sheet", body, headers=headers)
+
+
+def test_an_append_fills_an_entry_still_without_a_url(sheets_app, signed_in, google_apis, dbsession):
+    headers = signed_in()
+    entry = _finished_job(dbsession, _user(dbsession), ["Un.", "Deux."], "roman.pdf", minutes_ago=5)
+    spreadsheet = google_apis.add_spreadsheet(tabs={"Sheet1": [["déjà"]]})
+
+    url = append(sheets_app, headers, spreadsheet, ["Un.", "Deux."]).json["spreadsheet_url"]
+
+    dbsession.expire_all()
+    assert dbsession.get(HistoryEntry, entry.id).spreadsheet_url == url == f"{spreadsheet.url}#gid=7"
+
+
+def test_an_append_never_replaces_an_entrys_own_spreadsheet(sheets_app, signed_in, google_apis, dbsession):
+    headers = signed_in()
+    entry = _finished_job(dbsession, _user(dbsession), ["Un.", "Deux."], "roman.pdf", 5, url="https://own")
+    spreadsheet = google_apis.add_spreadsheet(tabs={"Sheet1": [["déjà"]]})
+
+    append(sheets_app, headers, spreadsheet, ["Un.", "Deux."])
+
+    dbsession.expire_all()
+    assert dbsession.get(HistoryEntry, entry.id).spreadsheet_url == "https://own"
+    assert spreadsheet.row(3)[:2] == [2, "Deux."]

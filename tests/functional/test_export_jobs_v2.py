@@ -106,6 +106,28 @@ def test_google_sheets_options_title_and_folder(sheets_app, signed_in, make_job,
     assert (spreadsheet.title, spreadsheet.parents, spreadsheet.column_count) == ("Mes phrases", ["folder-abc"], 2)
 
 
+def test_google_sheets_append_with_columns_and_sharing(sheets_app, signed_in, make_job, google_apis, dbsession):
+    headers = signed_in()
+    job_id = make_job([([LONG], SPLIT)])
+    existing = google_apis.add_spreadsheet(tabs={"Sheet1": [["1", "Déjà là."]]}, created_by_app=True)
+    options = {
+        "mode": "append",
+        "spreadsheet_id": existing.id,
+        "include_original": True,
+        "columns": [{"name": "original", "header": "Texte"}, {"name": "sentence"}],
+        "share_with": ["ami@example.com"],
+    }
+
+    body = sheets_app.post_json(exports_url(job_id), {"exporter": "google_sheets", **options}, headers=headers).json
+
+    assert body["url"] == f"{existing.url}#gid={existing.first_tab.sheet_id}"
+    assert [existing.row(n)[:2] for n in (1, 2, 3)] == [["1", "Déjà là."], [LONG, SPLIT[0]], ["", SPLIT[1]]]
+    assert [(p["emailAddress"], p["role"]) for p in existing.permissions] == [("ami@example.com", "writer")]
+    dbsession.expire_all()
+    entry = dbsession.scalar(select(HistoryEntry).where(HistoryEntry.job_id == job_id))
+    assert entry.spreadsheet_url == body["url"]  # the entry had none yet
+
+
 def test_unknown_folder_names_the_v2_option(sheets_app, signed_in, make_job):
     headers = signed_in()
     job_id = make_job([(["Un."], ["Un."])])
@@ -127,6 +149,9 @@ def test_unknown_folder_names_the_v2_option(sheets_app, signed_in, make_job):
         ({"exporter": "google_sheets", "title": "x" * 256}, "title"),
         ({"exporter": "google_sheets", "include_original": "perhaps"}, "include_original"),
         ({"exporter": "csv"}, "exporter"),
+        ({"exporter": "google_sheets", "mode": "append"}, "spreadsheet_id"),
+        ({"exporter": "google_sheets", "share_with": ["pas une adresse"]}, "share_with.0"),
+        ({"exporter": "google_sheets", "columns": [{"name": "original"}]}, "columns"),
     ],
 )
 def test_bad_export_requests_are_400_and_nothing_is_sent(sheets_app, signed_in, make_job, google_apis, body, field):
@@ -295,6 +320,22 @@ def test_large_job_is_exported_in_the_background(background_app, signed_in, make
     assert spreadsheet.row(4) == [3, "Trois."]
     dbsession.expire_all()
     assert dbsession.scalar(select(HistoryEntry.spreadsheet_url).where(HistoryEntry.job_id == job_id)) == status["url"]
+
+
+def test_a_background_export_can_append_to_a_new_tab(background_app, signed_in, make_job, google_apis):
+    headers = signed_in()
+    job_id = make_job([(["Un.", "Deux."], ["Un.", "Deux."]), (["Trois."], ["Trois."])])
+    existing = google_apis.add_spreadsheet(tabs={"Sheet1": [["x"]]})
+    options = {"mode": "append", "spreadsheet_id": existing.id, "tab_name": "Suite", "create_new_tab": True}
+
+    response = background_app.post_json(
+        exports_url(job_id), {"exporter": "google_sheets", **options}, headers=headers, status=202
+    )
+
+    status = background_app.get(f"/api/v2/exports/{response.json['id']}", headers=headers).json
+    tab = existing.tab("Suite")
+    assert status["status"] == "completed" and status["url"].endswith(f"#gid={tab.sheet_id}")
+    assert [tab.row(n) for n in (1, 4)] == [["Index", "Sentence"], [3, "Trois."]]
 
 
 def test_background_failure_is_reported_in_the_status(background_app, signed_in, make_job, google_apis):
