@@ -4,11 +4,6 @@ import datetime
 import re
 
 DEFAULT_SHEET_NAME = "French Novel Sentences"
-PLACEHOLDERS = ("date", "filename")
-# Text without braces, and the known placeholders: "{filename}_{date}". The
-# ECMA form (for the API's documents) also admits "", which clears the pattern.
-SHEET_NAME_PATTERN_RE = r"^([^{}]|\{(date|filename)\})+\Z"
-SHEET_NAME_PATTERN_ECMA = r"^([^{}]|\{(date|filename)\})*$"
 # Google Sheets refuses longer spreadsheet titles from the API's callers.
 MAX_SHEET_NAME_LENGTH = 255
 
@@ -16,6 +11,8 @@ MAX_SHEET_NAME_LENGTH = 255
 def sheet_name_from_pattern(pattern, filename=None, today=None):
     """The spreadsheet name ``pattern`` gives for a novel's ``filename`` on ``today`` (UTC).
 
+    ``{date}`` becomes the date (YYYY-MM-DD) and ``{filename}`` the file name
+    without ".pdf"; any other text, braces included, is kept as written.
     Without a pattern the default name is used; a missing file name becomes the
     default name too, so ``{filename}_{date}`` never yields a bare ``_2026-12-02``.
     """

@@ -21,7 +21,5 @@ def json_text_response(request, text):
 
 
 def includeme(config):
-    # Validation messages in plain words (Colander's quote Python values).
-    config.include("novel_pyramid.api.messages")
     # Replaces Cornice's renderer of the same name, which every service uses.
     config.add_renderer("cornicejson", ApiJsonRenderer())

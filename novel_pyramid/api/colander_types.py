@@ -4,7 +4,11 @@ Colander's own String and Int convert whatever they are given (``123`` becomes
 ``"123"``, ``5.9`` becomes ``5``). A JSON API should refuse wrong types instead.
 """
 
+import re
+
 import colander
+
+QUERY_INT_RE = re.compile(r"-?[0-9]+")
 
 
 class StrictString(colander.String):
@@ -30,7 +34,8 @@ class QueryInt(colander.Int):
         if cstruct is colander.null:
             return cstruct
         text = str(cstruct).strip()
-        if not text.lstrip("-").isdigit() or len(text) > 18:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if not QUERY_INT_RE.fullmatch(text) or len(text) > 18:
             raise colander.Invalid(node, "Must be an integer")
         return int(text)
 

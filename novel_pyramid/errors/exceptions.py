@@ -4,6 +4,8 @@ Services raise these; the exception views in this package turn them into the
 one JSON error body. Views never catch them.
 """
 
+from novel_pyramid.errors.messages import field_details, validation_message
+
 
 class AppError(Exception):
     """Base class: a message for humans, a stable code for machines."""
@@ -23,6 +25,12 @@ class AppError(Exception):
 
 class InvalidInput(AppError):
     code = "invalid_input"
+
+    @classmethod
+    def from_colander(cls, invalid, whole="request"):
+        """The error of a ``colander.Invalid`` raised outside the request validators, in plain words."""
+        details = field_details(invalid, whole)
+        return cls(validation_message(details), details=details)
 
 
 class InvalidPdf(AppError):

@@ -2,6 +2,8 @@
 
 from pyramid.response import Response
 
+from novel_pyramid.errors.messages import validation_message
+
 
 def error_response(status, message, code, *, details=None, headers=None, **extra):
     body = {"error": message, "code": code, **extra}
@@ -12,17 +14,6 @@ def error_response(status, message, code, *, details=None, headers=None, **extra
     for name, value in (headers or {}).items():
         response.headers[name] = str(value)
     return response
-
-
-# How a failure of a whole request part is named in the message.
-LOCATION_NAMES = {
-    "body": "Request body",
-    "querystring": "Query string",
-    "path": "URL path",
-    "header": "Headers",
-    "headers": "Headers",
-    "request": "Request",
-}
 
 
 def cornice_details(errors):
@@ -36,16 +27,6 @@ def cornice_details(errors):
         name = error.get("name") or error.get("location") or "request"
         details.setdefault(name, []).append(str(error.get("description")))
     return details
-
-
-def validation_message(details):
-    """One sentence for people: the first field and what is wrong with it, and how many more problems."""
-    field, messages = next(iter(details.items()), ("request", ["Invalid request"]))
-    message = f"{LOCATION_NAMES.get(field, field)}: {messages[0]}"
-    others = sum(len(each) for each in details.values()) - 1
-    if others:
-        message += f" (and {others} more {'problem' if others == 1 else 'problems'}, listed in details)"
-    return message
 
 
 def cornice_error_handler(request):

@@ -125,6 +125,8 @@ def violations(schema):
     for name in schema.get("required", []):
         yield f"{name} missing", {key: value for key, value in base.items() if key != name}
     for name, prop in properties.items():
+        if prop.get("readOnly"):
+            continue  # returned by the API and ignored when sent back: any value is accepted
         for what, bad in _bad_values(prop):
             yield f"{name}: {what}", {**base, name: bad}
 

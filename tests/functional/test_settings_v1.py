@@ -152,7 +152,7 @@ def test_defaults_survive_the_cache(make_app, auth_headers):
         ({"default_folder_id": "../etc"}, "default_folder_id", "Google Drive folder id"),
         ({"default_folder_id": 5}, "default_folder_id", "string"),
         ({"default_folder_id": "x" * 256}, "default_folder_id", "at most 255 characters"),
-        ({"default_sheet_name_pattern": "{title}_{date}"}, "default_sheet_name_pattern", "{date} and {filename}"),
+        ({"default_sheet_name_pattern": ["{date}"]}, "default_sheet_name_pattern", "string"),
         ({"default_sheet_name_pattern": "x" * 256}, "default_sheet_name_pattern", "at most 255 characters"),
         ({"default_wordlist_id": 0}, "default_wordlist_id", "between 1 and"),
         ({"default_wordlist_id": "3"}, "default_wordlist_id", "integer"),

@@ -8,7 +8,6 @@ from novel_pyramid.accounts.models import (
     MAX_SHEET_NAME_PATTERN_LENGTH,
     MIN_SENTENCE_LENGTH_LIMIT,
 )
-from novel_pyramid.accounts.naming import SHEET_NAME_PATTERN_ECMA, SHEET_NAME_PATTERN_RE
 from novel_pyramid.api.colander_types import (
     ClearableInt,
     ClearableString,
@@ -69,9 +68,12 @@ DRIVE_FOLDER_ID_RE = r"^[A-Za-z0-9_-]+\Z"
 MAX_ID = 2**31 - 1
 
 
-def _pattern_validator(pattern, message, json_schema):
-    validator = unless_cleared(colander.Regex(pattern, msg=message))
-    validator.json_schema = json_schema
+def _folder_id_validator():
+    validator = unless_cleared(
+        colander.Regex(DRIVE_FOLDER_ID_RE, msg="Must be a Google Drive folder id: letters, digits, '-' and '_' only")
+    )
+    # The documented form also admits "", which clears the value.
+    validator.json_schema = {"pattern": "^[A-Za-z0-9_-]*$"}
     return validator
 
 
@@ -88,24 +90,15 @@ class SettingsBody(StrictMapping):
     )
     default_folder_id = colander.SchemaNode(
         ClearableString(MAX_FOLDER_ID_LENGTH),
-        validator=_pattern_validator(
-            DRIVE_FOLDER_ID_RE,
-            "Must be a Google Drive folder id: letters, digits, '-' and '_' only",
-            {"pattern": "^[A-Za-z0-9_-]*$"},
-        ),
+        validator=_folder_id_validator(),
         missing=colander.drop,
         description="Google Drive folder an export goes to when it names none.",
     )
     default_sheet_name_pattern = colander.SchemaNode(
         ClearableString(MAX_SHEET_NAME_PATTERN_LENGTH),
-        validator=_pattern_validator(
-            SHEET_NAME_PATTERN_RE,
-            "May use only the placeholders {date} and {filename}, and no other braces",
-            {"pattern": SHEET_NAME_PATTERN_ECMA},
-        ),
         missing=colander.drop,
         description="Name of an exported spreadsheet when the export names none; "
-        "{date} becomes the date (YYYY-MM-DD) and {filename} the novel's file name.",
+        "{date} becomes the date (YYYY-MM-DD) and {filename} the novel's file name, other text is kept.",
     )
     default_wordlist_id = colander.SchemaNode(
         ClearableInt(1, MAX_ID),

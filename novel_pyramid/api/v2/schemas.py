@@ -30,7 +30,7 @@ class JobCursor(colander.SchemaType):
             created_at, job_id = json.loads(raw)
             return datetime.datetime.fromisoformat(created_at), str(job_id)
         except (binascii.Error, ValueError, TypeError):
-            raise colander.Invalid(node, "use the next_cursor of a previous page") from None
+            raise colander.Invalid(node, "Must be the next_cursor of a previous page") from None
 
 
 def encode_job_cursor(job):

@@ -1,14 +1,14 @@
 """Validation messages in plain words, for people rather than for Python programmers.
 
 Colander's own messages quote Python values (``"{'a': 1}" is not a mapping
-type: Does not implement dict-like functionality.``). Validation reports its
-messages through the request's localizer, so the API installs one that words
-Colander's messages from the values they carry, and leaves every other message
-(ours are already plain) as written.
+type: Does not implement dict-like functionality.``). Cornice reports them
+through the request's localizer, so the app installs one that words Colander's
+messages from the values they carry, and leaves every other message (ours are
+already plain) as written. Code that validates outside a request's validators
+turns its ``colander.Invalid`` into details with ``field_details``.
 """
 
 from pyramid.i18n import Localizer
-from pyramid.interfaces import ILocalizer
 
 # The only language the API answers in; a client's _LOCALE_ must not pick another.
 API_LOCALE = "en"
@@ -64,6 +64,30 @@ class PlainWordsLocalizer(Localizer):
         return super().translate(tstring, domain=domain, mapping=mapping)
 
 
-def includeme(config):
-    config.set_locale_negotiator(lambda request: API_LOCALE)
-    config.registry.registerUtility(PlainWordsLocalizer(API_LOCALE, None), ILocalizer, name=API_LOCALE)
+plain_words = PlainWordsLocalizer(API_LOCALE, None).translate
+
+# How a failure of a whole request part is named in the message.
+LOCATION_NAMES = {
+    "body": "Request body",
+    "querystring": "Query string",
+    "path": "URL path",
+    "header": "Headers",
+    "headers": "Headers",
+    "request": "Request",
+    "options": "Options",
+}
+
+
+def field_details(invalid, whole="request"):
+    """``colander.Invalid`` as ``{field: [messages]}``; errors of the whole value are filed under ``whole``."""
+    return {name or whole: [message] for name, message in invalid.asdict(translate=plain_words).items()}
+
+
+def validation_message(details):
+    """One sentence for people: the first field and what is wrong with it, and how many more problems."""
+    field, messages = next(iter(details.items()), ("request", ["Invalid request"]))
+    message = f"{LOCATION_NAMES.get(field, field)}: {messages[0]}"
+    others = sum(len(each) for each in details.values()) - 1
+    if others:
+        message += f" (and {others} more {'problem' if others == 1 else 'problems'}, listed in details)"
+    return message
