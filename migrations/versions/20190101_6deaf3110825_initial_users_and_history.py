@@ -4,8 +4,10 @@ Revision ID: 6deaf3110825
 Revises:
 Create Date: legacy (kept with its original id so existing databases upgrade in place)
 
-This revision and 997f943cdd21 reproduce the legacy schema (CONTRACT §5) exactly,
-so a database created by the Flask version and one created here are the same.
+This revision and 997f943cdd21 reproduce the legacy schema's tables, columns and
+rules, so Alembic takes a database created by the Flask version for one created
+here. The Flask version itself held some unique rules in other forms (unique
+indexes, unnamed constraints, both); 01e83414054f brings each to ours.
 """
 
 import sqlalchemy as sa

@@ -8,6 +8,11 @@ history is the one big table of an existing deployment. On PostgreSQL the
 indexes are built CONCURRENTLY (outside a transaction), so the application keeps
 writing while they build. A concurrent build that failed leaves an INVALID index
 behind; it is dropped first, so running the upgrade again repairs it.
+
+A database made by the Flask version's own 6deaf3110825 never got two of the
+indexes the legacy schema has (on timestamp and original_filename); they are
+built here the same way where missing, and belong to the legacy schema, so the
+downgrade keeps them.
 """
 
 import sqlalchemy as sa
@@ -22,15 +27,21 @@ INDEXES = {
     "ix_history_job_id": ["job_id"],
     "ix_history_user_id_timestamp_id": ["user_id", "timestamp", "id"],
 }
+LEGACY_INDEXES_SOMETIMES_MISSING = {
+    "ix_history_timestamp": ["timestamp"],
+    "ix_history_original_filename": ["original_filename"],
+}
 
 
 def upgrade():
     if op.get_context().dialect.name != "postgresql":
         for name, columns in INDEXES.items():
             op.create_index(name, "history", columns)
+        for name, columns in LEGACY_INDEXES_SOMETIMES_MISSING.items():
+            op.create_index(name, "history", columns, if_not_exists=True)
         return
     with op.get_context().autocommit_block():
-        for name, columns in INDEXES.items():
+        for name, columns in {**INDEXES, **LEGACY_INDEXES_SOMETIMES_MISSING}.items():
             _drop_invalid_index(name)
             op.create_index(
                 name,

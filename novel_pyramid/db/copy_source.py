@@ -1,6 +1,6 @@
 """The source of a copy, brought to our schema without touching the user's file.
 
-A legacy SQLite database (the Flask version's, CONTRACT §5) is first copied to a
+A legacy SQLite database (the Flask version's) is first copied to a
 temporary snapshot with SQLite's online backup, which is consistent even while
 the old application still runs; the snapshot is upgraded to our head and read.
 The original file changes only when the user asks for an in-place upgrade.
@@ -11,19 +11,15 @@ import os
 import sqlite3
 import tempfile
 
-from sqlalchemy import create_engine, inspect, pool
 from sqlalchemy.engine import make_url
 
 from novel_pyramid.db.migrate import (
     current_revision,
     head_revision,
     stamp,
+    unversioned_legacy_revision,
     upgrade_to_head,
 )
-from novel_pyramid.db.urls import with_installed_driver
-
-LEGACY_HEAD = "997f943cdd21"
-LEGACY_INITIAL = "6deaf3110825"
 
 
 class SourceNotUsable(Exception):
@@ -83,17 +79,9 @@ def _bring_to_head(database_url, may_upgrade, note, where):
 
 def _stamp_unversioned_legacy(database_url, may_upgrade, note, where):
     """A legacy database made with ``db.create_all()`` has no alembic_version row."""
-    engine = create_engine(with_installed_driver(database_url), poolclass=pool.NullPool)
-    try:
-        inspector = inspect(engine)
-        tables = set(inspector.get_table_names())
-        user_columns = {col["name"] for col in inspector.get_columns("users")} if "users" in tables else set()
-    finally:
-        engine.dispose()
-    if not {"users", "history"} <= tables:
+    revision = unversioned_legacy_revision(database_url)
+    if revision is None:
         raise SourceNotUsable(f"{where} holds neither a novel_pyramid nor a legacy schema.")
-    legacy_head = "user_settings" in tables and "google_refresh_token" in user_columns
-    revision = LEGACY_HEAD if legacy_head else LEGACY_INITIAL
     if may_upgrade:
         note(f"{where} has no Alembic revision; its tables match legacy revision {revision}.")
         stamp(database_url, revision)

@@ -15,12 +15,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, inspect, pool
 
 from novel_pyramid.config import SETTINGS_BY_KEY, ConfigurationError, load_settings
 from novel_pyramid.db.urls import with_installed_driver
 
 CHECKOUT_MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# The Flask version's two revisions, kept under their ids by our migrations.
+LEGACY_HEAD = "997f943cdd21"
+LEGACY_INITIAL = "6deaf3110825"
+LEGACY_TABLES = frozenset({"users", "history", "user_settings"})
 
 
 def migrations_directory(environ=os.environ):
@@ -64,6 +68,36 @@ def current_revision(database_url):
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def unversioned_legacy_revision(database_url):
+    """The Flask revision whose tables a database without a revision holds, or None.
+
+    The Flask version's ``db.create_all()`` made its tables without an
+    alembic_version row. Only its tables count: an empty database, or one that
+    holds any other table, is not recognised.
+    """
+    engine = create_engine(with_installed_driver(database_url), poolclass=pool.NullPool)
+    try:
+        inspector = inspect(engine)
+        tables = set(inspector.get_table_names()) - {"alembic_version"}
+        if not ({"users", "history"} <= tables <= LEGACY_TABLES):
+            return None
+        user_columns = {col["name"] for col in inspector.get_columns("users")}
+    finally:
+        engine.dispose()
+    return LEGACY_HEAD if "user_settings" in tables and "google_refresh_token" in user_columns else LEGACY_INITIAL
+
+
+def stamp_unversioned_legacy(database_url, note):
+    """Give a legacy database made by ``db.create_all()`` the revision its tables match; return it or None."""
+    if current_revision(database_url) is not None:
+        return None
+    revision = unversioned_legacy_revision(database_url)
+    if revision is not None:
+        note(f"The database has no Alembic revision; its tables match legacy revision {revision}, stamped so.")
+        stamp(database_url, revision)
+    return revision
 
 
 def read_app_settings(ini_path):

@@ -13,6 +13,7 @@ from novel_pyramid.db.migrate import (
     current_revision,
     head_revision,
     read_app_settings,
+    stamp_unversioned_legacy,
     upgrade_to_head,
 )
 from novel_pyramid.scripts import db_copy
@@ -49,6 +50,7 @@ def _add_ini_option(parser):
 
 def run_upgrade(arguments):
     url = database_url(arguments.ini)
+    stamp_unversioned_legacy(url, note=lambda message: print(message, file=sys.stderr))
     revision = upgrade_to_head(url)
     print(revision)
     if arguments.write_revision:

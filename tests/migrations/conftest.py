@@ -47,19 +47,44 @@ def postgres_server():
 
 
 @pytest.fixture
-def postgresql_url(postgres_server):
-    """A URL to a fresh, empty PostgreSQL database, dropped after the test."""
-    name = f"novel_mig_{uuid.uuid4().hex[:12]}"
+def new_postgresql_database(postgres_server):
+    """Call it for the URL of a fresh, empty PostgreSQL database; all are dropped after the test."""
     engine = _admin_engine()
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    names = []
+
+    def create():
+        name = f"novel_mig_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        names.append(name)
+        return make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+
     try:
-        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+        yield create
     finally:
         with engine.connect() as connection:
-            # FORCE: a killed copy's server process may still be winding down.
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for name in names:
+                # FORCE: a killed copy's server process may still be winding down.
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+@pytest.fixture
+def postgresql_url(new_postgresql_database):
+    """A URL to a fresh, empty PostgreSQL database, dropped after the test."""
+    return new_postgresql_database()
+
+
+@pytest.fixture
+def empty_database(request, tmp_path):
+    """Call it with "sqlite" or "postgresql" for the URL of a new empty database of that dialect."""
+
+    def create(dialect):
+        if dialect == "postgresql":
+            return request.getfixturevalue("new_postgresql_database")()
+        return f"sqlite:///{tmp_path / f'database-{uuid.uuid4().hex[:8]}.sqlite'}"
+
+    return create
 
 
 @pytest.fixture
@@ -78,5 +103,5 @@ def any_database_url(request):
 
 @pytest.fixture
 def legacy_sqlite(tmp_path):
-    """Path of a legacy (CONTRACT §5) SQLite file with 200 history rows."""
+    """Path of a legacy SQLite file (the shape our own legacy revisions describe) with 200 history rows."""
     return build_legacy_sqlite(str(tmp_path / "legacy.sqlite"), history_count=200)

@@ -1,67 +1,21 @@
-"""A database exactly as the Flask version left it (CONTRACT §5), built with raw SQL.
+"""A database as the Flask version left it, in each of its shapes, filled with rows that exercise every trap.
 
 Deliberately not made with our migrations: it is what they must upgrade and what
-the copy must move. The rows exercise every trap: non-ASCII text and emoji,
+the copy must move. The shapes (see legacy_schemas) come from the Flask
+version's own declarations and revisions. The rows: non-ASCII text and emoji,
 NULL in every nullable column, OAuth tokens, inactive users, booleans as 0/1,
 datetimes as text with and without fractions of a second, values at the maximum
 VARCHAR length. Also used by bench/db_copy.py.
 """
 
+import datetime
 import random
 import sqlite3
 
-LEGACY_HEAD = "997f943cdd21"
+from sqlalchemy import create_engine, pool, text
 
-LEGACY_SCHEMA = """
-CREATE TABLE alembic_version (
-    version_num VARCHAR(32) NOT NULL,
-    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
-);
-CREATE TABLE users (
-    id INTEGER NOT NULL,
-    email VARCHAR(255) NOT NULL,
-    name VARCHAR(255),
-    picture VARCHAR(512),
-    google_id VARCHAR(255),
-    created_at DATETIME NOT NULL,
-    last_login DATETIME,
-    is_active BOOLEAN NOT NULL,
-    google_access_token TEXT,
-    google_refresh_token TEXT,
-    google_token_expiry DATETIME,
-    PRIMARY KEY (id)
-);
-CREATE UNIQUE INDEX ix_users_email ON users (email);
-CREATE UNIQUE INDEX ix_users_google_id ON users (google_id);
-CREATE TABLE history (
-    id INTEGER NOT NULL,
-    user_id INTEGER NOT NULL,
-    timestamp DATETIME NOT NULL,
-    original_filename VARCHAR(128),
-    processed_sentences_count INTEGER,
-    spreadsheet_url VARCHAR(256),
-    error_message VARCHAR(512),
-    PRIMARY KEY (id),
-    FOREIGN KEY(user_id) REFERENCES users (id)
-);
-CREATE INDEX ix_history_user_id ON history (user_id);
-CREATE INDEX ix_history_timestamp ON history (timestamp);
-CREATE INDEX ix_history_original_filename ON history (original_filename);
-CREATE TABLE user_settings (
-    id INTEGER NOT NULL,
-    user_id INTEGER NOT NULL,
-    sentence_length_limit INTEGER NOT NULL,
-    updated_at DATETIME,
-    PRIMARY KEY (id),
-    UNIQUE (user_id),
-    FOREIGN KEY(user_id) REFERENCES users (id)
-);
-"""
-
-# The same schema as Flask-SQLAlchemy would have created it on PostgreSQL.
-LEGACY_SCHEMA_POSTGRESQL = LEGACY_SCHEMA.replace("DATETIME", "TIMESTAMP WITHOUT TIME ZONE").replace(
-    "    id INTEGER NOT NULL,", "    id SERIAL NOT NULL,"
-)
+from novel_pyramid.db.urls import with_installed_driver
+from tests.migrations.legacy_schemas import build_legacy_schema
 
 LEGACY_TABLES = ("users", "history", "user_settings")
 
@@ -172,11 +126,6 @@ ERRORS = [
 ]
 
 
-def create_legacy_schema(connection, revision=LEGACY_HEAD):
-    connection.executescript(LEGACY_SCHEMA)
-    connection.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (revision,))
-
-
 def history_rows(count, user_ids, seed=7):
     """``count`` history rows; every nullable column is NULL in some of them."""
     rng = random.Random(seed)
@@ -206,31 +155,118 @@ def user_settings_rows():
     ]
 
 
-def build_legacy_sqlite(path, history_count=200, revision=LEGACY_HEAD):
-    """Create the legacy database file at ``path`` and fill it; return ``path``."""
-    connection = sqlite3.connect(path)
-    try:
-        create_legacy_schema(connection, revision)
-        connection.executemany(f"INSERT INTO users VALUES ({', '.join('?' * 11)})", USERS)
-        user_ids = [user[0] for user in USERS]
-        connection.executemany(
-            "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
-            history_rows(history_count, user_ids),
-        )
-        connection.executemany("INSERT INTO user_settings VALUES (?, ?, ?, ?)", user_settings_rows())
-        connection.commit()
-    finally:
-        connection.close()
+COLUMNS = {
+    "users": (
+        "id",
+        "email",
+        "name",
+        "picture",
+        "google_id",
+        "created_at",
+        "last_login",
+        "is_active",
+        "google_access_token",
+        "google_refresh_token",
+        "google_token_expiry",
+    ),
+    "history": (
+        "id",
+        "user_id",
+        "timestamp",
+        "original_filename",
+        "processed_sentences_count",
+        "spreadsheet_url",
+        "error_message",
+    ),
+    "user_settings": ("id", "user_id", "sentence_length_limit", "updated_at"),
+}
+DATETIME_COLUMNS = {"created_at", "last_login", "google_token_expiry", "timestamp", "updated_at"}
+
+
+def legacy_rows(history_count):
+    """{table: rows} as the Flask version stored them in SQLite: text datetimes, 0/1 booleans."""
+    return {
+        "users": USERS,
+        "history": list(history_rows(history_count, [user[0] for user in USERS])),
+        "user_settings": user_settings_rows(),
+    }
+
+
+def expected_rows(table, history_count):
+    """The rows of ``table`` as Python values: what any database must give back, as dicts."""
+    return [
+        {name: python_value(name, value) for name, value in zip(COLUMNS[table], row, strict=True)}
+        for row in legacy_rows(history_count)[table]
+    ]
+
+
+def python_value(name, value):
+    if value is not None and name in DATETIME_COLUMNS:
+        return datetime.datetime.fromisoformat(value)
+    if name == "is_active":
+        return {0: False, 1: True}[value]
+    return value
+
+
+def build_legacy_database(url, form="hand_written", history_count=200):
+    """Build the legacy ``form`` in the empty database at ``url``, versioned 997f943cdd21, and fill it."""
+    build_legacy_schema(url, form)
+    rows = legacy_rows(history_count)
+    if url.startswith("sqlite"):
+        _insert_into_sqlite(url.removeprefix("sqlite:///"), rows)
+    else:
+        _insert_into_postgresql(url, rows)
+    return url
+
+
+def build_legacy_sqlite(path, history_count=200, form="hand_written"):
+    """Create the legacy SQLite file at ``path`` and fill it; return ``path``."""
+    build_legacy_database(f"sqlite:///{path}", form, history_count)
     return path
 
 
-def raw_rows(path, table):
-    """Every row of ``table`` as stored: values with their SQLite storage class."""
+def _insert_into_sqlite(path, rows):
+    # sqlite3 itself, so each value keeps exactly the storage class the Flask version gave it.
     connection = sqlite3.connect(path)
     try:
-        names = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
-        typed = ", ".join(f"{name}, typeof({name})" for name in names)
-        rows = connection.execute(f"SELECT {typed} FROM {table} ORDER BY id").fetchall()
+        for table in LEGACY_TABLES:
+            names = COLUMNS[table]
+            connection.executemany(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                rows[table],
+            )
+        connection.commit()
     finally:
         connection.close()
-    return names, rows
+
+
+def _insert_into_postgresql(url, rows):
+    engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            for table in LEGACY_TABLES:
+                names = COLUMNS[table]
+                insert = text(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})")
+                values = [{n: python_value(n, v) for n, v in zip(names, row, strict=True)} for row in rows[table]]
+                connection.execute(insert, values)
+                # As in a live database: the next id comes after the last one given.
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
+    finally:
+        engine.dispose()
+
+
+def stored_rows(url, table):
+    """The legacy columns of every row of ``table``, by id; on SQLite each value with its storage class."""
+    names = COLUMNS[table]
+    if url.startswith("sqlite"):
+        selected = ", ".join(f"{name}, typeof({name})" for name in names)
+    else:
+        selected = ", ".join(names)
+    engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(f"SELECT {selected} FROM {table} ORDER BY id"))]
+    finally:
+        engine.dispose()

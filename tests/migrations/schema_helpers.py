@@ -1,4 +1,4 @@
-"""Looking at a migrated database: its drift from the models, its tables."""
+"""Looking at a migrated database: its drift from the models, its tables, its unique constraints and indexes."""
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -24,5 +24,31 @@ def table_names(url):
     engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
     try:
         return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def unique_shape(url, tables=("users", "user_settings", "history")):
+    """Each table's unique constraints and indexes, as the database itself reports them.
+
+    Stricter than ``alembic check``, which overlooks SQLite's unnamed constraints.
+    An index PostgreSQL keeps behind a unique constraint is that constraint, not listed twice.
+    """
+    engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
+    try:
+        inspector = inspect(engine)
+        return {
+            table: {
+                "unique constraints": sorted(
+                    (str(uq["name"]), tuple(uq["column_names"])) for uq in inspector.get_unique_constraints(table)
+                ),
+                "indexes": sorted(
+                    (ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
+                    for ix in inspector.get_indexes(table)
+                    if "duplicates_constraint" not in ix
+                ),
+            }
+            for table in tables
+        }
     finally:
         engine.dispose()

@@ -1,34 +1,87 @@
-"""A legacy database (CONTRACT §5) upgrades in place to head with every row intact."""
+"""A legacy database, in every shape the Flask version left it, upgrades in place to exactly our schema."""
 
 import sqlite3
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, pool, text
+from sqlalchemy.exc import IntegrityError
 
-from novel_pyramid.db.migrate import current_revision, head_revision, upgrade_to_head
+from novel_pyramid.db.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
 from novel_pyramid.db.urls import with_installed_driver
-from tests.migrations.legacy_db import LEGACY_SCHEMA_POSTGRESQL, LEGACY_TABLES, raw_rows
-from tests.migrations.schema_helpers import schema_differences
+from novel_pyramid.scripts import main
+from tests.migrations.legacy_db import LEGACY_TABLES, build_legacy_database, stored_rows
+from tests.migrations.legacy_schemas import LEGACY_FORMS
+from tests.migrations.schema_helpers import schema_differences, unique_shape
+
+EVERY_FORM = [pytest.param("sqlite", form, id=f"sqlite-{form}") for form in LEGACY_FORMS] + [
+    pytest.param("postgresql", form, id=f"postgresql-{form}", marks=pytest.mark.postgresql) for form in LEGACY_FORMS
+]
+HEAD_SHAPES = {}
 
 
-def test_legacy_sqlite_upgrades_in_place_keeping_every_value(legacy_sqlite):
-    url = f"sqlite:///{legacy_sqlite}"
-    before = {table: raw_rows(legacy_sqlite, table) for table in LEGACY_TABLES}
+@pytest.fixture
+def head_shape(empty_database):
+    """The unique constraints and indexes our migrations build on a new database of ``dialect``."""
 
-    assert current_revision(url) == "997f943cdd21"
-    upgrade_to_head(url)
+    def shape(dialect):
+        if dialect not in HEAD_SHAPES:
+            fresh = empty_database(dialect)
+            upgrade_to_head(fresh)
+            HEAD_SHAPES[dialect] = unique_shape(fresh)
+        return HEAD_SHAPES[dialect]
+
+    return shape
+
+
+@pytest.mark.parametrize(("dialect", "form"), EVERY_FORM)
+def test_a_legacy_database_upgrades_in_place_to_exactly_our_schema(dialect, form, empty_database, head_shape):
+    url = build_legacy_database(empty_database(dialect), form)
+    before = {table: stored_rows(url, table) for table in LEGACY_TABLES}
+    config = alembic_config(url)
+
+    command.upgrade(config, "head")  # what `alembic upgrade head` runs
+    command.check(config)  # what CI runs next: raises on any drift from the models
 
     assert current_revision(url) == head_revision()
-    assert schema_differences(url) == []
-    for table, (names, rows) in before.items():
-        after_names, after_rows = raw_rows(legacy_sqlite, table)
-        # Same values with the same storage class (0/1 stays integer, text stays text).
-        kept = [after_names.index(name) for name in names]
-        assert [tuple(row[2 * i : 2 * i + 2] for i in kept) for row in after_rows] == [
-            tuple(row[2 * i : 2 * i + 2] for i in range(len(names))) for row in rows
-        ], table
-    with sqlite3.connect(legacy_sqlite) as connection:
-        assert connection.execute("SELECT count(*) FROM history WHERE job_id IS NOT NULL").fetchone() == (0,)
+    assert unique_shape(url) == head_shape(dialect)
+    # Every value kept, on SQLite with its storage class (0/1 stays integer, text stays text).
+    assert {table: stored_rows(url, table) for table in LEGACY_TABLES} == before
+    if dialect == "sqlite":
+        # The rebuilt tables are still the ones the others' foreign keys point at.
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+            assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+            assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+@pytest.mark.parametrize(("dialect", "form"), EVERY_FORM)
+def test_an_upgraded_legacy_database_still_refuses_duplicates(dialect, form, empty_database):
+    """The redundant constraints are gone; what they enforced is still enforced."""
+    url = build_legacy_database(empty_database(dialect), form)
+    upgrade_to_head(url)
+    duplicates = {
+        "a second settings row for a user": "INSERT INTO user_settings (user_id, sentence_length_limit) VALUES (1, 9)",
+        "a second user with an e-mail": (
+            "INSERT INTO users (email, created_at, is_active) VALUES ('zoe@example.fr', '2025-01-01', true)"
+        ),
+        "a second user with a Google id": (
+            "INSERT INTO users (email, google_id, created_at, is_active) "
+            "VALUES ('other@example.fr', '104857600000000000001', '2025-01-01', true)"
+        ),
+    }
+    engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
+    try:
+        for what, statement in duplicates.items():
+            with engine.connect() as connection, pytest.raises(IntegrityError):
+                connection.execute(text(statement))
+                pytest.fail(f"{what} was accepted")
+        with engine.begin() as connection:
+            # User 3 has no settings yet: a first row for them is fine.
+            connection.execute(text("INSERT INTO user_settings (user_id, sentence_length_limit) VALUES (3, 9)"))
+            owners = connection.execute(text("SELECT user_id FROM user_settings ORDER BY user_id")).scalars().all()
+    finally:
+        engine.dispose()
+    assert owners == [1, 2, 3, 4]
 
 
 def test_upgraded_legacy_database_accepts_new_rows(legacy_sqlite):
@@ -58,15 +111,19 @@ def test_upgraded_legacy_database_accepts_new_rows(legacy_sqlite):
     engine.dispose()
 
 
-@pytest.mark.postgresql
-def test_legacy_postgresql_database_upgrades_to_the_models_schema(postgresql_url):
-    """Flask on PostgreSQL named its unique constraint user_settings_user_id_key."""
-    engine = create_engine(with_installed_driver(postgresql_url), poolclass=pool.NullPool)
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def test_db_upgrade_recognises_a_create_all_database_without_a_revision(dialect, empty_database, capsys, monkeypatch):
+    """``db.create_all()`` never wrote alembic_version; the command stamps the revision its tables match."""
+    url = build_legacy_database(empty_database(dialect), "create_all")
+    engine = create_engine(with_installed_driver(url), poolclass=pool.NullPool)
     with engine.begin() as connection:
-        connection.exec_driver_sql(LEGACY_SCHEMA_POSTGRESQL)
-        connection.execute(text("INSERT INTO alembic_version VALUES ('997f943cdd21')"))
+        connection.execute(text("DROP TABLE alembic_version"))
     engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("NOVEL_PYRAMID_INI", raising=False)
 
-    upgrade_to_head(postgresql_url)
+    assert main(["db", "upgrade"]) == 0
 
-    assert schema_differences(postgresql_url) == []
+    assert "legacy revision 997f943cdd21" in capsys.readouterr().err
+    assert current_revision(url) == head_revision()
+    assert schema_differences(url) == []

@@ -13,7 +13,7 @@ from novel_pyramid.db.migrate import (
     head_revision,
     upgrade_to_head,
 )
-from tests.migrations.legacy_db import LEGACY_HEAD, create_legacy_schema
+from tests.migrations.legacy_schemas import LEGACY_HEAD, build_legacy_schema
 from tests.migrations.schema_helpers import schema_differences, table_names
 
 
@@ -32,14 +32,13 @@ def test_downgrade_to_base_and_back_to_head(any_database_url):
     assert schema_differences(any_database_url) == []
 
 
-def test_legacy_revisions_rebuild_the_contract_schema(tmp_path):
-    """Migrating a new database to 997f943cdd21 gives CONTRACT §5, as raw SQL describes it."""
+def test_legacy_revisions_rebuild_the_legacy_schema(tmp_path):
+    """Migrating a new database to 997f943cdd21 gives the Flask version's schema, as raw SQL describes it."""
     ours = f"sqlite:///{tmp_path / 'ours.sqlite'}"
     command.upgrade(alembic_config(ours), LEGACY_HEAD)
-    legacy_path = tmp_path / "legacy.sqlite"
-    with sqlite3.connect(legacy_path) as connection:
-        create_legacy_schema(connection)
-    assert describe_schema(ours) == describe_schema(f"sqlite:///{legacy_path}")
+    legacy = f"sqlite:///{tmp_path / 'legacy.sqlite'}"
+    build_legacy_schema(legacy, "hand_written")
+    assert describe_schema(ours) == describe_schema(legacy)
 
 
 def describe_schema(url):
