@@ -65,6 +65,16 @@ def spreadsheet_id_node(**kwargs):
     return string_node(max_length=SPREADSHEET_ID_MAX_LENGTH, validator=_spreadsheet_id, **kwargs)
 
 
+def mode_node(spreadsheet_field):
+    # allow_empty: "" is no mode (a 400), not "not given".
+    return colander.SchemaNode(
+        StrictString(allow_empty=True),
+        validator=colander.OneOf(MODES, msg_err="Must be new or append"),
+        missing=NEW,
+        description=f"new: a new spreadsheet; append: add the rows to the spreadsheet {spreadsheet_field}.",
+    )
+
+
 def tab_name_node(**kwargs):
     return string_node(max_length=TAB_NAME_MAX_LENGTH, **kwargs)
 
@@ -96,12 +106,7 @@ class GoogleSheetsOptions(StrictMapping):
     )
     folder_id = folder_id_node()
     include_original = include_original_node()
-    mode = colander.SchemaNode(
-        StrictString(),
-        validator=colander.OneOf(MODES, msg_err="Must be new or append"),
-        missing=NEW,
-        description="new: a new spreadsheet; append: add the rows to the spreadsheet spreadsheet_id.",
-    )
+    mode = mode_node("spreadsheet_id")
     spreadsheet_id = spreadsheet_id_node(missing=colander.drop, description="The spreadsheet to append to.")
     tab_name = tab_name_node(
         missing=colander.drop,

@@ -78,3 +78,13 @@ def record_spreadsheet_url(entry, url):
         log.warning("Spreadsheet URL longer than %d characters not saved to history", SPREADSHEET_URL_MAX_LENGTH)
         return
     entry.spreadsheet_url = url
+
+
+def newest_filename(dbsession, user_id):
+    """The original file name of the user's newest history entry, None when there is none."""
+    return dbsession.scalar(
+        select(HistoryEntry.original_filename)
+        .where(HistoryEntry.user_id == user_id)
+        .order_by(HistoryEntry.timestamp.desc(), HistoryEntry.id.desc())
+        .limit(1)
+    )

@@ -60,14 +60,15 @@ class NullableString(colander.String):
 def folder_id_node(**kwargs):
     """A Google Drive folder id: optional, at most 255 characters.
 
-    null and "" both mean "no folder", as the legacy frontend may send either.
+    null and "" both mean "none named" (the user's default folder, if any), as
+    the legacy frontend may send either.
     """
+    kwargs.setdefault("description", "Google Drive folder to put the spreadsheet in.")
     return colander.SchemaNode(
         NullableString(allow_empty=False),
         missing=None,
         nullable=True,
         validator=colander.Length(1, 255),
-        description="Google Drive folder to put the spreadsheet in.",
         **kwargs,
     )
 

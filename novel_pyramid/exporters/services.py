@@ -6,12 +6,19 @@ error (``novel_pyramid.errors``).
 
 import colander
 
+from novel_pyramid.accounts.naming import sheet_name_from_pattern
+from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.db.types import new_uuid
 from novel_pyramid.errors import AppError, Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import UnknownExporter, get_exporter, registered_exporters
 from novel_pyramid.exporters.google_auth import GoogleGrantRevoked, forget_revoked_grant, require_sheets_grant
 from novel_pyramid.exporters.google_sheets import NEW
-from novel_pyramid.exporters.history_link import entry_for_job, entry_for_sentences, record_spreadsheet_url
+from novel_pyramid.exporters.history_link import (
+    entry_for_job,
+    entry_for_sentences,
+    newest_filename,
+    record_spreadsheet_url,
+)
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL
 from novel_pyramid.exporters.sources import job_source, sentence_list_source
 from novel_pyramid.exporters.status import COMPLETED, QUEUED, IExportStatusStore
@@ -59,7 +66,9 @@ class ExportService:
         all before anything is sent to Google.
         """
         require_sheets_grant(user)
-        sheet_name, folder_id = body["sheetName"], body.get("folderId") or None
+        sheet_name, folder_id = body.get("sheetName"), body.get("folderId")
+        if body.get("mode", NEW) == NEW:
+            sheet_name, folder_id = self._new_sheet_defaults(user, sheet_name, folder_id)
         plan = plan_v1_export(body, sheet_name, folder_id)
         exporter = self.exporter(SHEETS_EXPORTER, RESULT_URL)
         source = sentence_list_source(sheet_name, body["sentences"], plan.positions)
@@ -75,6 +84,23 @@ class ExportService:
         if plan.options["mode"] == NEW or (entry is not None and entry.spreadsheet_url is None):
             record_spreadsheet_url(entry, result.url)
         return result.url
+
+    def _new_sheet_defaults(self, user, title, folder_id):
+        """The title and folder an export names, else the user's settings give.
+
+        Without a title, the user's sheet-name pattern names the spreadsheet
+        ({date}, and {filename} from the newest history entry), or the default
+        name without a pattern. Without a folder, the user's default folder (if
+        any) receives it.
+        """
+        if title and folder_id:
+            return title, folder_id
+        settings = AccountService(self.db).settings_of(user)
+        if not title:
+            pattern = settings.default_sheet_name_pattern
+            filename = newest_filename(self.db, user.id) if pattern and "{filename}" in pattern else None
+            title = sheet_name_from_pattern(pattern, filename)
+        return title, folder_id or settings.default_folder_id
 
     # -- v2 ---------------------------------------------------------------------
     def available(self):
@@ -132,7 +158,25 @@ class ExportService:
             require_sheets_grant(user)
         return self._export(user, job, exporter, options)
 
+    def _sheets_defaults(self, user, job, options):
+        """A new spreadsheet's title and folder from the user's settings, when the options name none.
+
+        The pattern's {filename} is the job's own file; without a pattern the
+        title stays the job's file name.
+        """
+        if options.get("mode", NEW) != NEW or (options.get("title") and options.get("folder_id")):
+            return options
+        settings = AccountService(self.db).settings_of(user)
+        defaults = {}
+        if not options.get("title") and settings.default_sheet_name_pattern:
+            defaults["title"] = sheet_name_from_pattern(settings.default_sheet_name_pattern, job.original_filename)
+        if not options.get("folder_id") and settings.default_folder_id:
+            defaults["folder_id"] = settings.default_folder_id
+        return {**options, **defaults}
+
     def _export(self, user, job, exporter, options):
+        if exporter.name == SHEETS_EXPORTER:
+            options = self._sheets_defaults(user, job, options)
         source = job_source(job, self.session_factory, include_original=options.get("include_original", False))
         result = self._run(exporter, source, options, user)
         entry = entry_for_job(self.db, user.id, job.id)

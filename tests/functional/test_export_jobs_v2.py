@@ -144,7 +144,7 @@ def test_unknown_folder_names_the_v2_option(sheets_app, signed_in, make_job):
     [
         ({"exporter": "pigeon"}, "exporter"),
         ({}, "exporter"),
-        ({"exporter": "google_sheets", "colour": "red"}, "options"),
+        ({"exporter": "google_sheets", "colour": "red"}, "colour"),
         ({"exporter": "google_sheets", "title": ""}, "title"),
         ({"exporter": "google_sheets", "title": "x" * 256}, "title"),
         ({"exporter": "google_sheets", "include_original": "perhaps"}, "include_original"),
@@ -252,7 +252,7 @@ def test_large_download_reads_every_chunk_in_order(sheets_app, signed_in, make_j
 
 @pytest.mark.parametrize(
     ("path", "field"),
-    [("json?bom=true", "options"), ("csv?bom=maybe", "bom"), ("pigeon", "exporter"), ("google_sheets", "exporter")],
+    [("json?bom=true", "bom"), ("csv?bom=maybe", "bom"), ("pigeon", "exporter"), ("google_sheets", "exporter")],
 )
 def test_bad_download_requests_are_400(sheets_app, signed_in, make_job, google_apis, path, field):
     headers = signed_in()

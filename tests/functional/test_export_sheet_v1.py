@@ -240,10 +240,9 @@ def test_unauthenticated_is_401(sheets_app, google_apis):
         ({"sentences": ["ok", 3], "sheetName": "x"}, "sentences.1"),
         ({"sentences": ["a"], "sheetName": ""}, "sheetName"),
         ({"sentences": ["a"], "sheetName": "x" * 256}, "sheetName"),
-        ({"sentences": ["a"]}, "sheetName"),
         ({"sheetName": "x"}, "sentences"),
         ({"sentences": ["a"], "sheetName": "x", "folderId": 12}, "folderId"),
-        ({"sentences": ["a"], "sheetName": "x", "colour": "red"}, "body"),
+        ({"sentences": ["a"], "sheetName": "x", "colour": "red"}, "colour"),
     ],
 )
 def test_bad_input_is_400_with_field_details_and_nothing_sent(sheets_app, signed_in, google_apis, body, field):

@@ -334,6 +334,7 @@ EMPTY_SHARING = {"addCollaborators": True, "publicLink": False}
     ("fields", "field"),
     [
         ({"mode": "replace"}, "mode"),
+        ({"mode": ""}, "mode"),
         ({"mode": "append", "existingSheetId": ""}, "existingSheetId"),
         ({"mode": "append"}, "existingSheetId"),
         ({"mode": "append", "existingSheetId": "https://docs.google.com/spreadsheets/d/x"}, "existingSheetId"),
@@ -370,3 +371,34 @@ def test_bad_values_are_400_naming_the_field_and_nothing_is_sent(sheets_app, sig
     assert field in response.json["details"], response.json
     assert field.split(".")[0] in response.json["error"]
     assert google_apis.requests == []
+
+
+# -- the document -------------------------------------------------------------------
+def test_the_v1_document_describes_every_field_of_the_dialog(testapp):
+    document = testapp.get("/api/v1/openapi.json").json
+    operation = document["paths"]["/export-to-sheet"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    body = document["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]] if "$ref" in body else body
+    fields = body["properties"]
+
+    assert body["required"] == ["sentences"]
+    assert set(fields) == {
+        "sentences",
+        "sheetName",
+        "folderId",
+        "mode",
+        "existingSheetId",
+        "tabName",
+        "createNewTab",
+        "headers",
+        "columnOrder",
+        "sharing",
+        "sentenceIndices",
+    }
+    assert fields["mode"]["enum"] == ["new", "append"]
+    assert set(fields["headers"]["items"]["properties"]) == {"name", "enabled", "order"}
+    assert set(fields["sharing"]["properties"]) == {"addCollaborators", "collaboratorEmails", "publicLink"}
+    assert fields["sentenceIndices"]["uniqueItems"] is True
+    assert fields["sentenceIndices"]["items"]["minimum"] == 0
+    assert "default_sheet_name_pattern" in fields["sheetName"]["description"]
+    assert "403" in operation["responses"]

@@ -10,14 +10,13 @@ import colander
 from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
-from novel_pyramid.api.colander_types import StrictInt, StrictMapping, StrictString, string_node
+from novel_pyramid.api.colander_types import Length, StrictInt, StrictMapping, StrictString, string_node
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters.google_sheets import (
     EMAIL_MAX_LENGTH,
     MAX_COLLABORATORS,
-    MODES,
-    NEW,
+    mode_node,
     spreadsheet_id_node,
     tab_name_node,
 )
@@ -90,14 +89,19 @@ class SentenceIndices(colander.SequenceSchema):
 class ExportToSheetBody(StrictMapping):
     sentences = Sentences(validator=colander.Length(1, MAX_SENTENCES))
     # camelCase: the names the existing frontend sends.
-    sheetName = string_node(max_length=MAX_SHEET_NAME_LENGTH, description="The new spreadsheet's title (mode new).")
-    folderId = folder_id_node()
-    mode = colander.SchemaNode(
-        StrictString(),
-        validator=colander.OneOf(MODES, msg_err="Must be new or append"),
-        missing=NEW,
-        description="new: a new spreadsheet; append: add the rows to the spreadsheet existingSheetId.",
+    # allow_empty keeps "" from passing as "not given": the Length validator then refuses it.
+    sheetName = colander.SchemaNode(
+        StrictString(allow_empty=True),
+        validator=Length(1, MAX_SHEET_NAME_LENGTH),
+        missing=colander.drop,
+        description="The new spreadsheet's title (mode new). Default: the user's default_sheet_name_pattern "
+        "({date}, {filename} of the newest history entry), else French Novel Sentences.",
     )
+    folderId = folder_id_node(
+        description='Google Drive folder for the new spreadsheet (mode new); absent, null or "": '
+        "the user's default_folder_id, else the top of My Drive."
+    )
+    mode = mode_node("existingSheetId")
     existingSheetId = spreadsheet_id_node(
         missing=colander.drop, description="append: the spreadsheet to add to (required; the id in its address)."
     )
