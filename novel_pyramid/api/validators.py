@@ -2,6 +2,8 @@
 
 import colander
 
+from novel_pyramid.api.request_parts import read_query_string
+
 
 def querystring_validator(request, schema=None, **kwargs):
     """Validate ``schema["querystring"]`` against the query string, as Cornice's ``colander_validator`` would.
@@ -13,7 +15,7 @@ def querystring_validator(request, schema=None, **kwargs):
     """
     node = schema["querystring"]
     try:
-        request.validated["querystring"] = node.deserialize(request.GET.mixed())
+        request.validated["querystring"] = node.deserialize(read_query_string(request))
     except colander.Invalid as error:
         for name, message in error.asdict(translate=request.localizer.translate).items():
             location, _, field = name.partition(".")

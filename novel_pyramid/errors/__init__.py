@@ -13,6 +13,7 @@ from novel_pyramid.errors.exceptions import (  # noqa: F401
     RateLimited,
     ServiceUnavailable,
     Unauthorized,
+    UnsupportedMediaType,
     UpstreamError,
 )
 from novel_pyramid.errors.messages import API_LOCALE, PlainWordsLocalizer

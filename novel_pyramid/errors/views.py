@@ -3,11 +3,13 @@
 import logging
 
 import sqlalchemy.exc
+from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPException
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from novel_pyramid.errors.exceptions import AppError
 from novel_pyramid.errors.rendering import error_response
+from novel_pyramid.logging.tweens import logged_path
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,18 @@ def http_error(exc, request):
     return error_response(exc.status_code, message, code, headers=headers)
 
 
+@exception_view_config(URLDecodeError)
+def undecodable_url(exc, request):
+    return error_response(
+        400, "URL path: Must be valid UTF-8", "invalid_input", details={"path": ["Must be valid UTF-8"]}
+    )
+
+
 @exception_view_config(sqlalchemy.exc.OperationalError)
 def database_unavailable(exc, request):
     # Connection loss and server restarts: the pool recovers on its own, so the
     # client is told to retry rather than that something broke.
-    log.error("Database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+    log.error("Database unavailable on %s %s: %s", request.method, logged_path(request), exc.orig)
     return error_response(
         503,
         "The database is unavailable; please retry shortly",
@@ -59,7 +68,7 @@ def database_unavailable(exc, request):
 
 @exception_view_config(Exception)
 def unexpected_error(exc, request):
-    log.error("Unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    log.error("Unhandled error on %s %s", request.method, logged_path(request), exc_info=exc)
     return error_response(
         500,
         "Internal server error",

@@ -20,6 +20,12 @@ def incoming_request_id(request):
     return uuid.uuid4().hex
 
 
+def logged_path(request):
+    """The request path as sent; bytes that are not UTF-8 are shown replaced, never raised on."""
+    raw = request.environ.get("SCRIPT_NAME", "") + request.environ.get("PATH_INFO", "")
+    return raw.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
 def request_logging_tween_factory(handler, registry):
     def request_logging_tween(request):
         request_id = incoming_request_id(request)
@@ -34,7 +40,7 @@ def request_logging_tween_factory(handler, registry):
             response.headers["X-Request-ID"] = request_id
             return response
         finally:
-            method, path = request.method, request.path
+            method, path = request.method, logged_path(request)
             access_log.info(
                 "%s %s %s",
                 method,

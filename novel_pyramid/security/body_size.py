@@ -1,9 +1,11 @@
 """Request bodies over their limit are refused (413) before they are read.
 
-A view deriver, because the limit belongs to the view: JSON endpoints take
-``security.max_body_bytes`` unless they declare their own with the
-``max_body_bytes`` view option (``@service.post(..., max_body_bytes=...)``),
-and multipart uploads take ``max_file_size`` plus room for the form around it.
+A view deriver, because the limit belongs to the view: bodies take
+``security.max_body_bytes`` unless the view declares its own with the
+``max_body_bytes`` view option (``@service.post(..., max_body_bytes=...)``);
+views that take a file (``accepts_files=True``) take ``max_file_size`` plus
+room for the form around it, for a multipart body. A multipart body sent to
+any other view gets the plain limit: the form type alone buys no larger one.
 
 The length is judged from Content-Length when the client sent one. A chunked
 body has none: it is read through a counter that stops at the limit, so even a
@@ -18,10 +20,10 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 RETRYABLE_BODY_BYTES = 256 * 1024
 
 
-def body_limit(request, declared):
+def body_limit(request, declared, accepts_files=False):
     """``(limit in bytes, what to say when it is passed)`` for this request."""
     settings = request.registry.settings
-    if request.content_type == "multipart/form-data":
+    if accepts_files and request.content_type == "multipart/form-data":
         max_file_size = settings["max_file_size"]
         return (
             max_file_size + MULTIPART_OVERHEAD_BYTES,
@@ -42,9 +44,10 @@ def body_size_deriver(view, info):
     if info.exception_only:
         return view
     declared = info.options.get("max_body_bytes")
+    accepts_files = bool(info.options.get("accepts_files"))
 
     def size_checked_view(context, request):
-        limit, message = body_limit(request, declared)
+        limit, message = body_limit(request, declared, accepts_files)
         if request.content_length is not None:
             if request.content_length > limit:
                 raise PayloadTooLarge(message)
@@ -55,7 +58,7 @@ def body_size_deriver(view, info):
     return size_checked_view
 
 
-body_size_deriver.options = ("max_body_bytes",)
+body_size_deriver.options = ("max_body_bytes", "accepts_files")
 
 
 # Reads never conflict with another transaction (READ COMMITTED), so they have

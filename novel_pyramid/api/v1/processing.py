@@ -59,6 +59,7 @@ class StatusRequest(colander.MappingSchema):
     schema=ProcessPdfRequest(),
     validators=(colander_validator,),
     rate_limit="process-pdf",
+    accepts_files=True,
 )
 def process_pdf_file(request):
     user = request.identity.user

@@ -34,6 +34,7 @@ SERVICES = (jobs, job, job_cancel, job_retry, job_sentences)
     schema=schemas.CreateJobRequest(),
     validators=(colander_validator,),
     rate_limit="process-pdf",
+    accepts_files=True,
 )
 def create_job(request):
     form = request.validated["body"]

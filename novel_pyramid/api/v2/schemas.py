@@ -4,6 +4,7 @@ import base64
 import binascii
 import datetime
 import json
+import re
 
 import colander
 
@@ -18,6 +19,10 @@ SENTENCES_DEFAULT_LIMIT = 100
 SENTENCES_MAX_LIMIT = 1000
 
 
+# Job ids are UUIDs; a cursor is only ever made from one.
+JOB_ID_RE = re.compile(r"[0-9a-f-]{1,36}")
+
+
 class JobCursor(colander.SchemaType):
     """An opaque page cursor: the (created_at, id) key of the last job of the previous page."""
 
@@ -28,9 +33,15 @@ class JobCursor(colander.SchemaType):
             text = str(cstruct)
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             created_at, job_id = json.loads(raw)
-            return datetime.datetime.fromisoformat(created_at), str(job_id)
+            if not isinstance(job_id, str) or not JOB_ID_RE.fullmatch(job_id):
+                raise ValueError("not a job id")
+            return datetime.datetime.fromisoformat(created_at), job_id
         except (binascii.Error, ValueError, TypeError):
             raise colander.Invalid(node, "Must be the next_cursor of a previous page") from None
+
+    def json_schema(self, node):
+        """For the OpenAPI document: URL-safe base64 text, never empty."""
+        return {"type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$"}
 
 
 def encode_job_cursor(job):
