@@ -28,6 +28,7 @@ EXPOSED_HEADERS = (
 )
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 DEFAULT_MAX_AGE_SECONDS = 600
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def normalise_origin(origin):
@@ -40,8 +41,9 @@ def normalise_origin(origin):
         raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
     if parts.path or parts.query or parts.fragment or parts.username:
         raise ValueError(f"{origin!r} must be only scheme://host[:port], without a path")
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}"
+    # A browser never sends the default port: https://app.example.com:443 is https://app.example.com.
+    port = f":{parts.port}" if parts.port and parts.port != DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{parts.hostname.rstrip('.')}{port}"
 
 
 def add_vary(response, *names):

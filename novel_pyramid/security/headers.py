@@ -16,6 +16,10 @@ tenth of a cached request's CPU).
   caching, because some of them also carry secrets (sign-in returns tokens to a
   request without ``Authorization``).
 
+- **Server.** granian adds ``Server: granian`` to any answer that names no
+  server, and cannot be told not to; naming none of our parts (OWASP: "remove
+  it or set a non-informative value") keeps the stack unadvertised.
+
 A view that needs something else (an HTML documentation page) sets its own
 header, which is kept, ``Cache-Control`` of credentialed answers apart.
 """
@@ -23,6 +27,8 @@ header, which is kept, ``Cache-Control`` of credentialed answers apart.
 HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
 NO_STORE = "no-store"
+# Says nothing of the server, the framework or their versions.
+SERVER_NAME = "api"
 
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -46,6 +52,7 @@ def hardening_headers(settings):
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",
         "Permissions-Policy": PERMISSIONS_POLICY,
+        "Server": SERVER_NAME,
     }
     # Only production is served over HTTPS for certain; HSTS on a development
     # host (localhost) would pin every other local project to HTTPS for a year.

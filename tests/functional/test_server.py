@@ -39,6 +39,8 @@ def test_pserve_serves_with_granian_workers_and_stops_cleanly_on_sigterm(tmp_pat
             assert response.status == 200
             assert response.headers["X-Content-Type-Options"] == "nosniff"
             assert response.headers["X-Request-ID"]
+            # granian would name itself; the answer names no part of the stack.
+            assert response.headers.get_all("Server") == ["api"]
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     finally:

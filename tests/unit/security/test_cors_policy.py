@@ -9,6 +9,10 @@ from novel_pyramid.security.cors import CorsPolicy, normalise_origin
         ("http://localhost:3000", "http://localhost:3000"),
         ("https://App.Example.com/", "https://app.example.com"),
         ("https://app.example.com:8443", "https://app.example.com:8443"),
+        ("https://app.example.com:443", "https://app.example.com"),
+        ("http://app.example.com:80/", "http://app.example.com"),
+        ("HTTPS://app.example.com.", "https://app.example.com"),
+        (" https://app.example.com ", "https://app.example.com"),
     ],
 )
 def test_normalise_origin(origin, normalised):
@@ -31,3 +35,10 @@ def test_policy_matches_exactly():
     assert not policy.allows("http://app.example.com")
     assert not policy.allows("null")
     assert not policy.allows("https://app.example.com:444")
+
+
+def test_a_configured_default_port_matches_what_browsers_send():
+    policy = CorsPolicy(["https://app.example.com:443", "http://localhost:3000/"])
+    assert policy.allows("https://app.example.com")
+    assert policy.allows("http://localhost:3000")
+    assert not policy.allows("http://app.example.com")
