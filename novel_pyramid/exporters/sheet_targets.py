@@ -27,8 +27,11 @@ class SheetTarget:
     freeze_header: bool = False  # an existing empty tab, whose first row is not frozen yet
 
 
-def spreadsheet_errors(spreadsheet_id):
-    """How Google's refusals of a spreadsheet the user named are reported (keyed by status)."""
+def spreadsheet_errors(spreadsheet_id, bad_request=None):
+    """How Google's refusals of a spreadsheet the user named are reported, keyed by HTTP status.
+
+    ``bad_request`` reports a 400 when the step knows better than "refused to change".
+    """
 
     def not_found(reason):
         message = f"The spreadsheet {spreadsheet_id!r} was not found, or your Google account cannot open it"
@@ -38,11 +41,27 @@ def spreadsheet_errors(spreadsheet_id):
         message = f"Your Google account may not edit the spreadsheet {spreadsheet_id!r}: {reason or 'no permission'}"
         return Forbidden(message, details={"spreadsheet_id": [message]})
 
-    def not_a_spreadsheet(reason):
-        message = f"{spreadsheet_id!r} is not a spreadsheet Google Sheets can write to: {reason}"
+    def rejected(reason):
+        message = f"Google Sheets refused to change the spreadsheet {spreadsheet_id!r}: {reason or 'no reason given'}"
         return InvalidInput(message, details={"spreadsheet_id": [message]})
 
-    return {404: not_found, 403: refused, 400: not_a_spreadsheet}
+    return {404: not_found, 403: refused, 400: bad_request or rejected}
+
+
+def _not_a_spreadsheet(spreadsheet_id):
+    def report(reason):
+        message = f"{spreadsheet_id!r} is not a spreadsheet Google Sheets can write to: {reason or 'no reason given'}"
+        return InvalidInput(message, details={"spreadsheet_id": [message]})
+
+    return report
+
+
+def _tab_refused(title):
+    def report(reason):
+        message = f"Google Sheets refused to add the tab {title!r}: {reason or 'no reason given'}"
+        return InvalidInput(message, details={"tab_name": [message]})
+
+    return report
 
 
 def create_spreadsheet(google, title, tab_title, data_rows, column_count):
@@ -70,12 +89,12 @@ def create_spreadsheet(google, title, tab_title, data_rows, column_count):
 
 def open_tab(google, spreadsheet_id, tab_name, create_new_tab, data_rows, column_count):
     """The tab of an existing spreadsheet that ``data_rows`` rows are appended to, its grid made to fit them."""
-    errors = spreadsheet_errors(spreadsheet_id)
     spreadsheet = google.call(
         google.sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, fields=SPREADSHEET_FIELDS),
         "open the spreadsheet",
-        errors=errors,
+        errors=spreadsheet_errors(spreadsheet_id, bad_request=_not_a_spreadsheet(spreadsheet_id)),
     )
+    errors = spreadsheet_errors(spreadsheet_id)
     tabs = [sheet["properties"] for sheet in spreadsheet.get("sheets", [])]
     tab = find_tab(tabs, tab_name)
     url = spreadsheet["spreadsheetUrl"]
@@ -137,7 +156,7 @@ def _add_tab(google, spreadsheet_id, url, title, data_rows, column_count, errors
             body={"requests": [{"addSheet": {"properties": _tab_properties(title, data_rows + 1, column_count)}}]},
         ),
         f"add the tab {title!r}",
-        errors=errors,
+        errors={**errors, 400: _tab_refused(title)},
     )
     properties = answer["replies"][0]["addSheet"]["properties"]
     return SheetTarget(

@@ -317,6 +317,37 @@ def test_an_unknown_spreadsheet_is_a_400_naming_existing_sheet_id(sheets_app, si
     assert [r.method for r in google_apis.api_requests] == ["GET"]
 
 
+def test_a_tab_google_refuses_to_add_is_a_400_naming_tab_name(sheets_app, signed_in, google_apis):
+    spreadsheet = google_apis.add_spreadsheet(tabs={"Sheet1": []})
+    google_apis.fail_next(400, method="POST", path_contains=":batchUpdate", reason="badRequest")
+
+    response = append(sheets_app, signed_in(), spreadsheet, tabName="Nouveau", status=400)
+
+    assert "refused to add the tab 'Nouveau'" in response.json["details"]["tabName"][0]
+    assert writes(google_apis) == []
+
+
+def test_a_file_that_is_no_spreadsheet_is_a_400_naming_existing_sheet_id(sheets_app, signed_in, google_apis):
+    spreadsheet = google_apis.add_spreadsheet()
+    google_apis.fail_next(400, method="GET", path_contains="/v4/spreadsheets/", reason="failedPrecondition")
+
+    response = append(sheets_app, signed_in(), spreadsheet, status=400)
+
+    assert "is not a spreadsheet" in response.json["details"]["existingSheetId"][0]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_temporary_answers_while_appending_are_retried(sheets_app, signed_in, google_apis, status):
+    spreadsheet = google_apis.add_spreadsheet(tabs={"Sheet1": EXISTING_ROWS})
+    google_apis.fail_next(status, method="GET", path_contains="/values/")
+    google_apis.fail_next(status, method="PUT", path_contains="/values/")
+
+    append(sheets_app, signed_in(), spreadsheet)
+
+    assert len(writes(google_apis)) == 2
+    assert spreadsheet.first_tab.last_row() == 8  # the retried batch went to the same rows, once
+
+
 def test_append_ignores_the_new_spreadsheet_fields(sheets_app, signed_in, google_apis):
     spreadsheet = google_apis.add_spreadsheet(title="Mon classeur", tabs={"Sheet1": EXISTING_ROWS})
 
