@@ -46,6 +46,14 @@ def _field_errors(invalid):
     return {name or "options": [message] for name, message in invalid.asdict().items()}
 
 
+def _blame_default_folder(error):
+    """A folder refused that came from the user's settings: say so, and file it under that setting."""
+    if error.details and "folder_id" in error.details:
+        messages = error.details.pop("folder_id")
+        error.details["default_folder_id"] = messages
+        error.message += "; it is the default folder of your settings: choose another there, or clear it"
+
+
 class ExportService:
     def __init__(self, dbsession, registry):
         self.db = dbsession
@@ -75,6 +83,8 @@ class ExportService:
         try:
             result = self._run(exporter, source, plan.options, user)
         except AppError as error:
+            if folder_id and folder_id != body.get("folderId"):
+                _blame_default_folder(error)
             # The exporter names its options; the v1 client knows them by their camelCase names.
             if error.details:
                 error.details = {V1_FIELD_NAMES.get(name, name): messages for name, messages in error.details.items()}
@@ -175,10 +185,16 @@ class ExportService:
         return {**options, **defaults}
 
     def _export(self, user, job, exporter, options):
+        named_folder = options.get("folder_id")
         if exporter.name == SHEETS_EXPORTER:
             options = self._sheets_defaults(user, job, options)
         source = job_source(job, self.session_factory, include_original=options.get("include_original", False))
-        result = self._run(exporter, source, options, user)
+        try:
+            result = self._run(exporter, source, options, user)
+        except AppError as error:
+            if options.get("folder_id") != named_folder:
+                _blame_default_folder(error)
+            raise
         entry = entry_for_job(self.db, user.id, job.id)
         # As in v1: an append only fills an entry still without a spreadsheet.
         if options.get("mode", NEW) == NEW or (entry is not None and entry.spreadsheet_url is None):

@@ -98,7 +98,8 @@ def test_a_default_folder_that_no_longer_exists_is_a_clear_400(sheets_app, user_
 
     response = sheets_app.post_json(URL, {"sentences": ["Bonjour."]}, headers=headers, status=400)
 
-    assert "folderId" in response.json["details"]
+    assert "folder-gone" in response.json["details"]["default_folder_id"][0]
+    assert "default folder of your settings" in response.json["error"]
 
 
 def test_append_uses_neither_default(sheets_app, user_with, google_apis):
