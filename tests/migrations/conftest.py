@@ -14,8 +14,10 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from novel_pyramid.db.migrate import upgrade_to_head
 from novel_pyramid.db.urls import with_installed_driver
 from tests.migrations.legacy_db import build_legacy_sqlite
+from tests.migrations.schema_helpers import unique_shape
 
 POSTGRES_SERVER_URL = os.environ.get("NOVEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -105,3 +107,20 @@ def any_database_url(request):
 def legacy_sqlite(tmp_path):
     """Path of a legacy SQLite file (the shape our own legacy revisions describe) with 200 history rows."""
     return build_legacy_sqlite(str(tmp_path / "legacy.sqlite"), history_count=200)
+
+
+HEAD_SHAPES = {}
+
+
+@pytest.fixture
+def head_shape(empty_database):
+    """Call it with a dialect for the unique constraints and indexes our migrations build on a new database."""
+
+    def shape(dialect):
+        if dialect not in HEAD_SHAPES:
+            fresh = empty_database(dialect)
+            upgrade_to_head(fresh)
+            HEAD_SHAPES[dialect] = unique_shape(fresh)
+        return HEAD_SHAPES[dialect]
+
+    return shape
