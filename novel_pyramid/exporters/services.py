@@ -41,11 +41,6 @@ PUBLIC_STATUS_FIELDS = (
 )
 
 
-def _field_errors(invalid):
-    """``colander.Invalid`` as ``{field: [messages]}``, the details of our error body."""
-    return {name or "options": [message] for name, message in invalid.asdict().items()}
-
-
 def _blame_default_folder(error):
     """A folder refused that came from the user's settings: say so, and file it under that setting."""
     if error.details and "folder_id" in error.details:
@@ -241,9 +236,7 @@ class ExportService:
         try:
             return exporter.options_schema.deserialize(raw_options)
         except colander.Invalid as invalid:
-            details = _field_errors(invalid)
-            field, messages = next(iter(details.items()))
-            raise InvalidInput(f"Invalid {field}: {messages[0]}", details=details) from None
+            raise InvalidInput.from_colander(invalid, whole="options") from None
 
     def finished_job(self, user_id, job_id):
         """The user's job, which must be completed; another user's job is "not found" (JobService)."""

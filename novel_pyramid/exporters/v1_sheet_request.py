@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import colander
 
 from novel_pyramid.errors import InvalidInput
+from novel_pyramid.errors.messages import validation_message
 from novel_pyramid.exporters.google_sheets import APPEND, NEW
 from novel_pyramid.exporters.sheet_columns import INDEX, SENTENCE
 
@@ -52,8 +53,7 @@ class Problems:
 
     def raise_any(self):
         if self.details:
-            field, messages = next(iter(self.details.items()))
-            raise InvalidInput(f"Invalid {field}: {messages[0]}", details=self.details)
+            raise InvalidInput(validation_message(self.details), details=self.details)
 
 
 def plan_v1_export(body, sheet_name, folder_id):
