@@ -41,7 +41,7 @@ from novel_pyramid.exporters.sheet_writing import formatting_requests, write_row
 NEW, APPEND = "new", "append"
 MODES = (NEW, APPEND)
 TITLE_MAX_LENGTH = 255
-# Google Sheets allows tab names of up to 100 characters.
+# Our limit for a tab's name, refused before Google is asked.
 TAB_NAME_MAX_LENGTH = 100
 SPREADSHEET_ID_MAX_LENGTH = 255
 MAX_COLLABORATORS = 50
