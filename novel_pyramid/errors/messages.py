@@ -72,7 +72,6 @@ LOCATION_NAMES = {
     "querystring": "Query string",
     "path": "URL path",
     "header": "Headers",
-    "headers": "Headers",
     "request": "Request",
     "options": "Options",
 }

@@ -127,17 +127,27 @@ class GoogleSheetsOptions(StrictMapping):
     )
     public_link = flag_node(description="Let anyone with the link view the spreadsheet.")
 
+    # Said in the OpenAPI document as well as checked below: append needs the spreadsheet.
+    # ("" is an absent value to Colander, hence the minLength.)
+    json_schema_extra = {
+        "anyOf": [
+            {"properties": {"mode": {"enum": [NEW]}}},
+            {"required": ["spreadsheet_id"], "properties": {"spreadsheet_id": {"minLength": 1}}},
+        ]
+    }
+
     def validator(self, node, options):
-        error = colander.Invalid(node)
         if options["mode"] == APPEND and not options.get("spreadsheet_id"):
+            error = colander.Invalid(node)
             error.add(colander.Invalid(node["spreadsheet_id"], "Required when mode is append"))
-        names = [column["name"] for column in options.get("columns", ())]
-        if len(set(names)) < len(names):
-            error.add(colander.Invalid(node["columns"], "Each column may be listed once"))
-        if ORIGINAL in names and not options["include_original"]:
-            error.add(colander.Invalid(node["columns"], "The original column needs include_original"))
-        if error.children:
             raise error
+
+    def deserialize(self, cstruct=colander.null):
+        options = super().deserialize(cstruct)
+        # Asking for the original column is asking for the originals.
+        if any(column["name"] == ORIGINAL for column in options.get("columns", ())):
+            options["include_original"] = True
+        return options
 
 
 @implementer(IExporter)

@@ -151,7 +151,6 @@ def test_unknown_folder_names_the_v2_option(sheets_app, signed_in, make_job):
         ({"exporter": "csv"}, "exporter"),
         ({"exporter": "google_sheets", "mode": "append"}, "spreadsheet_id"),
         ({"exporter": "google_sheets", "share_with": ["pas une adresse"]}, "share_with.0"),
-        ({"exporter": "google_sheets", "columns": [{"name": "original"}]}, "columns"),
     ],
 )
 def test_bad_export_requests_are_400_and_nothing_is_sent(sheets_app, signed_in, make_job, google_apis, body, field):

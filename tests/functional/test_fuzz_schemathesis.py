@@ -45,8 +45,6 @@ REAL_ID_SETTINGS = hypothesis.settings(FUZZ_SETTINGS, max_examples=5)
 # is listed in the summary so the gap stays visible. Remove an entry once fixed.
 ACCEPTANCE_GAPS = {
     "GET /api/v2/jobs": "cursor is opaque: only a previous page's next_cursor is valid",
-    "POST /api/v2/jobs/{id}/exports": "exporter names are checked by the view, not a OneOf in the schema",
-    "GET /api/v2/jobs/{id}/exports/{name}": "exporter names are checked by the view, not a OneOf in the schema",
 }
 
 
@@ -163,6 +161,9 @@ def _run_cases(prefix, operation, strategy, label, tokens, report, fuzz_settings
 @pytest.mark.parametrize("prefix", ["/api/v1", "/api/v2"])
 def test_every_operation_survives_fuzzing(testapp, prefix):
     schema = schemathesis.openapi.from_wsgi(f"{prefix}/openapi.json", testapp.app)
+    # Text holding NUL is refused by every operation (the document says so in
+    # words: JSON Schema 3.0 cannot without a pattern on every string).
+    schema.config.generation.update(allow_x00=False)
     tokens, report = FreshTokens(testapp), FuzzReport()
     operations = [result.ok() for result in schema.get_all_operations()]
     seeded = seed_resources(testapp, tokens)

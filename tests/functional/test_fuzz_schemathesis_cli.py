@@ -90,6 +90,9 @@ def test_the_cli_with_every_check_finds_nothing(served, tmp_path, prefix):
         "--max-examples",
         str(EXAMPLES),
         "--generation-deterministic",
+        # Text holding NUL is refused everywhere, as the document's description says.
+        "--generation-allow-x00",
+        "false",
         "--workers",
         "1",
     ]

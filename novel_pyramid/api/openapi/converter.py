@@ -13,7 +13,10 @@ Extension points, for types and validators this module does not know:
   schema of the values under keys it does not name (``{field: [messages]}``);
 - a *node* may set ``json_schema_extra`` (a dict merged last, e.g.
   ``{"minProperties": 1}`` for "at least one of these keys") and ``nullable=True``
-  when JSON ``null`` is accepted.
+  when JSON ``null`` is accepted;
+- a *node* may set ``json_schema_of(registry, schema) -> dict``, the schema
+  refined by what only the running application knows (the installed exporter
+  plugins); it applies when a ``registry`` is given, as the OpenAPI document does.
 """
 
 import re
@@ -30,9 +33,9 @@ QUERY_INT_MINIMUM = -(10**17 - 1)
 _UNPORTABLE_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
 
 
-def to_json_schema(node):
+def to_json_schema(node, registry=None):
     """The JSON Schema of one Colander node (its type, validators, default, nullability)."""
-    schema = _type_schema(node)
+    schema = _type_schema(node, registry)
     _apply_validator(schema, node.validator)
     if getattr(node, "nullable", False):
         schema["nullable"] = True
@@ -43,6 +46,9 @@ def to_json_schema(node):
     if getattr(node, "description", None):
         schema["description"] = str(node.description)
     schema.update(getattr(node, "json_schema_extra", None) or {})
+    of_registry = getattr(node, "json_schema_of", None)
+    if registry is not None and callable(of_registry):
+        schema = of_registry(registry, schema)
     return schema
 
 
@@ -57,16 +63,16 @@ def _empty_string_means_absent(node, schema):
     )
 
 
-def _type_schema(node):
+def _type_schema(node, registry):
     typ = node.typ
     if callable(getattr(typ, "json_schema", None)):
         return dict(typ.json_schema(node))
     if isinstance(typ, colander.Mapping):
-        return _mapping_schema(node)
+        return _mapping_schema(node, registry)
     if isinstance(typ, colander.Sequence):
-        return {"type": "array", "items": _only_child_schema(node)}
+        return {"type": "array", "items": _only_child_schema(node, registry)}
     if isinstance(typ, colander.Tuple):
-        return _tuple_schema(node)
+        return _tuple_schema(node, registry)
     if isinstance(typ, colander.Set):
         return {"type": "array", "uniqueItems": True}
     if isinstance(typ, colander.List):
@@ -100,10 +106,10 @@ def _string_schema(typ):
     return schema
 
 
-def _mapping_schema(node):
+def _mapping_schema(node, registry):
     properties, required = {}, []
     for child in node.children:
-        properties[child.name] = to_json_schema(child)
+        properties[child.name] = to_json_schema(child, registry)
         if child.required:
             required.append(child.name)
     for name in getattr(node.typ, "read_only", ()):
@@ -116,17 +122,17 @@ def _mapping_schema(node):
     schema["additionalProperties"] = getattr(node.typ, "unknown", "ignore") != "raise"
     values = getattr(node, "additional_properties", None)
     if isinstance(values, colander.SchemaNode) and schema["additionalProperties"]:
-        schema["additionalProperties"] = to_json_schema(values)
+        schema["additionalProperties"] = to_json_schema(values, registry)
     return schema
 
 
-def _only_child_schema(node):
-    return to_json_schema(node.children[0]) if node.children else {}
+def _only_child_schema(node, registry):
+    return to_json_schema(node.children[0], registry) if node.children else {}
 
 
-def _tuple_schema(node):
+def _tuple_schema(node, registry):
     # OpenAPI 3.0 has no prefixItems: say how many items, and that each is one of the kinds.
-    items = [to_json_schema(child) for child in node.children]
+    items = [to_json_schema(child, registry) for child in node.children]
     schema = {"type": "array", "minItems": len(items), "maxItems": len(items)}
     if items:
         schema["items"] = items[0] if len(items) == 1 else {"anyOf": items}

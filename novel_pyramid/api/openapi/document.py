@@ -48,7 +48,7 @@ def build_document(registry, prefix):
             if method in _UNDOCUMENTED_METHODS:
                 continue
             declared = declared_responses(registry, service.name, method)
-            item[method.lower()] = build_operation(service, method, view, args, path_names, declared)
+            item[method.lower()] = build_operation(service, method, view, args, path_names, declared, registry)
     version_name = prefix.rstrip("/").rsplit("/", 1)[-1]
     return {
         "openapi": OPENAPI_VERSION,
@@ -56,7 +56,9 @@ def build_document(registry, prefix):
             "title": f"{API_TITLE} ({version_name})",
             "version": __version__,
             "description": (
-                "Generated from the Colander schemas that validate each request. Every error answers the Error body."
+                "Generated from the Colander schemas that validate each request. Every error answers the Error body. "
+                "Text anywhere in a request (fields, file names, paths, query strings) must be UTF-8 without NUL "
+                "characters; other text is refused with 400."
             ),
         },
         "servers": [{"url": prefix}],

@@ -36,7 +36,7 @@ def operation_id(service_name, method):
     return re.sub(r"[^A-Za-z0-9]+", "_", f"{service_name}_{method.lower()}").strip("_")
 
 
-def build_operation(service, method, view, args, path_names, declared):
+def build_operation(service, method, view, args, path_names, declared, registry=None):
     """The operation object for ``method`` on ``service``; ``declared`` is its response map."""
     request_schema = args.get("schema")
     if inspect.isclass(request_schema):
@@ -48,11 +48,11 @@ def build_operation(service, method, view, args, path_names, declared):
         "summary": _summary(service, view),
         "tags": [_tag(service.path)],
     }
-    parameters = _parameters(locations, path_names)
+    parameters = _parameters(locations, path_names, registry)
     if parameters:
         operation["parameters"] = parameters
     if "body" in locations:
-        operation["requestBody"] = _request_body(locations["body"], args.get("content_type"))
+        operation["requestBody"] = _request_body(locations["body"], args.get("content_type"), registry)
     needs_sign_in = args.get("permission") == AUTHENTICATED
     if needs_sign_in:
         operation["security"] = [{BEARER_SCHEME: []}]
@@ -79,23 +79,23 @@ def _tag(path):
     return next((part for part in path.split("/") if part and "{" not in part), "root")
 
 
-def _parameters(locations, path_names):
+def _parameters(locations, path_names, registry):
     parameters = []
     path_nodes = {child.name: child for child in _children(locations.get("path"))}
     for name in path_names:
         # A placeholder the schema does not describe still reaches the view, as text.
-        schema = to_json_schema(path_nodes[name]) if name in path_nodes else {"type": "string"}
+        schema = to_json_schema(path_nodes[name], registry) if name in path_nodes else {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     for node in _children(locations.get("querystring")):
-        parameters.append(_parameter(node, "query"))
+        parameters.append(_parameter(node, "query", registry))
     for node in _children(locations.get("header")):
         if node.name.lower() not in _RESERVED_HEADERS:
-            parameters.append(_parameter(node, "header"))
+            parameters.append(_parameter(node, "header", registry))
     return parameters
 
 
-def _parameter(node, location):
-    schema = to_json_schema(node)
+def _parameter(node, location, registry):
+    schema = to_json_schema(node, registry)
     parameter = {"name": node.name, "in": location, "required": node.required, "schema": schema}
     if "description" in schema:
         parameter["description"] = schema.pop("description")
@@ -106,8 +106,8 @@ def _children(node):
     return node.children if node is not None else ()
 
 
-def _request_body(body_node, content_type):
-    schema = to_json_schema(body_node)
+def _request_body(body_node, content_type, registry):
+    schema = to_json_schema(body_node, registry)
     media_types = _body_media_types(schema, content_type)
     # Cornice reads an absent body as {}, so a body is only required when {} is refused.
     refuses_empty = bool(schema.get("required")) or schema.get("minProperties", 0) > 0
@@ -145,7 +145,8 @@ def _response_object(response):
     result = {"description": response.description}
     if response.schema is not None:
         schema = _body_schema(response.schema)
-        result["content"] = {response.media_type: {"schema": schema}}
+        media_types = response.media_type if isinstance(response.media_type, tuple) else (response.media_type,)
+        result["content"] = {media_type: {"schema": schema} for media_type in media_types}
     if response.headers:
         result["headers"] = {
             name: {"description": text, "schema": {"type": "string"}} for name, text in response.headers.items()

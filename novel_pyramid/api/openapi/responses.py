@@ -69,7 +69,7 @@ class ErrorBody(OpenMapping):
 
 @dataclass(frozen=True)
 class Response:
-    """One documented response: body schema (None: no body), description, headers, media type."""
+    """One documented response: body schema (None: no body), description, headers, media type(s)."""
 
     schema: object = None
     description: str = ""

@@ -20,6 +20,7 @@ from novel_pyramid.api.colander_types import StrictMapping, StrictString, string
 from novel_pyramid.api.openapi.converter import to_json_schema
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.exporters import RESULT_FILE, RESULT_URL, registered_exporters
 from novel_pyramid.exporters.services import ExportService
 
 job_exports = api_service("v2.job_exports", "/jobs/{id}/exports")
@@ -33,8 +34,30 @@ class JobPath(colander.MappingSchema):
     id = string_node(max_length=36)
 
 
+def _exporters_of_kind(registry, result_kind):
+    exporters = registered_exporters(registry).items()
+    return {name: exporter for name, exporter in sorted(exporters) if exporter.result_kind == result_kind}
+
+
+def _download_names(registry, schema):
+    """For the OpenAPI document: the installed file exporters, the only names a download accepts."""
+    return {**schema, "enum": list(_exporters_of_kind(registry, RESULT_FILE))}
+
+
+def _export_bodies(registry, schema):
+    """For the OpenAPI document: one body per installed exporter of URLs, its options beside its name."""
+    bodies = []
+    for name, exporter in _exporters_of_kind(registry, RESULT_URL).items():
+        options = to_json_schema(exporter.options_schema, registry)
+        options.pop("description", None)
+        options["properties"] = {"exporter": {"type": "string", "enum": [name]}, **options.get("properties", {})}
+        options["required"] = ["exporter", *options.get("required", [])]
+        bodies.append(options)
+    return {"type": "object", "required": ["exporter"], "oneOf": bodies} if bodies else schema
+
+
 class DownloadPath(JobPath):
-    name = string_node(max_length=64)
+    name = string_node(max_length=64, json_schema_of=_download_names)
 
 
 class ExportStatusPath(colander.MappingSchema):
@@ -53,7 +76,7 @@ class ExportBody(colander.MappingSchema):
 
 class ExportRequest(colander.MappingSchema):
     path = JobPath()
-    body = ExportBody()
+    body = ExportBody(json_schema_of=_export_bodies)
 
 
 class ListRequest(colander.MappingSchema):
@@ -120,10 +143,10 @@ RESPONSES = {
     ("v2.export_status", "GET"): {200: ExportStatusBody()},
     ("v2.job_export_download", "GET"): {
         200: Response(
-            _text(),
+            {},
             "The file, streamed: text/csv (csv) or application/json (json)",
             headers={"Content-Disposition": "attachment; filename=..."},
-            media_type="text/csv",
+            media_type=("text/csv", "application/json"),
         ),
         409: NOT_FINISHED,
     },

@@ -122,8 +122,6 @@ def test_tab_url_points_at_the_tab():
         ({"mode": "append"}, "spreadsheet_id"),
         ({"mode": "replace"}, "mode"),
         ({"mode": "append", "spreadsheet_id": "https://docs.google.com/x"}, "spreadsheet_id"),
-        ({"columns": [{"name": "index"}, {"name": "index"}]}, "columns"),
-        ({"columns": [{"name": "original"}]}, "columns"),
         ({"columns": [{"name": "Index"}]}, "columns.0.name"),
         ({"share_with": ["léa@"]}, "share_with.0"),
         ({"tab_name": "x" * 101}, "tab_name"),
@@ -152,3 +150,11 @@ def test_v2_options_accept_an_append_with_every_choice():
 
     assert options["columns"][0] == {"name": "original", "header": "Texte"}
     assert options["share_with"] == ["ami@example.com"]
+
+
+def test_the_original_column_brings_the_originals_and_a_column_may_repeat():
+    options = GoogleSheetsOptions().deserialize(
+        {"columns": [{"name": "original"}, {"name": "index"}, {"name": "index"}]}
+    )
+    assert options["include_original"] is True
+    assert [column["name"] for column in options["columns"]] == ["original", "index", "index"]
