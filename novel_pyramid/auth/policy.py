@@ -1,26 +1,21 @@
 """The security policy: a Bearer access token names a user and a live session."""
 
-import datetime
 import functools
 import time
 
 from pyramid.interfaces import ISecurityPolicy
 from pyramid.request import RequestLocalCache
 from pyramid.security import Allowed, Denied
-from sqlalchemy import and_, select
 from zope.interface import implementer
 
 from novel_pyramid.accounts.models import User
-from novel_pyramid.auth.models import AuthSession
-from novel_pyramid.cache import identity_key, invalidate_after_commit, request_cache
-from novel_pyramid.db.types import utcnow
+from novel_pyramid.auth.standing import DISABLED, SIGNED_OUT
 from novel_pyramid.errors import Unauthorized
 from novel_pyramid.logging.context import user_id_var
 
 AUTHENTICATED = "authenticated"
 
-SIGNED_OUT = "This session has been signed out; please sign in again"
-DISABLED = "This account is disabled"
+__all__ = ["AUTHENTICATED", "DISABLED", "SIGNED_OUT", "TokenSecurityPolicy"]
 
 
 class Identity:
@@ -71,40 +66,6 @@ def bearer_token(request):
     return token.strip()
 
 
-def live_sessions_of(dbsession, user_id, issued_after):
-    """The cached part of the lookup, as plain data: is the user active, which sessions are live.
-
-    Sessions that expired before ``issued_after`` cannot back an unexpired access
-    token, so they are left out; a session missing from the list is looked up
-    in the database anyway.
-    """
-    rows = dbsession.execute(
-        select(User.is_active, AuthSession.id)
-        .outerjoin(
-            AuthSession,
-            and_(
-                AuthSession.user_id == User.id,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > issued_after,
-            ),
-        )
-        .where(User.id == user_id)
-    ).all()
-    return {
-        "is_active": bool(rows and rows[0].is_active),
-        "live_session_ids": [row.id for row in rows if row.id is not None],
-    }
-
-
-def signed_in_user(dbsession, user_id, session_id):
-    """The database's answer, uncached: the user if the session was not signed out."""
-    return dbsession.scalar(
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(User.id == user_id, AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-    )
-
-
 @implementer(ISecurityPolicy)
 class TokenSecurityPolicy:
     def __init__(self):
@@ -141,28 +102,13 @@ class TokenSecurityPolicy:
         if claims is None:
             return None
         user_id, session_id = int(claims["sub"]), claims["sid"]
-        failure = self._check_session(request, user_id, session_id)
+        # Asked of the database every time (auth/standing.py): never answered from a cache.
+        failure = request.registry["auth.session_standing"].failure(user_id, session_id)
         if failure is not None:
             request.authentication_failure = failure
             return None
         user_id_var.set(user_id)
         return Identity(user_id, session_id, lambda: request.dbsession.get(User, user_id))
-
-    def _check_session(self, request, user_id, session_id):
-        """None when the session is live and the user active, else why not."""
-        lifetime = datetime.timedelta(hours=request.registry.settings["jwt.access_token_expires_hours"])
-        cached = request_cache(request).get_or_create(
-            identity_key(user_id),
-            lambda: live_sessions_of(request.dbsession, user_id, utcnow() - lifetime),
-        )
-        if session_id in cached["live_session_ids"]:
-            return None if cached["is_active"] else DISABLED
-        # Unknown to the cache: revoked, or started after the entry was made. Ask the database.
-        user = signed_in_user(request.dbsession, user_id, session_id)
-        if user is None:
-            return SIGNED_OUT
-        invalidate_after_commit(request.dbsession, identity_key(user_id))
-        return None if user.is_active else DISABLED
 
     def authenticated_userid(self, request):
         identity = request.identity

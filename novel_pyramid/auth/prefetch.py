@@ -1,18 +1,18 @@
-"""Views name the cached entries of the signed-in user they read; one round trip fetches them with the identity.
+"""Views name the cached entries of the signed-in user they read; one round trip fetches them all.
 
 ``@service.get(permission=AUTHENTICATED, cache_prefetch=(settings_key,))``: before
 the permission check, the user id of the (verified) access token gives the keys
-of its identity entry and of the view's entries, read together with one
-``MGET`` (``RequestCache.prefetch``). The identity check and the view then read
-their values as usual and find them there. Nothing is trusted earlier than
-before: the session is still checked, and a prefetched entry is only the value
-the view's own read would have returned a moment later.
+of the view's entries, read together with one ``MGET``
+(``RequestCache.prefetch``). The view then reads its values as usual and finds
+them there. Nothing is trusted earlier than before: the session is still
+checked in the database, and a prefetched entry is only the value the view's
+own read would have returned a moment later.
 """
 
 from pyramid.interfaces import ISecurityPolicy
 from pyramid.viewderivers import INGRESS
 
-from novel_pyramid.cache import identity_key, request_cache
+from novel_pyramid.cache import request_cache
 
 
 def cache_prefetch_deriver(view, info):
@@ -29,7 +29,7 @@ def cache_prefetch_deriver(view, info):
     def prefetching_view(context, request):
         user_id = claimed_user_id(request)
         if user_id is not None:
-            request_cache(request).prefetch([identity_key(user_id), *(key(user_id) for key in key_functions)])
+            request_cache(request).prefetch([key(user_id) for key in key_functions])
         return view(context, request)
 
     return prefetching_view
@@ -39,5 +39,5 @@ cache_prefetch_deriver.options = ("cache_prefetch",)
 
 
 def includeme(config):
-    # Above the permission check, which is where the identity is first read.
+    # Before the permission check: the verified token's user id is all it needs.
     config.add_view_deriver(cache_prefetch_deriver, under=INGRESS, over="secured_view")

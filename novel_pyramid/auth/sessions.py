@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 from novel_pyramid.auth.models import AuthSession
 from novel_pyramid.auth.policy import SIGNED_OUT
 from novel_pyramid.auth.tokens import hash_token, new_refresh_token, session_id_of
-from novel_pyramid.cache import identity_key, invalidate_after_commit
 from novel_pyramid.db.types import new_uuid, utcnow
 from novel_pyramid.errors import Unauthorized
 
@@ -91,18 +90,12 @@ class SessionService:
         return self._answer_successor(session, refresh_token)
 
     def revoke(self, session_id, reason="logout"):
-        revoked = (
-            self.db.execute(
-                update(AuthSession)
-                .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-                .values(revoked_at=utcnow(), revoked_reason=reason)
-                .returning(AuthSession.user_id)
-            )
-            .scalars()
-            .all()
+        """Close a session: refused from the next request on, since the security policy reads its row every time."""
+        self.db.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
         )
-        # A bulk UPDATE bypasses the ORM flush that would otherwise invalidate the lookup.
-        invalidate_after_commit(self.db, *(identity_key(user_id) for user_id in revoked))
 
     def revoke_all(self, user_id, reason="logout_all"):
         result = self.db.execute(
@@ -110,7 +103,6 @@ class SessionService:
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=utcnow(), revoked_reason=reason)
         )
-        invalidate_after_commit(self.db, identity_key(user_id))
         return result.rowcount
 
     def active_sessions(self, user_id):
@@ -203,14 +195,8 @@ class SessionService:
             self.revoke(session_id, reason)
             return
         with self.session_factory() as own, own.begin():
-            revoked = (
-                own.execute(
-                    update(AuthSession)
-                    .where(AuthSession.id == session_id)
-                    .values(revoked_at=utcnow(), revoked_reason=reason)
-                    .returning(AuthSession.user_id)
-                )
-                .scalars()
-                .all()
+            own.execute(
+                update(AuthSession)
+                .where(AuthSession.id == session_id)
+                .values(revoked_at=utcnow(), revoked_reason=reason)
             )
-            invalidate_after_commit(own, *(identity_key(user_id) for user_id in revoked))

@@ -13,7 +13,7 @@ from novel_pyramid.cache.invalidation import (  # noqa: F401
     invalidate_after_commit,
     watch_session_factory,
 )
-from novel_pyramid.cache.keys import chunk_result_key, history_key, identity_key, settings_key  # noqa: F401
+from novel_pyramid.cache.keys import chunk_result_key, history_key, settings_key  # noqa: F401
 from novel_pyramid.cache.regions import NULL_CACHE, RegionCache, make_cache_region
 from novel_pyramid.cache.request import RequestCache
 from novel_pyramid.cache.sql_log import install_sql_log

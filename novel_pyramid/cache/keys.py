@@ -5,11 +5,6 @@ processes of the previous release never misread what the new one stored.
 """
 
 
-def identity_key(user_id):
-    """The signed-in user lookup: is the user active, which sessions are live."""
-    return f"auth.identity.v1:{int(user_id)}"
-
-
 def settings_key(user_id):
     """The user's settings as the API shows them."""
     return f"accounts.settings.v2:{int(user_id)}"
@@ -29,10 +24,10 @@ def chunk_result_key(content_hash):
 # (an ORM object) makes stale. Tables are named rather than models imported, so the
 # models' packages can use the cache without an import cycle. Bulk UPDATE/DELETE
 # statements bypass the ORM unit of work: code issuing them calls
-# ``invalidate_after_commit`` itself (auth/sessions.py).
+# ``invalidate_after_commit`` itself (history/services.py). Sign-in sessions
+# and accounts are not cached: whether a session may act is read from the
+# database on every request (auth/standing.py).
 STALE_KEYS_OF_CHANGED_ROW = {
-    "users": lambda user: (identity_key(user.id),),
-    "auth_sessions": lambda session: (identity_key(session.user_id),),
     "user_settings": lambda settings: (settings_key(settings.user_id),),
     "history": lambda entry: (history_key(entry.user_id),),
 }

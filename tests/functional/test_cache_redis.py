@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 
-from novel_pyramid.cache import IAppCache, identity_key, settings_key
+from novel_pyramid.cache import IAppCache, settings_key
 from tests.fakes.servers import redis_fixture
 from tests.functional.conftest import bearer
-from tests.functional.test_cache import fifty_simultaneous_gets, lookups_among, sign_in
+from tests.functional.test_cache import fifty_simultaneous_gets, settings_reads_among, sign_in
 from tests.functional.test_query_counts import statements_run_on
 
 # Without redis-server these tests skip, in CI too.
@@ -59,15 +59,14 @@ def test_a_history_deletion_in_one_process_is_seen_by_the_other_on_the_next_requ
     assert second.get("/api/v1/history", headers=headers).json == []
 
 
-def test_fifty_simultaneous_misses_across_processes_reach_the_database_once(two_processes, engine):
+def test_fifty_simultaneous_misses_across_processes_read_the_settings_once(two_processes, engine):
     first, second = two_processes
     login = sign_in(first)
-    user_id = login["user"]["id"]
-    first.app.registry.getUtility(IAppCache).invalidate(identity_key(user_id), settings_key(user_id))
+    first.app.registry.getUtility(IAppCache).invalidate(settings_key(login["user"]["id"]))
     with statements_run_on(engine) as statements:
         statuses = fifty_simultaneous_gets([first, second], "/api/v1/settings", bearer(login["access_token"]))
     assert statuses == [200] * 50
-    assert lookups_among(statements) == (1, 1)
+    assert settings_reads_among(statements) == 1
 
 
 def test_redis_down_means_database_reads_and_a_warning_never_a_500(make_app, stoppable_redis, caplog):
@@ -87,9 +86,9 @@ def test_redis_down_means_database_reads_and_a_warning_never_a_500(make_app, sto
 def test_a_warm_signed_in_read_is_one_redis_round_trip(make_app, redis_settings, private_redis, path):
     app = make_app(**redis_settings)
     headers = bearer(sign_in(app)["access_token"])
-    app.get(path, headers=headers)  # fills the identity entry and the view's entry
+    app.get(path, headers=headers)  # fills the view's entry
     private_redis.reset_command_calls()
     for _ in range(3):
         app.get(path, headers=headers)
-    # The identity and the view's entry come back together in one MGET.
+    # The view's entry is read ahead with one MGET; the session is checked in the database.
     assert private_redis.command_calls() == {"mget": 3}

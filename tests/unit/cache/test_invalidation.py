@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from novel_pyramid.accounts.models import User, UserSettings
-from novel_pyramid.cache import cache_from_settings, identity_key, settings_key, watch_session_factory
+from novel_pyramid.cache import cache_from_settings, settings_key, watch_session_factory
 from novel_pyramid.cache.invalidation import cache_of, invalidate_after_commit
 from novel_pyramid.cache.regions import NULL_CACHE
 from novel_pyramid.db import make_session_factory
@@ -30,17 +30,20 @@ def cached(cache, key):
     return cache.get_or_create(key, lambda: "recomputed")
 
 
-def test_a_user_change_forgets_the_identity_entry_at_commit(cache, session_factory):
+def test_a_settings_update_forgets_the_settings_entry_at_commit(cache, session_factory):
     with session_factory() as session:
         user = User(email="a@example.com", is_active=True, created_at=utcnow())
         session.add(user)
-        session.commit()
-        cache.get_or_create(identity_key(user.id), lambda: "active")
-        user.is_active = False
         session.flush()
-        assert cached(cache, identity_key(user.id)) == "active", "not before the commit"
+        settings = UserSettings(user_id=user.id, sentence_length_limit=12)
+        session.add(settings)
         session.commit()
-        assert cached(cache, identity_key(user.id)) == "recomputed"
+        cache.get_or_create(settings_key(user.id), lambda: "twelve")
+        settings.sentence_length_limit = 13
+        session.flush()
+        assert cached(cache, settings_key(user.id)) == "twelve", "not before the commit"
+        session.commit()
+        assert cached(cache, settings_key(user.id)) == "recomputed"
 
 
 def test_a_settings_change_forgets_the_settings_entry(cache, session_factory):
@@ -56,10 +59,10 @@ def test_a_settings_change_forgets_the_settings_entry(cache, session_factory):
 
 def test_a_rolled_back_change_invalidates_nothing(cache, session_factory):
     with session_factory() as session:
-        cache.get_or_create(identity_key(1), lambda: "kept")
-        invalidate_after_commit(session, identity_key(1))
+        cache.get_or_create(settings_key(1), lambda: "kept")
+        invalidate_after_commit(session, settings_key(1))
         session.rollback()
-    assert cached(cache, identity_key(1)) == "kept"
+    assert cached(cache, settings_key(1)) == "kept"
 
 
 def test_sessions_of_an_unwatched_factory_use_the_null_cache():

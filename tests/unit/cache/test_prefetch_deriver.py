@@ -7,7 +7,7 @@ from pyramid import testing
 from pyramid.request import apply_request_extensions
 
 from novel_pyramid.auth.prefetch import cache_prefetch_deriver
-from novel_pyramid.cache import cache_from_settings, identity_key, request_cache, settings_key
+from novel_pyramid.cache import cache_from_settings, request_cache, settings_key
 from novel_pyramid.cache.request import RequestCache
 
 
@@ -47,7 +47,6 @@ class RecordingCache:
 @pytest.fixture
 def shared_cache():
     cache = RecordingCache(cache_from_settings({"cache.backend": "memory"}))
-    cache.get_or_create(identity_key(7), lambda: {"id": 7})
     cache.get_or_create(settings_key(7), lambda: {"sentence_length_limit": 9})
     return cache
 
@@ -77,10 +76,10 @@ def make_request(registry):
     return request
 
 
-def test_the_identity_and_the_views_entries_are_read_in_one_call(shared_cache):
+def test_the_views_entries_are_read_ahead_in_one_call(shared_cache):
     _, derived, registry = derive(ClaimingPolicy(), shared_cache)
     assert derived(None, make_request(registry)) == {"sentence_length_limit": 9}
-    assert shared_cache.reads == [[identity_key(7), settings_key(7)]]
+    assert shared_cache.reads == [[settings_key(7)]]
 
 
 def test_a_request_without_a_claimed_user_reads_nothing_ahead(shared_cache):
