@@ -92,7 +92,7 @@ SETTINGS = (
         as_int(1, 7 * 86400),
         3600,
         doc="Seconds before Redis hands an unacknowledged task (its worker was lost) to another worker; "
-        "must exceed the longest task.",
+        "only a backstop, as leases (jobs.lease_seconds) bring lost work back sooner.",
     ),
     Setting(
         "celery.worker_pool",
@@ -107,6 +107,27 @@ SETTINGS = (
         as_float(0.0),
         240.0,
         doc="How long v1 POST /process-pdf waits for its job before answering 202 with a status URL.",
+    ),
+    Setting(
+        "jobs.lease_seconds",
+        "JOBS_LEASE_SECONDS",
+        as_float(1.0),
+        20.0,
+        doc="Lease of a running chunk or extraction; a worker that stops renewing it loses the work this late.",
+    ),
+    Setting(
+        "jobs.heartbeat_seconds",
+        "JOBS_HEARTBEAT_SECONDS",
+        as_float(0.1),
+        5.0,
+        doc="How often a worker renews the leases it holds; at most half the lease.",
+    ),
+    Setting(
+        "jobs.sweep_seconds",
+        "JOBS_SWEEP_SECONDS",
+        as_float(0.1),
+        5.0,
+        doc="How often each worker sends again work whose lease expired or whose broker message was lost.",
     ),
     Setting(
         "normalizer",

@@ -49,6 +49,8 @@ class Job(ModelBase):
         Index("ix_jobs_user_id_status", "user_id", "status"),
         Index("ix_jobs_user_id_created_at_id", "user_id", "created_at", "id"),
         Index("ix_jobs_extraction_digest", "extraction_digest"),
+        # The sweepers of every worker look for extractions whose lease expired.
+        Index("ix_jobs_status_lease_expires_at", "status", "lease_expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -71,6 +73,10 @@ class Job(ModelBase):
     # ``pipeline.extraction_digest`` of the upload, set once its extraction has
     # stored every chunk: a later upload of the same bytes copies those chunks.
     extraction_digest: Mapped[str | None] = mapped_column(String(64))
+    # The extraction's lease (``jobs.leases``): held by the worker extracting
+    # the upload, renewed by its heartbeat, checked on every write it makes.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     chunks: Mapped[list["JobChunk"]] = relationship(
         back_populates="job",
@@ -108,7 +114,11 @@ class JobUpload(ModelBase):
 
 class JobChunk(ModelBase):
     __tablename__ = "job_chunks"
-    __table_args__ = (UniqueConstraint("job_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "position"),
+        # The sweepers of every worker look for processing chunks whose lease expired.
+        Index("ix_job_chunks_status_lease_expires_at", "status", "lease_expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
@@ -119,6 +129,9 @@ class JobChunk(ModelBase):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # The lease of the worker normalising the chunk (``jobs.leases``); none while it waits.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     job: Mapped[Job] = relationship(back_populates="chunks")
 

@@ -16,6 +16,12 @@ every step is idempotent and every state change is a conditional UPDATE:
 The long call to the normaliser happens between two short transactions, so no
 database transaction stays open while a model thinks.
 
+The worker running a chunk or an extraction holds a lease on it (``leases``),
+renewed by its heartbeat: another delivery leaves held work alone, a worker
+that dies loses the lease within ``jobs.lease_seconds`` and a sweeper sends
+the work again (``recovery``), and every write is fenced by the lease token,
+so a worker whose lease was taken over changes nothing.
+
 A chunk whose text was already rewritten with the same settings (``reuse``)
 is settled from the stored result, without the normaliser: during extraction
 when possible, so a book seen before finishes without queueing a chunk task.
@@ -36,6 +42,7 @@ from novel_pyramid.cache.regions import NULL_CACHE
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
 from novel_pyramid.jobs.history import record_job_end
+from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
 from novel_pyramid.jobs.settlement import UNSETTLED, Step, finish_job, settle_chunk
@@ -62,16 +69,26 @@ __all__ = ["MAX_CHUNK_ATTEMPTS", "JobRunner", "Step"]
 
 
 class JobRunner:
-    def __init__(self, session_factory, normalizer, settings, results=None):
+    def __init__(self, session_factory, normalizer, settings, results=None, leases=None):
         self.session_factory = session_factory
         self.normalizer = normalizer
         self.settings = settings
         self.results = results or ChunkResults()
+        self.leases = leases or LeaseKeeper(session_factory, LeaseTimings.from_settings(settings))
 
     @classmethod
     def from_registry(cls, registry):
         cache = registry.queryUtility(IAppCache) or NULL_CACHE
-        return cls(registry["db.session_factory"], get_normalizer(registry), registry.settings, ChunkResults(cache))
+        return cls(
+            registry["db.session_factory"],
+            get_normalizer(registry),
+            registry.settings,
+            ChunkResults(cache),
+            registry["jobs.leases"],
+        )
+
+    def _lease(self, token, now):
+        return lease_values(self.leases.timings, token, now)
 
     def _transaction(self):
         return own_transaction(self.session_factory)
@@ -84,31 +101,61 @@ class JobRunner:
         ``send(chunk_ids)`` queues chunk tasks; it is called once each batch has
         committed, so workers normalise the first chunks of a long book while
         its last pages are still being read. Extraction is deterministic, so a
-        run redelivered after a lost worker skips the chunks already stored.
+        run sent again after a lost worker carries on after the chunks already
+        stored. The extraction holds the job's lease while it runs.
         """
+        token = new_token()
         with self._transaction() as (_, db):
             job = db.get(Job, job_id)
             if job is None or JobStatus(job.status).is_final:
                 return
+            now = utcnow()
             if job.status == JobStatus.QUEUED:
                 # Committed at once so the job shows it started; conditional,
                 # as a cancel may have come since the job was read.
                 started = db.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-                    .values(status=JobStatus.PROCESSING, step=Step.EXTRACTING, started_at=utcnow(), sentences_count=0)
+                    .values(
+                        status=JobStatus.PROCESSING,
+                        step=Step.EXTRACTING,
+                        started_at=now,
+                        sentences_count=0,
+                        **self._lease(token, now),
+                    )
                 ).rowcount
                 if not started:
                     return
-                db.refresh(job)
+            elif job.step == Step.EXTRACTING:
+                # Taken over only from a worker that no longer holds it.
+                taken = db.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
+                    .where(unheld(Job, now))
+                    .values(**self._lease(token, now))
+                ).rowcount
+                if not taken:
+                    log.info("Job %s is being extracted by another worker; this delivery leaves it", job_id)
+                    return
+            db.refresh(job)
             extracted = job.step == Step.NORMALIZING
             limit = job.sentence_length_limit
             stored = db.scalar(select(func.count()).where(JobChunk.job_id == job_id))
-            unsettled = self._unsettled_chunk_ids(db, job_id)
-        # Chunks stored by an earlier delivery may never have been sent.
-        send(unsettled)
+            waiting = self._waiting_chunk_ids(db, job_id)
         if extracted:
+            send(waiting)  # a delivery again: chunks it stored may never have been sent
             return
+        try:
+            with self.leases.holding(Job, token):
+                # Chunks stored by an earlier delivery may never have been sent.
+                send(waiting)
+                self._extract_upload(job_id, token, limit, stored, send)
+        except BaseException:
+            # Let the sweeper send the extraction again at once, rather than a lease length later.
+            self.leases.release(Job, token)
+            raise
+
+    def _extract_upload(self, job_id, token, limit, stored, send):
         with self._transaction() as (_, db):
             upload_sha256 = db.scalar(select(JobUpload.sha256).where(JobUpload.job_id == job_id))
         if upload_sha256 is None:
@@ -131,17 +178,17 @@ class JobRunner:
                 if position >= stored:
                     batch.append(JobChunk(job_id=job_id, position=position, input_sentences=sentences))
                 if len(batch) >= batch_size:
-                    if not self._store(job_id, limit, batch, send):
+                    if not self._store(job_id, token, limit, batch, send):
                         return
                     batch = []
-            if not self._store(job_id, limit, batch, send):
+            if not self._store(job_id, token, limit, batch, send):
                 return
         except InvalidPdf as error:
             with self._transaction() as (_, db):
-                self._fail_extraction(db, job_id, error.message)
+                self._fail_extraction(db, job_id, error.message, token)
             return
         with self._transaction() as (_, db):
-            self._end_extraction(db, job_id, digest)
+            self._end_extraction(db, job_id, token, digest)
 
     def _copied_chunks(self, job_id, digest):
         """The chunk inputs of an earlier job extracted with the same ``digest``, in order; None when there is none.
@@ -172,12 +219,13 @@ class JobRunner:
         log.info("Job %s reuses the extraction of job %s (%d chunks)", job_id, source.id, len(rows))
         return [sentences for _, sentences in rows]
 
-    def _store(self, job_id, limit, batch, send):
+    def _store(self, job_id, token, limit, batch, send):
         """Commit a batch of chunks, then send those still to rewrite; False once the job has been cancelled or deleted.
 
         Chunks whose result is known are stored settled, and counted in the
-        same UPDATE. Also False when another delivery of the same extraction
-        stored these positions first (the unique position): that one carries on.
+        same UPDATE. Also False when the extraction's lease has passed to
+        another worker, or another delivery stored these positions first (the
+        unique position): that one carries on.
         """
         try:
             with self._transaction() as (_, db):
@@ -188,11 +236,12 @@ class JobRunner:
                     if key in known:
                         chunk.status, chunk.output_sentences = ChunkStatus.DONE, known[key]
                 reused = [chunk for chunk in batch if chunk.status == ChunkStatus.DONE]
-                # Only while the job is still being extracted: a cancel or a
-                # failure that came first makes this update miss.
+                # Only while the job is still being extracted under this lease:
+                # a cancel, a failure or a takeover that came first makes it miss.
                 moved = db.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
+                    .where(Job.lease_token == token)
                     .values(
                         chunks_total=max([chunk.position + 1 for chunk in batch], default=0) or Job.chunks_total,
                         chunks_done=Job.chunks_done + len(reused),
@@ -210,16 +259,17 @@ class JobRunner:
         send(chunk_ids)
         return True
 
-    def _end_extraction(self, db, job_id, digest):
-        db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
+    def _end_extraction(self, db, job_id, token, digest):
         # The digest marks the chunks as complete, so it is set in the same UPDATE.
         moved = db.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.PROCESSING, Job.step == Step.EXTRACTING)
-            .values(step=Step.NORMALIZING, extraction_digest=digest)
+            .where(Job.lease_token == token)
+            .values(step=Step.NORMALIZING, extraction_digest=digest, **NO_LEASE)
         ).rowcount
         if not moved:
             return
+        db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
         job = db.get(Job, job_id, populate_existing=True)
         log.info("Job %s extracted into %d chunk(s)", job_id, job.chunks_total)
         # Chunks that settled during extraction could not finish the job; if
@@ -232,33 +282,39 @@ class JobRunner:
         return chunk_sentences(split_sentences(paragraphs), max_words=self.settings["pipeline.chunk_max_words"])
 
     def fail_job(self, job_id, message):
-        """End a job that a task could not carry on (an unexpected error), unless it has ended already."""
+        """End a job a task could not carry on (an unexpected error), unless it has ended or another worker holds it."""
         with self._transaction() as (_, db):
             self._fail_extraction(db, job_id, message)
 
     def fail_chunk(self, chunk_id, message):
-        """Settle a chunk whose task failed unexpectedly, so its job can still finish (and be retried)."""
+        """Settle a chunk whose task failed unexpectedly, so its job can still finish (and be retried).
+
+        Not while another worker holds its lease: that worker's outcome stands.
+        """
         with self._transaction() as (_, db):
             job_id = db.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
             if job_id is not None:
                 settle_chunk(db, chunk_id, job_id, None, message)
 
-    def _fail_extraction(self, db, job_id, message):
-        db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
+    def _fail_extraction(self, db, job_id, message, token=None):
+        """Fail the job: with ``token`` only under that lease, without only while no live lease holds it."""
+        now = utcnow()
+        ours = Job.lease_token == token if token else unheld(Job, now)
         moved = db.execute(
             update(Job)
-            .where(Job.id == job_id, Job.status.in_((JobStatus.QUEUED, JobStatus.PROCESSING)))
-            .values(status=JobStatus.FAILED, step=Step.FINISHED, error_message=message, finished_at=utcnow())
+            .where(Job.id == job_id, Job.status.in_((JobStatus.QUEUED, JobStatus.PROCESSING)), ours)
+            .values(status=JobStatus.FAILED, step=Step.FINISHED, error_message=message, finished_at=now, **NO_LEASE)
         ).rowcount
         if moved:
+            db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
             log.info("Job %s failed at extraction: %s", job_id, message)
             record_job_end(db, db.get(Job, job_id, populate_existing=True))
 
     @staticmethod
-    def _unsettled_chunk_ids(db, job_id):
+    def _waiting_chunk_ids(db, job_id):
         return db.scalars(
             select(JobChunk.id)
-            .where(JobChunk.job_id == job_id, JobChunk.status.in_(UNSETTLED))
+            .where(JobChunk.job_id == job_id, JobChunk.status == ChunkStatus.PENDING)
             .order_by(JobChunk.position)
         ).all()
 
@@ -268,9 +324,10 @@ class JobRunner:
         return content_hash(self.normalizer.cache_key, limit, sentences)
 
     def normalize_chunk(self, chunk_id):
-        """Normalise one chunk and record the outcome; finish the job if it was the last."""
+        """Normalise one chunk under a lease and record the outcome; finish the job if it was the last."""
+        token = new_token()
         with self._transaction() as (_, db):
-            claim = self._claim(db, chunk_id)
+            claim = self._claim(db, chunk_id, token)
             if claim is None:
                 return
             job_id, sentences, limit = claim
@@ -279,45 +336,59 @@ class JobRunner:
             # the same text since this chunk was extracted.
             known = self.results.lookup(db, key)
             if known is not None:
-                settle_chunk(db, chunk_id, job_id, known, None)
+                settle_chunk(db, chunk_id, job_id, known, None, lease_token=token)
                 return
         try:
-            output, error = self.normalizer.normalize(sentences, limit), None
+            with self.leases.holding(JobChunk, token):
+                output, error = self._normalize(chunk_id, sentences, limit)
+                with self._transaction() as (_, db):
+                    settled = settle_chunk(db, chunk_id, job_id, output, error, lease_token=token)
+                    if settled and error is None:
+                        self.results.remember(db, key, output)
+            if not settled:
+                log.warning(
+                    "Chunk %s passed to another worker while this one rewrote it; its output is dropped", chunk_id
+                )
+        except BaseException:
+            # Let the sweeper send the chunk again at once, rather than a lease length later.
+            self.leases.release(JobChunk, token)
+            raise
+
+    def _normalize(self, chunk_id, sentences, limit):
+        """``(output, None)``, or ``(None, message)`` when the normaliser failed."""
+        try:
+            return self.normalizer.normalize(sentences, limit), None
         except UpstreamError as exc:
-            output, error = None, exc.message
+            return None, exc.message
         except Exception:
             # Any other failure of a normaliser plugin fails this chunk alone;
             # the traceback goes to the log, not to the learner.
             log.exception("Normaliser %s failed on chunk %s", self.normalizer.name, chunk_id)
-            output, error = None, "The sentence rewriter failed unexpectedly."
-        with self._transaction() as (_, db):
-            if error is None:
-                self.results.remember(db, key, output)
-            settle_chunk(db, chunk_id, job_id, output, error)
+            return None, "The sentence rewriter failed unexpectedly."
 
-    def _claim(self, db, chunk_id):
-        """Mark the chunk as being processed; None when there is nothing (more) to do."""
+    def _claim(self, db, chunk_id, token):
+        """Take the chunk's lease and mark it as being processed; None when there is nothing (more) to do here."""
         chunk = db.get(JobChunk, chunk_id)
         if chunk is None or chunk.status not in UNSETTLED:
             return None  # deleted, or already settled by an earlier delivery
+        now = utcnow()
         job = chunk.job
+        # Conditional throughout: another delivery may have settled or taken
+        # the chunk since it was read; a settled chunk stays settled, and a
+        # chunk another worker holds stays with that worker.
+        claimable = (JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED), unheld(JobChunk, now))
         if job.status != JobStatus.PROCESSING:
-            db.execute(
-                update(JobChunk)
-                .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED))
-                .values(status=ChunkStatus.CANCELLED)
-            )
+            db.execute(update(JobChunk).where(*claimable).values(status=ChunkStatus.CANCELLED, **NO_LEASE))
             return None
         if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
             settle_chunk(db, chunk_id, job.id, None, f"Gave up after {chunk.attempts} attempts.")
             return None
-        # Conditional: another delivery of this task may have settled the chunk
-        # since it was read, and a settled chunk must stay settled.
         claimed = db.execute(
             update(JobChunk)
-            .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED))
-            .values(status=ChunkStatus.PROCESSING, attempts=JobChunk.attempts + 1)
+            .where(*claimable)
+            .values(status=ChunkStatus.PROCESSING, attempts=JobChunk.attempts + 1, **self._lease(token, now))
         ).rowcount
         if not claimed:
+            log.info("Chunk %s is held by another worker; this delivery leaves it", chunk_id)
             return None
         return job.id, list(chunk.input_sentences), job.sentence_length_limit

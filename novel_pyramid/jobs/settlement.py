@@ -3,6 +3,8 @@
 A chunk settles during extraction when its result is already known
 (``jobs.reuse``), or in its own task once a normaliser has rewritten it; both
 go through ``settle_chunk``, so the job's counters move exactly once per chunk.
+A chunk settles only for the holder of its lease (``leases``), or while no
+live lease holds it: a worker whose lease was taken over writes nothing.
 """
 
 import logging
@@ -11,6 +13,7 @@ from sqlalchemy import select, update
 
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.jobs.history import record_job_end
+from novel_pyramid.jobs.leases import NO_LEASE, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
 
 log = logging.getLogger(__name__)
@@ -27,16 +30,22 @@ class Step:
     FINISHED = "finished"
 
 
-def settle_chunk(db, chunk_id, job_id, output, error):
-    """Record a chunk's output (``error`` None) or its failure; finish the job if it was the last."""
+def settle_chunk(db, chunk_id, job_id, output, error, lease_token=None):
+    """Record a chunk's output (``error`` None) or its failure; finish the job if it was the last.
+
+    With ``lease_token``, only while the chunk carries that lease (fencing);
+    without, only while no live lease holds it. False when the chunk did not
+    move: settled already, or someone else's.
+    """
     status = ChunkStatus.DONE if error is None else ChunkStatus.FAILED
+    ours = JobChunk.lease_token == lease_token if lease_token else unheld(JobChunk, utcnow())
     moved = db.execute(
         update(JobChunk)
-        .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED))
-        .values(status=status, output_sentences=output, error_message=error)
+        .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED), ours)
+        .values(status=status, output_sentences=output, error_message=error, **NO_LEASE)
     ).rowcount
     if not moved:
-        return
+        return False
     if error is None:
         counters = {"chunks_done": Job.chunks_done + 1, "sentences_count": Job.sentences_count + len(output)}
     else:
@@ -49,6 +58,7 @@ def settle_chunk(db, chunk_id, job_id, output, error):
     settled = job.chunks_done + job.chunks_failed
     if job.status == JobStatus.PROCESSING and job.step == Step.NORMALIZING and settled >= job.chunks_total:
         finish_job(db, job)
+    return True
 
 
 def finish_job(db, job):

@@ -73,7 +73,7 @@ def _forget_inherited_connections(**kwargs):
 @worker_ready.connect
 def _start_lost_task_sweeper(**kwargs):
     registry = app.pyramid_registry
-    LostTaskSweeper(registry["db.session_factory"], registry.settings["celery.visibility_timeout"], send_again).start()
+    LostTaskSweeper.from_registry(registry, send_again).start()
 
 
 __all__ = ["app"]

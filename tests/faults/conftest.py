@@ -1,4 +1,4 @@
-"""Fault tests run their own PostgreSQL and Redis servers, so stopping them harms no one else."""
+"""Fault tests run their own PostgreSQL, Redis and worker processes, so stopping them harms no one else."""
 
 import os
 import pathlib
@@ -9,6 +9,13 @@ import tempfile
 import pytest
 
 from tests.fakes.servers import free_port, unavailable, wait_for_port
+from tests.worker import conftest as worker_fixtures
+
+# The fake Gemini and sign-in fixtures of the worker tests, shared rather than copied.
+gemini_server = worker_fixtures.gemini_server
+gemini = worker_fixtures.gemini
+login = worker_fixtures.login
+auth_headers = worker_fixtures.auth_headers
 
 
 def _postgres_bin():

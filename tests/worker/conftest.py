@@ -30,8 +30,6 @@ auth_headers = functional_fixtures.auth_headers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GEMINI_KEY = "worker-test-gemini-key"
-# Short, so a task of a killed worker comes back within seconds.
-VISIBILITY_TIMEOUT = 4
 # Settings shared by the web app and the worker.
 COMMON_SETTINGS = {
     "normalizer": "gemini",
@@ -40,7 +38,14 @@ COMMON_SETTINGS = {
     "gemini.backoff_seconds": "0.001",
     "gemini.timeout_seconds": "20",
     "pipeline.chunk_max_words": "50",
-    "celery.visibility_timeout": str(VISIBILITY_TIMEOUT),
+}
+# Short leases, so the work of a killed worker comes back within seconds. The
+# visibility timeout stays production's hour: recovery must not wait for it.
+FAST_RECOVERY = {
+    "celery.visibility_timeout": "3600",
+    "jobs.lease_seconds": "2",
+    "jobs.heartbeat_seconds": "0.5",
+    "jobs.sweep_seconds": "1",
 }
 # Environment variables that would override the INI file the worker is given.
 OVERRIDING_ENV = (
@@ -110,6 +115,7 @@ def worker_ini(tmp_path_factory, database_url, redis_url, gemini_server):
         "log.level": "info",
         "log.format": "text",
         **COMMON_SETTINGS,
+        **FAST_RECOVERY,
     }
     path = tmp_path_factory.mktemp("worker") / "worker.ini"
     # "%" would start an interpolation in the INI file.
@@ -195,6 +201,7 @@ def web(headers, make_app, broker, gemini):
     return make_app(
         **{
             **COMMON_SETTINGS,
+            **FAST_RECOVERY,
             "celery.broker_url": broker,
             "celery.task_always_eager": "false",
             "gemini.base_url": gemini.base_url,

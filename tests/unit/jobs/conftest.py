@@ -15,8 +15,9 @@ from tests.unit.jobs.helpers import SETTINGS, Recorder
 
 @pytest.fixture
 def runner_for(engine):
-    def make(normalizer=None):
-        return JobRunner(make_session_factory(engine), normalizer or Recorder(), SETTINGS)
+    def make(normalizer=None, **settings):
+        """A runner; ``settings`` override the defaults, e.g. ``**{"jobs.lease_seconds": 1.0}``."""
+        return JobRunner(make_session_factory(engine), normalizer or Recorder(), {**SETTINGS, **settings})
 
     return make
 

@@ -6,7 +6,13 @@ from novel_pyramid.errors import UpstreamError
 from novel_pyramid.jobs.models import Job
 from novel_pyramid.normalizers.interfaces import INormalizer
 
-SETTINGS = {"pipeline.max_pages": 2000, "pipeline.chunk_max_words": 50}
+SETTINGS = {
+    "pipeline.max_pages": 2000,
+    "pipeline.chunk_max_words": 50,
+    "jobs.lease_seconds": 20.0,
+    "jobs.heartbeat_seconds": 5.0,
+    "jobs.sweep_seconds": 5.0,
+}
 
 
 @implementer(INormalizer)

@@ -2,10 +2,8 @@
 
 from sqlalchemy import select
 
-from novel_pyramid.db import make_session_factory
-from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.models import HistoryEntry
-from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
+from novel_pyramid.jobs.models import ChunkStatus, JobChunk, JobStatus
 from novel_pyramid.jobs.runner import MAX_CHUNK_ATTEMPTS, Step
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
 from tests.unit.jobs.helpers import Recorder, reload
@@ -121,25 +119,3 @@ def test_an_unexpected_task_failure_ends_the_job_instead_of_leaving_it_processin
     queued = make_job(upload=b"%PDF-", status=JobStatus.QUEUED, step=Step.QUEUED)
     runner.fail_job(queued, "An internal error stopped the processing; please try again.")
     assert reload(dbsession, queued).status == JobStatus.FAILED
-
-
-def test_work_untouched_for_long_is_found_once_for_sending_again(engine, make_job, dbsession):
-    from novel_pyramid.jobs.recovery import stale_work
-
-    job_id = make_job([["Un."], ["Deux."]])
-    queued = make_job(status=JobStatus.QUEUED, step=Step.QUEUED)
-    factory = make_session_factory(engine)
-    assert stale_work(factory, 60) == ([], [])
-
-    long_ago = utcnow().replace(year=2000)
-    for job in dbsession.scalars(select(Job)):
-        job.updated_at = long_ago
-        for chunk in job.chunks:
-            chunk.updated_at = long_ago
-    dbsession.get(Job, job_id).chunks[0].status = ChunkStatus.DONE
-    dbsession.commit()
-
-    job_ids, chunk_ids = stale_work(factory, 60)
-    assert job_ids == [queued]
-    assert chunk_ids == [reload(dbsession, job_id).chunks[1].id]
-    assert stale_work(factory, 60) == ([], [])  # claimed: not found again this period
