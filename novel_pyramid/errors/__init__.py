@@ -15,6 +15,8 @@ from novel_pyramid.errors.exceptions import (  # noqa: F401
     Unauthorized,
     UnsupportedMediaType,
     UpstreamError,
+    UpstreamRateLimited,
+    UpstreamTimeout,
 )
 from novel_pyramid.errors.messages import API_LOCALE, PlainWordsLocalizer
 

@@ -91,6 +91,18 @@ class UpstreamError(AppError):
     code = "upstream_error"
 
 
+class UpstreamRateLimited(UpstreamError):
+    """The external service kept refusing for being over its quota (HTTP 429) until our retries ran out."""
+
+    code = "upstream_rate_limited"
+
+
+class UpstreamTimeout(UpstreamError):
+    """The external service kept answering too late (or not at all) until our retries ran out."""
+
+    code = "upstream_timeout"
+
+
 class ServiceUnavailable(AppError):
     """A backend we need (database, broker) is down; the client may retry."""
 

@@ -32,7 +32,7 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from zope.interface import implementer
 
-from novel_pyramid.errors.exceptions import UpstreamError
+from novel_pyramid.errors.exceptions import UpstreamError, UpstreamRateLimited, UpstreamTimeout
 from novel_pyramid.normalizers.gemini_answer import BadAnswer, check_kept_words, read_sentences
 from novel_pyramid.normalizers.gemini_prompt import (
     ANSWER_SCHEMA,
@@ -60,7 +60,7 @@ TEMPERATURE = 0.2
 _RETRYABLE_CLIENT_STATUSES = {408, 429}
 
 
-def _transport_errors():
+def _transport_errors(name="TransportError"):
     # The SDK talks through httpx2 when installed, else httpx; both raise their
     # own TransportError family (timeouts, refused or dropped connections).
     classes = []
@@ -69,11 +69,12 @@ def _transport_errors():
             module = importlib.import_module(module_name)
         except ImportError:
             continue
-        classes.append(module.TransportError)
+        classes.append(getattr(module, name))
     return tuple(classes)
 
 
 TRANSPORT_ERRORS = _transport_errors()
+TIMEOUT_ERRORS = _transport_errors("TimeoutException")
 
 
 @implementer(INormalizer)
@@ -168,13 +169,14 @@ class GeminiNormalizer:
                 bad_answers += 1
                 if bad_answers > min(BAD_ANSWER_RETRIES, self.max_retries):
                     raise UpstreamError(f"{error.reason}; gave up after {attempts} attempt(s)") from None
-                reason, retry_after = error.reason, None
+                reason, retry_after, gave_up = error.reason, None, UpstreamError
             except (genai_errors.APIError, *TRANSPORT_ERRORS) as error:
                 reason, retry_after = _describe(error)
                 if not _is_transient(error):
                     raise UpstreamError(f"Gemini rejected the request: {reason}") from None
+                gave_up = _gave_up_error(error)
             if attempts > self.max_retries:
-                raise UpstreamError(f"Gemini failed: {reason}; gave up after {attempts} attempt(s)") from None
+                raise gave_up(f"Gemini failed: {reason}; gave up after {attempts} attempt(s)") from None
             delay = self._backoff(attempts, retry_after)
             log.warning(
                 "Gemini call failed (attempt %d of %d): %s; retrying in %.2fs",
@@ -254,6 +256,18 @@ def _split_what_still_breaks(sentences, limit):
         else:
             result.append(sentence)
     return result
+
+
+def _gave_up_error(error):
+    """The error a transient failure like ``error`` ends in once the retries run out: its code says which kind."""
+    if isinstance(error, genai_errors.APIError):
+        if error.code == 429:
+            return UpstreamRateLimited
+        if error.code in (408, 504):
+            return UpstreamTimeout
+    elif isinstance(error, TIMEOUT_ERRORS):
+        return UpstreamTimeout
+    return UpstreamError
 
 
 def _is_transient(error):
