@@ -17,6 +17,7 @@ from novel_pyramid.cache.keys import chunk_result_key, history_key, settings_key
 from novel_pyramid.cache.regions import NULL_CACHE, RegionCache, make_cache_region
 from novel_pyramid.cache.request import RequestCache
 from novel_pyramid.cache.sql_log import install_sql_log
+from novel_pyramid.redisconn import NEVER_OPEN, RedisConnections, redis_connections
 
 
 def default_backend(settings):
@@ -27,15 +28,21 @@ def default_backend(settings):
     return "null"
 
 
-def cache_from_settings(settings):
+def cache_from_settings(settings, connections=None):
+    """The cache ``settings`` choose; its Redis connections from ``connections`` (else a private set)."""
     backend = settings.get("cache.backend") or default_backend(settings)
+    pool, breaker = None, NEVER_OPEN
+    if backend == "redis":
+        connections = connections or RedisConnections.from_settings(settings)
+        url = settings.get("cache.redis_url") or settings.get("redis_url")
+        pool, breaker = connections.pool(url), connections.breaker(url)
     region = make_cache_region(
         backend,
         expiration_seconds=settings.get("cache.expiration_seconds", 300),
-        redis_url=settings.get("cache.redis_url") or settings.get("redis_url"),
+        connection_pool=pool,
         key_prefix=settings.get("cache.key_prefix", "novel_pyramid:cache:"),
     )
-    return RegionCache(region, backend)
+    return RegionCache(region, backend, breaker)
 
 
 def request_cache(request):
@@ -48,8 +55,9 @@ def _app_cache_of_request(request):
 
 
 def includeme(config):
+    config.include("novel_pyramid.redisconn")
     settings = config.get_settings()
-    cache = cache_from_settings(settings)
+    cache = cache_from_settings(settings, redis_connections(config.registry))
     settings["cache.backend"] = cache.backend_name
     config.registry.registerUtility(cache, IAppCache)
     config.add_request_method(_app_cache_of_request, "app_cache", reify=True)

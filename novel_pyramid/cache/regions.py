@@ -3,26 +3,29 @@
 Values cross process boundaries as JSON, never pickle: a value read back from
 Redis can then only ever be plain data, and whoever can write to Redis cannot
 make us unpickle code.
+
+The Redis backend uses the process's connection pool of its URL (short
+time-outs, ``novel_pyramid.redisconn``) and the breaker of its server: while
+the breaker refuses calls, the cache is skipped without waiting for Redis.
 """
 
 import json
 import logging
 import threading
-import time
 
 from dogpile.cache import make_region
 from dogpile.cache.api import NO_VALUE
 from zope.interface import implementer
 
 from novel_pyramid.cache.interfaces import IAppCache
+from novel_pyramid.redisconn import NEVER_OPEN, OUTAGES
 
 log = logging.getLogger(__name__)
 
 BACKENDS = ("redis", "memory", "null")
-
-# After a backend failure, requests skip the cache for this long instead of each
-# paying a connection attempt (and each logging a warning).
-DEFAULT_RETRY_AFTER_SECONDS = 5.0
+# Invalidations that could not reach Redis are sent again once it answers;
+# beyond this many, the oldest are given up (they expire on their own).
+MAX_PENDING_INVALIDATIONS = 10_000
 
 
 class NotPlainData(TypeError):
@@ -40,8 +43,8 @@ def _from_json(payload):
     return json.loads(payload)
 
 
-def make_cache_region(backend, expiration_seconds, redis_url=None, key_prefix=""):
-    """A configured dogpile region for ``backend`` (one of ``BACKENDS``)."""
+def make_cache_region(backend, expiration_seconds, connection_pool=None, key_prefix=""):
+    """A configured dogpile region for ``backend`` (one of ``BACKENDS``); redis needs ``connection_pool``."""
     region = make_region(
         key_mangler=(lambda key: key_prefix + key) if key_prefix else None,
         serializer=_to_json,
@@ -52,7 +55,8 @@ def make_cache_region(backend, expiration_seconds, redis_url=None, key_prefix=""
             "dogpile.cache.redis",
             expiration_time=expiration_seconds,
             arguments={
-                "url": redis_url,
+                # The pool carries the time-outs (redisconn.RedisOptions).
+                "connection_pool": connection_pool,
                 # Redis drops entries a little after dogpile considers them stale,
                 # so a key nobody reads again does not live forever.
                 "redis_expiration_time": expiration_seconds + 60,
@@ -65,8 +69,6 @@ def make_cache_region(backend, expiration_seconds, redis_url=None, key_prefix=""
                 # Acquire and release happen in one thread, but the lock object is
                 # shared by the threads waiting on one key (dogpile warns otherwise).
                 "thread_local_lock": False,
-                "socket_timeout": 0.5,
-                "socket_connect_timeout": 0.5,
             },
         )
     if backend == "memory":
@@ -78,17 +80,41 @@ def make_cache_region(backend, expiration_seconds, redis_url=None, key_prefix=""
 
 @implementer(IAppCache)
 class RegionCache:
-    """``IAppCache`` over a dogpile region; a backend failure degrades to no cache."""
+    """``IAppCache`` over a dogpile region; a backend failure degrades to no cache.
 
-    def __init__(self, region, backend_name, retry_after=DEFAULT_RETRY_AFTER_SECONDS):
+    ``breaker`` is the breaker of the backend's server: a failure here counts
+    towards it, and while it refuses calls the cache is skipped at once.
+    """
+
+    def __init__(self, region, backend_name, breaker=NEVER_OPEN):
         self.region = region
         self.backend_name = backend_name
-        self.retry_after = retry_after
-        self._skip_until = 0.0
+        self.breaker = breaker
         self._lock = threading.Lock()
+        self._degraded = False
+        self._pending_invalidations = {}
+
+    def _usable(self):
+        """Whether to ask the backend now; invalidations it missed are sent first."""
+        if not self.breaker.allow():
+            return False
+        if not self._pending_invalidations:
+            return True
+        with self._lock:
+            keys = list(self._pending_invalidations)
+        try:
+            self.region.delete_multi(keys)
+        except OUTAGES as exc:
+            self._backend_failed("invalidate", exc)
+            return False
+        with self._lock:
+            for key in keys:
+                self._pending_invalidations.pop(key, None)
+        log.warning("Cache: %d invalidation(s) missed during the outage were sent again", len(keys))
+        return True
 
     def get_or_create(self, key, creator):
-        if time.monotonic() < self._skip_until:
+        if not self._usable():
             return creator()
         try:
             # Hits, nearly every call, skip building dogpile's (Redis) lock object.
@@ -96,6 +122,7 @@ class RegionCache:
         except Exception as exc:
             self._backend_failed("read", exc)
             return creator()
+        self._backend_answered()
         if value is not NO_VALUE:
             return value
         created, creator_failed = [], []
@@ -108,13 +135,17 @@ class RegionCache:
                 raise
             return created[0]
 
+        if not self.breaker.allow():
+            return creator()
         try:
-            return self.region.get_or_create(key, create_and_remember)
+            value = self.region.get_or_create(key, create_and_remember)
         except NotPlainData:
+            self.breaker.abandon()
             raise
         except Exception as exc:
             if creator_failed:
                 # Our own code failed (a database error...): not the cache's business.
+                self.breaker.abandon()
                 raise
             if created:
                 # The value was made but could not be stored: it is still good.
@@ -122,51 +153,80 @@ class RegionCache:
                 return created[0]
             self._backend_failed("read", exc)
             return creator()
+        self._backend_answered()
+        return value
 
     def get_many(self, keys):
-        if not keys or time.monotonic() < self._skip_until:
+        if not keys or not self._usable():
             return {}
         try:
             values = self.region.get_multi(keys)
         except Exception as exc:
             self._backend_failed("read", exc)
             return {}
+        self._backend_answered()
         return {key: value for key, value in zip(keys, values, strict=True) if value is not NO_VALUE}
 
     def set_many(self, mapping):
-        if not mapping or time.monotonic() < self._skip_until:
+        if not mapping or not self._usable():
             return
         try:
             self.region.set_multi(mapping)
         except NotPlainData:
+            self.breaker.abandon()
             raise
         except Exception as exc:
             self._backend_failed("store", exc)
+            return
+        self._backend_answered()
 
     def invalidate(self, *keys):
         if not keys:
             return
-        try:
-            self.region.delete_multi(list(keys))
-        except Exception as exc:
-            # The entries expire on their own (redis_expiration_time); until then
-            # they may be stale. Say so loudly: this is the one unsafe outcome.
-            log.error("Cache invalidation of %s failed on %s: %s", keys, self.backend_name, exc)
+        if self.breaker.allow():
+            try:
+                self.region.delete_multi(list(keys))
+            except Exception as exc:
+                self._backend_failed("invalidate", exc)
+            else:
+                self._backend_answered()
+                return
+        # The entries may be stale until Redis answers again, when they are
+        # deleted before this process reads the cache (``_usable``); other
+        # processes may read them until then. Say so loudly: the one unsafe outcome.
+        with self._lock:
+            for key in keys:
+                self._pending_invalidations[key] = True
+            while len(self._pending_invalidations) > MAX_PENDING_INVALIDATIONS:
+                self._pending_invalidations.pop(next(iter(self._pending_invalidations)))
+        log.error(
+            "Cache invalidation of %s failed on %s; it is sent again once the backend answers", keys, self.backend_name
+        )
 
     def ping(self):
-        self.region.get("__ping__")
+        with self.breaker.guard(OUTAGES):
+            self.region.get("__ping__")
+
+    def _backend_answered(self):
+        self.breaker.succeeded()
+        if self._degraded:
+            with self._lock:
+                self._degraded = False
+            log.warning("Cache backend %s answers again; the cache is used again", self.backend_name)
 
     def _backend_failed(self, operation, exc):
+        if isinstance(exc, OUTAGES):
+            self.breaker.failed(exc)
+        else:
+            self.breaker.abandon()
         with self._lock:
-            already_skipping = time.monotonic() < self._skip_until
-            self._skip_until = time.monotonic() + self.retry_after
-        if not already_skipping:
+            already_degraded, self._degraded = self._degraded, True
+        if not already_degraded:
             log.warning(
-                "Cache backend %s failed to %s (%s); reading from the database for %.0f s",
+                "Cache backend %s failed to %s (%s); reading from the database until it answers again",
                 self.backend_name,
                 operation,
                 exc,
-                self.retry_after,
             )
 
 

@@ -1,4 +1,4 @@
-"""Readiness checks: each subsystem registers a probe of the backend it needs.
+"""Readiness checks: each subsystem registers a probe of the backend it needs; liveness needs none.
 
 ``config.add_health_check(name, probe, required=True)`` adds one; a probe takes
 the registry and raises when its backend is unusable. ``/api/v1/health`` runs
@@ -6,18 +6,24 @@ them all: a required backend down makes the service unready (503); an optional
 one down (Redis: the cache and rate limits fall back, the broker: only uploads
 wait) leaves it serving, reported as ``degraded``, so an orchestrator does not
 take every replica out of service for a partial outage.
+
+The Redis and broker probes use the process's short time-outs and breakers
+(``novel_pyramid.redisconn``): while a breaker is open the backend is reported
+down without being asked, so a hung Redis never holds a readiness call for
+long. Liveness (``/health/live``) probes nothing: a process whose backends are
+down is still alive, and restarting it would not bring them back.
 """
 
 import logging
 import threading
 import time
 
-import redis
 from sqlalchemy import text
 
-log = logging.getLogger(__name__)
+from novel_pyramid.redisconn import OUTAGES, redis_connections
+from novel_pyramid.tasks import broker_breaker
 
-PROBE_TIMEOUT_SECONDS = 2
+log = logging.getLogger(__name__)
 
 
 def add_health_check(config, name, probe, required=True):
@@ -66,22 +72,21 @@ def database_probe(registry):
 
 
 def redis_probe(registry):
-    client = registry.get("health.redis_client")
-    if client is None:
-        url = registry.settings["redis_url"]
-        client = redis.Redis.from_url(
-            url, socket_timeout=PROBE_TIMEOUT_SECONDS, socket_connect_timeout=PROBE_TIMEOUT_SECONDS
-        )
-        registry["health.redis_client"] = client
-    client.ping()
+    connections = redis_connections(registry)
+    url = registry.settings["redis_url"]
+    with connections.breaker(url).guard(OUTAGES):
+        connections.client(url).ping()
 
 
 def broker_probe(registry):
-    with registry["celery.app"].connection_for_write() as connection:
-        connection.ensure_connection(max_retries=1, timeout=PROBE_TIMEOUT_SECONDS)
+    options = redis_connections(registry).options
+    with broker_breaker(registry).guard(OUTAGES):
+        with registry["celery.app"].connection_for_write() as connection:
+            connection.ensure_connection(max_retries=0, timeout=options.connect_timeout + options.read_timeout)
 
 
 def includeme(config):
+    config.include("novel_pyramid.redisconn")
     settings = config.get_settings()
     # One probing round at a time; the others wait for its answer (run_health_checks).
     config.registry["health.lock"] = threading.Lock()

@@ -21,7 +21,7 @@ from novel_pyramid.jobs.runner import Step
 from novel_pyramid.jobs.tasks import extract_job, normalize_chunk
 from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.pipeline.extract import inspect_pdf
-from novel_pyramid.tasks import enqueue_after_commit
+from novel_pyramid.tasks import enqueue_after_commit, refuse_while_broker_is_down
 
 FILENAME_MAX_LENGTH = 255
 ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
@@ -129,8 +129,10 @@ class JobSubmitter:
 
         ``upload`` is the multipart field (``.file``, ``.filename``). Returns the
         committed job. Raises ``PayloadTooLarge``, ``InvalidPdf``, or
-        ``ServiceUnavailable`` (the job is then removed again).
+        ``ServiceUnavailable``: at once, writing nothing, while the broker's
+        breaker is open; else once the publish failed (the job is then removed).
         """
+        refuse_while_broker_is_down(self.registry)
         data = _read_limited(upload.file, self.settings["max_file_size"])
         # Bad files are refused now; the text of good ones is extracted by a worker.
         inspect_pdf(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
@@ -156,6 +158,7 @@ class JobSubmitter:
 
     def retry(self, user_id, job_id):
         """Queue the failed chunks of a failed job again; the done ones are kept."""
+        refuse_while_broker_is_down(self.registry)
         with own_transaction(self.session_factory) as (manager, db):
             job = JobService(db).get(user_id, job_id)
             if job.status != JobStatus.FAILED or not job.chunks_failed:

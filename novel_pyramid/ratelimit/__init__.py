@@ -2,7 +2,9 @@
 
 Each bucket is an ``IRateLimiter`` utility registered under its name. With
 ``ratelimit.enabled`` false every bucket is the null twin, which counts nothing.
-When Redis is down the limiter fails open: requests pass, a warning is logged.
+When Redis is down the limiter fails open: requests pass, a warning is logged;
+while the breaker of its server is open (``novel_pyramid.redisconn``) requests
+do not wait for Redis at all.
 """
 
 from novel_pyramid.ratelimit.derivers import rate_limit_deriver, route_bucket
@@ -16,6 +18,7 @@ from novel_pyramid.ratelimit.rates import (  # noqa: F401
     PROCESSING_BUCKET,
 )
 from novel_pyramid.ratelimit.storage import storage_from_url
+from novel_pyramid.redisconn import redis_connections
 
 
 def configured_rates(settings):
@@ -31,7 +34,10 @@ def includeme(config):
     enabled = settings.get("ratelimit.enabled", True)
     storage = None
     if enabled:
-        storage = storage_from_url(settings.get("ratelimit.storage_url") or settings.get("redis_url"))
+        config.include("novel_pyramid.redisconn")
+        storage = storage_from_url(
+            settings.get("ratelimit.storage_url") or settings.get("redis_url"), redis_connections(config.registry)
+        )
     config.registry["ratelimit.storage"] = storage
     prefix = settings.get("ratelimit.key_prefix") or "novel_pyramid:ratelimit"
     for bucket, rate in configured_rates(settings).items():

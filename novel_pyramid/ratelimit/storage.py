@@ -5,80 +5,72 @@ import threading
 import time
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from zope.interface import implementer
 
 from novel_pyramid.ratelimit.interfaces import IRateLimitStorage
+from novel_pyramid.redisconn import OUTAGES, CircuitOpen, RedisConnections
 
 log = logging.getLogger(__name__)
 
-# A limiter must never make a request slow: Redis answers in well under a
-# millisecond, so a short time-out only trips when it is really unwell.
-REDIS_TIMEOUT_SECONDS = 0.5
-# After a failure, requests skip Redis for this long instead of each waiting
-# for a time-out of its own; the next request after it tries again.
-REDIS_RETRY_AFTER_FAILURE_SECONDS = 5.0
+# What makes a count impossible: Redis unreachable, refused by its breaker, or an error reply.
+STORE_FAILURES = (CircuitOpen, redis.RedisError, *OUTAGES)
+
 MEMORY_PURGE_THRESHOLD = 10_000
 
 
 @implementer(IRateLimitStorage)
 class RedisStorage:
-    def __init__(self, client, *, retry_after_failure=None, clock=time.monotonic):
+    """Counters in Redis. ``breaker`` is the breaker of its server, shared with the process's other clients.
+
+    A limiter must never make a request slow: the client's short time-outs
+    (``redisconn``) bound a hung Redis, and while the breaker refuses calls
+    requests skip Redis without waiting at all.
+    """
+
+    def __init__(self, client, breaker):
         self.client = client
-        if retry_after_failure is None:
-            retry_after_failure = REDIS_RETRY_AFTER_FAILURE_SECONDS
-        self.retry_after_failure = retry_after_failure
-        self.clock = clock
-        self._skip_until = None
+        self.breaker = breaker
+        self._unreachable = False
 
     @classmethod
-    def from_url(cls, url, **kwargs):
-        client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-            # redis-py retries three times with growing pauses by default, which
-            # would hold a request for seconds while Redis is down. One immediate
-            # retry is kept: it replaces a pooled connection that Redis closed.
-            retry=Retry(NoBackoff(), 1),
-        )
-        return cls(client, **kwargs)
+    def from_url(cls, url, connections=None):
+        connections = connections or RedisConnections()
+        return cls(connections.client(url), connections.breaker(url))
 
     def increment(self, key, expire_at):
-        if self._skip_until is not None and self.clock() < self._skip_until:
-            return None
         try:
-            # One round trip, applied atomically: the counter never exists without
-            # its expiry, so a crash between the two commands cannot leak a key.
-            pipeline = self.client.pipeline(transaction=True)
-            pipeline.incr(key)
-            pipeline.expireat(key, int(expire_at) + 1)
-            count, _ = pipeline.execute()
-        except redis.RedisError as exc:
+            with self.breaker.guard(OUTAGES):
+                # One round trip, applied atomically: the counter never exists without
+                # its expiry, so a crash between the two commands cannot leak a key.
+                pipeline = self.client.pipeline(transaction=True)
+                pipeline.incr(key)
+                pipeline.expireat(key, int(expire_at) + 1)
+                count, _ = pipeline.execute()
+        except STORE_FAILURES as exc:
             self._fail(exc)
             return None
-        if self._skip_until is not None:
+        if self._unreachable:
+            self._unreachable = False
             log.warning("Rate-limit store is reachable again; limits apply again")
-            self._skip_until = None
         return int(count)
 
     def clear(self, key):
         try:
-            self.client.delete(key)
-        except redis.RedisError as exc:
+            with self.breaker.guard(OUTAGES):
+                self.client.delete(key)
+        except STORE_FAILURES as exc:
             self._fail(exc)
 
     def _fail(self, exc):
         # Fail open: an outage of the store must not refuse every user. One warning
         # per outage (not per request) keeps the log readable.
-        if self._skip_until is None:
+        if not self._unreachable:
+            self._unreachable = True
             log.warning(
                 "Rate-limit store unreachable (%s: %s); requests are not rate limited until it is back",
                 type(exc).__name__,
                 exc,
             )
-        self._skip_until = self.clock() + self.retry_after_failure
 
 
 @implementer(IRateLimitStorage)
@@ -108,8 +100,8 @@ class MemoryStorage:
             del self._counters[key]
 
 
-def storage_from_url(url):
+def storage_from_url(url, connections=None):
     """``redis://``, ``rediss://`` or ``unix://`` give Redis; ``memory://`` or nothing, memory."""
     if not url or url.startswith("memory"):
         return MemoryStorage()
-    return RedisStorage.from_url(url)
+    return RedisStorage.from_url(url, connections)

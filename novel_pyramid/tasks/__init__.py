@@ -20,13 +20,15 @@ from pyramid.threadlocal import get_current_registry
 
 from novel_pyramid.errors import ServiceUnavailable
 from novel_pyramid.logging.context import task_id_var
+from novel_pyramid.redisconn import NEVER_OPEN, OUTAGES, CircuitOpen, RedisOptions, redis_connections
 
 log = logging.getLogger(__name__)
 
-# Seconds a client is told to wait before trying again when the broker is down.
-BROKER_RETRY_AFTER_SECONDS = 30
 # What kombu raises when the broker cannot be reached or refuses a message.
 BROKER_ERRORS = (kombu.exceptions.OperationalError, kombu.exceptions.ConnectionError, OSError)
+# A publish that fails is retried once at once: that replaces a pooled connection
+# the broker closed. A broker that does not answer fails the publish (503).
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 
 
 class LoggedTask(celery.Task):
@@ -46,6 +48,7 @@ app = celery.Celery("novel_pyramid", set_as_current=False, task_cls=LoggedTask)
 def celery_config(settings):
     """Celery's configuration from our typed settings."""
     visibility_timeout = settings["celery.visibility_timeout"]
+    redis_options = RedisOptions.from_settings(settings)
     transport_options = {
         "visibility_timeout": visibility_timeout,
         # Workers look for tasks whose worker was lost every few seconds; a
@@ -55,8 +58,13 @@ def celery_config(settings):
         # A worker killed during its scan leaves the scan's lock behind; kombu's
         # default of 300 s would hold every other worker's scans back that long.
         "unacked_mutex_expire": max(1, min(300, visibility_timeout)),
-        # A web request must learn quickly that the broker is down (503).
-        "socket_connect_timeout": 3,
+        # A web request must learn quickly that the broker is down or hung (503):
+        # the same short time-outs as every Redis client, and one connection
+        # attempt per publish attempt instead of kombu's retries with pauses.
+        "socket_connect_timeout": redis_options.connect_timeout,
+        "socket_timeout": redis_options.read_timeout,
+        "max_retries": 0,
+        "interval_start": 0,
     }
     return {
         "broker_url": settings["celery.broker_url"] or "memory://",
@@ -74,14 +82,11 @@ def celery_config(settings):
         "worker_redirect_stdouts": False,
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,
-        "broker_connection_timeout": 3,
-        # A publish retries briefly, then fails: the caller answers 503.
-        "task_publish_retry_policy": {
-            "max_retries": 2,
-            "interval_start": 0,
-            "interval_step": 0.2,
-            "interval_max": 0.5,
-        },
+        "broker_connection_timeout": redis_options.connect_timeout,
+        "task_publish_retry_policy": PUBLISH_RETRY_POLICY,
+        # Celery's Redis result store is unused (task_ignore_result), yet bounded like every client.
+        "redis_socket_connect_timeout": redis_options.connect_timeout,
+        "redis_socket_timeout": redis_options.read_timeout,
         "task_serializer": "json",
         "accept_content": ["json"],
         "timezone": "UTC",
@@ -109,17 +114,42 @@ def registry_of(celery_app):
     return celery_app.pyramid_registry
 
 
+def broker_breaker(registry):
+    """The circuit breaker of the broker's server, shared with the process's other clients of it."""
+    settings = registry.settings
+    if settings.get("celery.task_always_eager") or not settings.get("celery.broker_url"):
+        return NEVER_OPEN
+    return redis_connections(registry).breaker(settings["celery.broker_url"])
+
+
+def _broker_unavailable(breaker):
+    return ServiceUnavailable(
+        "The processing queue is unavailable; please try again in a moment.",
+        headers={"Retry-After": breaker.retry_after_header()},
+    )
+
+
+def refuse_while_broker_is_down(registry):
+    """Raise ``ServiceUnavailable`` now if the broker's breaker refuses calls, before anything is written."""
+    breaker = broker_breaker(registry)
+    if breaker.refusing():
+        raise _broker_unavailable(breaker)
+
+
 def enqueue(signatures):
-    """Send tasks to the broker now (in eager mode: run them); ``ServiceUnavailable`` if it is down."""
+    """Send tasks to the broker now (in eager mode: run them); ``ServiceUnavailable`` if it is down.
+
+    A broker that failed just before is not asked at all while its breaker is
+    open: the caller answers 503 at once instead of waiting for time-outs.
+    """
+    breaker = broker_breaker(registry_of(app))
     try:
-        for signature in signatures:
-            signature.apply_async()
-    except BROKER_ERRORS as error:
+        with breaker.guard(OUTAGES):
+            for signature in signatures:
+                signature.apply_async()
+    except (CircuitOpen, *BROKER_ERRORS, *OUTAGES) as error:
         log.warning("Could not enqueue %d task(s): %s", len(signatures), error)
-        raise ServiceUnavailable(
-            "The processing queue is unavailable; please try again in a moment.",
-            headers={"Retry-After": BROKER_RETRY_AFTER_SECONDS},
-        ) from error
+        raise _broker_unavailable(breaker) from error
 
 
 class EnqueueOutcome:
@@ -155,6 +185,7 @@ def enqueue_after_commit(transaction_manager, signatures):
 
 
 def includeme(config):
+    config.include("novel_pyramid.redisconn")
     configure_celery(app, config.get_settings())
     app.pyramid_registry = config.registry
     config.registry["celery.app"] = app
