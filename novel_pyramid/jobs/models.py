@@ -65,7 +65,9 @@ class Job(ModelBase):
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     chunks_failed: Mapped[int] = mapped_column(Integer, default=0)
     sentences_count: Mapped[int | None] = mapped_column(Integer)
+    # Why it failed or was cancelled, in our own words, and as a stable code (``jobs.failures``).
     error_message: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
@@ -128,6 +130,7 @@ class JobChunk(ModelBase):
     output_sentences: Mapped[list | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # The lease of the worker normalising the chunk (``jobs.leases``); none while it waits.
     lease_token: Mapped[str | None] = mapped_column(String(32))

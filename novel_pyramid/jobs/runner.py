@@ -41,6 +41,7 @@ from novel_pyramid.cache import IAppCache
 from novel_pyramid.cache.regions import NULL_CACHE
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
+from novel_pyramid.jobs.failures import INTERNAL_ERROR, REWRITER_CRASHED, Failure, rewriting_failure, too_many_attempts
 from novel_pyramid.jobs.history import record_job_end
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
@@ -185,7 +186,7 @@ class JobRunner:
                 return
         except InvalidPdf as error:
             with self._transaction() as (_, db):
-                self._fail_extraction(db, job_id, error.message, token)
+                self._fail_extraction(db, job_id, Failure(error.code, error.message), token)
             return
         with self._transaction() as (_, db):
             self._end_extraction(db, job_id, token, digest)
@@ -281,12 +282,12 @@ class JobRunner:
         paragraphs = iter_paragraphs(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
         return chunk_sentences(split_sentences(paragraphs), max_words=self.settings["pipeline.chunk_max_words"])
 
-    def fail_job(self, job_id, message):
+    def fail_job(self, job_id, failure=INTERNAL_ERROR):
         """End a job a task could not carry on (an unexpected error), unless it has ended or another worker holds it."""
         with self._transaction() as (_, db):
-            self._fail_extraction(db, job_id, message)
+            self._fail_extraction(db, job_id, failure)
 
-    def fail_chunk(self, chunk_id, message):
+    def fail_chunk(self, chunk_id, failure=INTERNAL_ERROR):
         """Settle a chunk whose task failed unexpectedly, so its job can still finish (and be retried).
 
         Not while another worker holds its lease: that worker's outcome stands.
@@ -294,20 +295,27 @@ class JobRunner:
         with self._transaction() as (_, db):
             job_id = db.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
             if job_id is not None:
-                settle_chunk(db, chunk_id, job_id, None, message)
+                settle_chunk(db, chunk_id, job_id, None, failure)
 
-    def _fail_extraction(self, db, job_id, message, token=None):
+    def _fail_extraction(self, db, job_id, failure, token=None):
         """Fail the job: with ``token`` only under that lease, without only while no live lease holds it."""
         now = utcnow()
         ours = Job.lease_token == token if token else unheld(Job, now)
         moved = db.execute(
             update(Job)
             .where(Job.id == job_id, Job.status.in_((JobStatus.QUEUED, JobStatus.PROCESSING)), ours)
-            .values(status=JobStatus.FAILED, step=Step.FINISHED, error_message=message, finished_at=now, **NO_LEASE)
+            .values(
+                status=JobStatus.FAILED,
+                step=Step.FINISHED,
+                error_message=failure.message,
+                error_code=failure.code,
+                finished_at=now,
+                **NO_LEASE,
+            )
         ).rowcount
         if moved:
             db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
-            log.info("Job %s failed at extraction: %s", job_id, message)
+            log.info("Job %s failed at extraction (%s): %s", job_id, failure.code, failure.message)
             record_job_end(db, db.get(Job, job_id, populate_existing=True))
 
     @staticmethod
@@ -340,10 +348,10 @@ class JobRunner:
                 return
         try:
             with self.leases.holding(JobChunk, token):
-                output, error = self._normalize(chunk_id, sentences, limit)
+                output, failure = self._normalize(chunk_id, sentences, limit)
                 with self._transaction() as (_, db):
-                    settled = settle_chunk(db, chunk_id, job_id, output, error, lease_token=token)
-                    if settled and error is None:
+                    settled = settle_chunk(db, chunk_id, job_id, output, failure, lease_token=token)
+                    if settled and failure is None:
                         self.results.remember(db, key, output)
             if not settled:
                 log.warning(
@@ -355,16 +363,16 @@ class JobRunner:
             raise
 
     def _normalize(self, chunk_id, sentences, limit):
-        """``(output, None)``, or ``(None, message)`` when the normaliser failed."""
+        """``(output, None)``, or ``(None, failure)`` when the normaliser failed (``jobs.failures``)."""
         try:
             return self.normalizer.normalize(sentences, limit), None
         except UpstreamError as exc:
-            return None, exc.message
+            return None, rewriting_failure(exc, chunk_id)
         except Exception:
             # Any other failure of a normaliser plugin fails this chunk alone;
             # the traceback goes to the log, not to the learner.
             log.exception("Normaliser %s failed on chunk %s", self.normalizer.name, chunk_id)
-            return None, "The sentence rewriter failed unexpectedly."
+            return None, REWRITER_CRASHED
 
     def _claim(self, db, chunk_id, token):
         """Take the chunk's lease and mark it as being processed; None when there is nothing (more) to do here."""
@@ -381,7 +389,7 @@ class JobRunner:
             db.execute(update(JobChunk).where(*claimable).values(status=ChunkStatus.CANCELLED, **NO_LEASE))
             return None
         if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
-            settle_chunk(db, chunk_id, job.id, None, f"Gave up after {chunk.attempts} attempts.")
+            settle_chunk(db, chunk_id, job.id, None, too_many_attempts(chunk.attempts))
             return None
         claimed = db.execute(
             update(JobChunk)

@@ -36,6 +36,7 @@ def v2_job_json(request, job):
         },
         "sentences_count": job.sentences_count if job.status == JobStatus.COMPLETED else None,
         "error": job.error_message,
+        "error_code": job.error_code,
         "created_at": isoformat(job.created_at),
         "started_at": isoformat(job.started_at),
         "finished_at": isoformat(job.finished_at),

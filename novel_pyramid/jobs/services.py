@@ -14,7 +14,8 @@ import time
 from sqlalchemy import and_, or_, select, update
 
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge, UpstreamError
+from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge
+from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.history import record_job_end
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.runner import Step
@@ -25,7 +26,6 @@ from novel_pyramid.tasks import enqueue_after_commit, refuse_while_broker_is_dow
 
 FILENAME_MAX_LENGTH = 255
 ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
-CANCELLED_MESSAGE = "Cancelled by the user."
 # Waiting polls often at first (a book seen before completes well within a
 # second) and never less often than this, so an ended job is noticed at most
 # this late; a poll is one primary-key read.
@@ -80,7 +80,7 @@ class JobService:
             raise Conflict("The job was cancelled.")
         if job.chunks_failed:
             # Chunks fail only when the normaliser (the AI upstream) gave up.
-            raise UpstreamError(job.error_message)
+            raise upstream_error_of(job)
         raise InvalidPdf(job.error_message, reason="extraction_failed")
 
     def cancel(self, user_id, job_id):
@@ -92,7 +92,11 @@ class JobService:
             update(Job)
             .where(Job.id == job.id, Job.status.in_(ACTIVE))
             .values(
-                status=JobStatus.CANCELLED, step=Step.FINISHED, error_message=CANCELLED_MESSAGE, finished_at=utcnow()
+                status=JobStatus.CANCELLED,
+                step=Step.FINISHED,
+                error_message=CANCELLED.message,
+                error_code=CANCELLED.code,
+                finished_at=utcnow(),
             )
         ).rowcount
         self.db.refresh(job)
@@ -164,19 +168,23 @@ class JobSubmitter:
             if job.status != JobStatus.FAILED or not job.chunks_failed:
                 raise Conflict("Only a failed job with failed parts can be retried.")
             failed = db.execute(
-                select(JobChunk.id, JobChunk.error_message).where(
+                select(JobChunk.id, JobChunk.error_message, JobChunk.error_code).where(
                     JobChunk.job_id == job.id, JobChunk.status == ChunkStatus.FAILED
                 )
             ).all()
-            previous = {"error_message": job.error_message, "finished_at": job.finished_at}
+            previous = {
+                "error_message": job.error_message,
+                "error_code": job.error_code,
+                "finished_at": job.finished_at,
+            }
             db.execute(
                 update(JobChunk)
-                .where(JobChunk.id.in_([chunk_id for chunk_id, _ in failed]))
-                .values(status=ChunkStatus.PENDING, error_message=None, attempts=0)
+                .where(JobChunk.id.in_([chunk_id for chunk_id, _, _ in failed]))
+                .values(status=ChunkStatus.PENDING, error_message=None, error_code=None, attempts=0)
             )
             job.status, job.step = JobStatus.PROCESSING, Step.NORMALIZING
-            job.chunks_failed, job.error_message, job.finished_at = 0, None, None
-            outcome = enqueue_after_commit(manager, [normalize_chunk.si(chunk_id) for chunk_id, _ in failed])
+            job.chunks_failed, job.error_message, job.error_code, job.finished_at = 0, None, None, None
+            outcome = enqueue_after_commit(manager, [normalize_chunk.si(chunk_id) for chunk_id, _, _ in failed])
         if outcome.error is not None:
             self._undo_retry(job_id, failed, previous)
             outcome.raise_for_error()
@@ -184,11 +192,11 @@ class JobSubmitter:
 
     def _undo_retry(self, job_id, failed, previous):
         with own_transaction(self.session_factory) as (_, db):
-            for chunk_id, error_message in failed:
+            for chunk_id, error_message, error_code in failed:
                 db.execute(
                     update(JobChunk)
                     .where(JobChunk.id == chunk_id, JobChunk.status == ChunkStatus.PENDING)
-                    .values(status=ChunkStatus.FAILED, error_message=error_message)
+                    .values(status=ChunkStatus.FAILED, error_message=error_message, error_code=error_code)
                 )
             still_failed = db.scalar(
                 select(JobChunk.id).where(JobChunk.job_id == job_id, JobChunk.status == ChunkStatus.FAILED).limit(1)

@@ -30,26 +30,27 @@ class Step:
     FINISHED = "finished"
 
 
-def settle_chunk(db, chunk_id, job_id, output, error, lease_token=None):
-    """Record a chunk's output (``error`` None) or its failure; finish the job if it was the last.
+def settle_chunk(db, chunk_id, job_id, output, failure, lease_token=None):
+    """Record a chunk's output (``failure`` None) or its ``jobs.failures.Failure``; finish the job if it was the last.
 
     With ``lease_token``, only while the chunk carries that lease (fencing);
     without, only while no live lease holds it. False when the chunk did not
     move: settled already, or someone else's.
     """
-    status = ChunkStatus.DONE if error is None else ChunkStatus.FAILED
+    status = ChunkStatus.DONE if failure is None else ChunkStatus.FAILED
+    error_code, error_message = failure or (None, None)
     ours = JobChunk.lease_token == lease_token if lease_token else unheld(JobChunk, utcnow())
     moved = db.execute(
         update(JobChunk)
         .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED), ours)
-        .values(status=status, output_sentences=output, error_message=error, **NO_LEASE)
+        .values(status=status, output_sentences=output, error_message=error_message, error_code=error_code, **NO_LEASE)
     ).rowcount
     if not moved:
         return False
-    if error is None:
+    if failure is None:
         counters = {"chunks_done": Job.chunks_done + 1, "sentences_count": Job.sentences_count + len(output)}
     else:
-        log.warning("Chunk %s of job %s failed: %s", chunk_id, job_id, error)
+        log.warning("Chunk %s of job %s failed (%s): %s", chunk_id, job_id, error_code, error_message)
         counters = {"chunks_failed": Job.chunks_failed + 1}
     # The UPDATE locks the job row: concurrent settlements read the counters
     # one after the other, so exactly one of them sees the last chunk settle.
@@ -64,20 +65,23 @@ def settle_chunk(db, chunk_id, job_id, output, error, lease_token=None):
 def finish_job(db, job):
     """Complete the job, or fail it when a chunk failed; write its history entry. Once only."""
     if job.chunks_failed:
-        first_error = db.scalar(
-            select(JobChunk.error_message)
+        # The job reports its first failed chunk, by code and message.
+        first_code, first_message = db.execute(
+            select(JobChunk.error_code, JobChunk.error_message)
             .where(JobChunk.job_id == job.id, JobChunk.status == ChunkStatus.FAILED)
             .order_by(JobChunk.position)
             .limit(1)
+        ).first() or (None, None)
+        status, code = JobStatus.FAILED, first_code
+        message = (
+            f"{job.chunks_failed} of {job.chunks_total} part(s) of the book could not be rewritten: {first_message}"
         )
-        status = JobStatus.FAILED
-        message = f"{job.chunks_failed} of {job.chunks_total} part(s) of the book could not be rewritten: {first_error}"
     else:
-        status, message = JobStatus.COMPLETED, None
+        status, code, message = JobStatus.COMPLETED, None, None
     moved = db.execute(
         update(Job)
         .where(Job.id == job.id, Job.status == JobStatus.PROCESSING)
-        .values(status=status, step=Step.FINISHED, error_message=message, finished_at=utcnow())
+        .values(status=status, step=Step.FINISHED, error_message=message, error_code=code, finished_at=utcnow())
     ).rowcount
     if moved:
         db.refresh(job)

@@ -22,7 +22,6 @@ RETRY_OPTIONS = {
     "retry_backoff_max": 60,
     "max_retries": 8,
 }
-INTERNAL_ERROR = "An internal error stopped the processing; please try again."
 
 
 def _runner(task):
@@ -31,12 +30,12 @@ def _runner(task):
 
 class ExtractJobTask(LoggedTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        _runner(self).fail_job(args[0], INTERNAL_ERROR)
+        _runner(self).fail_job(args[0])  # jobs.failures.INTERNAL_ERROR
 
 
 class NormalizeChunkTask(LoggedTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        _runner(self).fail_chunk(args[0], INTERNAL_ERROR)
+        _runner(self).fail_chunk(args[0])  # jobs.failures.INTERNAL_ERROR
 
 
 @app.task(bind=True, base=ExtractJobTask, name="novel_pyramid.jobs.extract_job", **RETRY_OPTIONS)

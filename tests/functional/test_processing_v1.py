@@ -172,16 +172,17 @@ def test_gemini_rewrites_through_the_app(gemini_app, headers, gemini):
     assert gemini.requests and all(request.limit == 8 for request in gemini.requests)
 
 
-def test_a_gemini_failure_fails_the_job_and_answers_502(gemini_app, headers, gemini, dbsession):
+def test_a_gemini_failure_fails_the_job_and_answers_502_in_our_words(gemini_app, headers, gemini, dbsession):
     gemini.script(http_error(403, "Permission denied on the model."))
 
     response = gemini_app.post(PROCESS, upload_files=upload(), headers=headers, status=502)
 
-    assert "Permission denied on the model" in response.json["error"]
+    assert response.json["code"] == "upstream_error"
+    assert "The rewriting service failed" in response.json["error"]
     job = dbsession.scalars(select(Job)).one()
-    assert job.status == JobStatus.FAILED and job.chunks_failed == 1
-    assert "Permission denied on the model" in job.error_message
+    assert job.status == JobStatus.FAILED and job.chunks_failed == 1 and job.error_code == "upstream_error"
     entry = dbsession.scalars(select(HistoryEntry)).one()
-    assert entry.job_id == job.id and "Permission denied on the model" in entry.error_message
+    assert entry.job_id == job.id and entry.error_message == job.error_message
     status = gemini_app.get(f"/api/v1/status/{job.id}", headers=headers).json
-    assert status["status"] == "failed" and "Permission denied" in status["error"] and "sentences" not in status
+    assert status["status"] == "failed" and status["error"] == job.error_message and "sentences" not in status
+    # tests/functional/test_upstream_text.py: Gemini's own words reach no answer and no row.

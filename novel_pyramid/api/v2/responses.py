@@ -10,6 +10,7 @@ import colander
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
 from novel_pyramid.api.colander_types import StrictInt, StrictMapping, StrictString
 from novel_pyramid.api.openapi.responses import ERROR, Response
+from novel_pyramid.jobs.failures import FAILURE_CODES
 
 JOB_STATUSES = ["queued", "processing", "completed", "failed", "cancelled"]
 
@@ -52,7 +53,14 @@ class JobBody(StrictMapping):
     normalizer = _text()
     progress = JobProgress()
     sentences_count = _count(nullable=True, description="Once completed")
-    error = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
+    error = colander.SchemaNode(
+        StrictString(allow_empty=True), nullable=True, description="Why it failed or was cancelled, in our words"
+    )
+    error_code = _text(
+        validator=colander.OneOf(FAILURE_CODES),
+        nullable=True,
+        description="Why, as a stable code (upstream_*: the rewriting service failed)",
+    )
     created_at = _timestamp()
     started_at = _timestamp(nullable=True)
     finished_at = _timestamp(nullable=True)

@@ -156,7 +156,7 @@ def test_a_failed_task_does_not_fail_a_chunk_another_worker_holds(runner_for, ma
 
     def meanwhile():
         # The task of an earlier delivery fails for good (on_failure) while this worker holds the chunk.
-        runner.fail_chunk(chunk_id, "An internal error stopped the processing; please try again.")
+        runner.fail_chunk(chunk_id)
 
     runner_for(During(meanwhile)).normalize_chunk(chunk_id)
 

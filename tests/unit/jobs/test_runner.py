@@ -36,7 +36,15 @@ def test_a_failed_chunk_fails_the_job_once_all_chunks_settle(runner_for, make_jo
 
     job = reload(dbsession, job_id)
     assert (job.status, job.chunks_done, job.chunks_failed) == (JobStatus.FAILED, 1, 1)
-    assert job.error_message == "1 of 2 part(s) of the book could not be rewritten: Gemini failed: 503 UNAVAILABLE"
+    # Our words and a stable code; what the service said is only logged (jobs.failures).
+    assert job.error_message == (
+        "1 of 2 part(s) of the book could not be rewritten: The rewriting service failed; try again later."
+    )
+    assert job.error_code == "upstream_error"
+    assert [(chunk.error_code, "503" in (chunk.error_message or "")) for chunk in job.chunks] == [
+        ("upstream_error", False),
+        (None, False),
+    ]
     assert dbsession.scalars(select(HistoryEntry)).one().error_message == job.error_message
 
 
@@ -111,11 +119,14 @@ def test_an_unexpected_task_failure_ends_the_job_instead_of_leaving_it_processin
     runner = runner_for()
     first, second = [chunk.id for chunk in reload(dbsession, job_id).chunks]
 
-    runner.fail_chunk(first, "An internal error stopped the processing; please try again.")
+    runner.fail_chunk(first)
     runner.normalize_chunk(second)
 
     job = reload(dbsession, job_id)
     assert (job.status, job.chunks_failed, job.chunks_done) == (JobStatus.FAILED, 1, 1)
     queued = make_job(upload=b"%PDF-", status=JobStatus.QUEUED, step=Step.QUEUED)
-    runner.fail_job(queued, "An internal error stopped the processing; please try again.")
-    assert reload(dbsession, queued).status == JobStatus.FAILED
+    runner.fail_job(queued)
+    assert (reload(dbsession, queued).status, reload(dbsession, queued).error_code) == (
+        JobStatus.FAILED,
+        "internal_error",
+    )
