@@ -62,7 +62,13 @@ class UserBody(StrictMapping):
 
 class TokensBody(StrictMapping):
     access_token = _text()
-    refresh_token = _text(description="A new one each time; the one used stops working")
+    refresh_token = _text(
+        description=(
+            "A new one each time, replacing the one presented: that one, presented again within "
+            "JWT_REFRESH_REUSE_INTERVAL_SECONDS (concurrent refreshes), answers the same new one; "
+            "later, it signs the session out"
+        )
+    )
 
 
 class LoginBody(TokensBody):
