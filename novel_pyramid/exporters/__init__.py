@@ -13,6 +13,7 @@ a named ``IExporter`` utility; ``get_exporter`` finds one by name.
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExporter
 from novel_pyramid.exporters.status import IExportStatusStore, status_store_from_settings
 from novel_pyramid.plugins import installed_plugins, load_plugin
+from novel_pyramid.redisconn import redis_connections
 
 ENTRY_POINT_GROUP = "novel_pyramid.exporters"
 RESULT_KINDS = (RESULT_URL, RESULT_FILE)
@@ -64,6 +65,8 @@ def includeme(config):
     settings = config.registry.settings
     for name, exporter in load_all_exporters(settings).items():
         config.registry.registerUtility(exporter, IExporter, name=name)
-    config.registry.registerUtility(status_store_from_settings(settings), IExportStatusStore)
+    config.include("novel_pyramid.redisconn")
+    store = status_store_from_settings(settings, redis_connections(config.registry))
+    config.registry.registerUtility(store, IExportStatusStore)
     # Importing the module declares the background export task on the Celery app.
     from novel_pyramid.exporters import tasks  # noqa: F401

@@ -42,7 +42,7 @@ def move_to_folder(google, spreadsheet_id, folder_id):
         ),
         "move the spreadsheet into the folder",
         # Drive answers 404 for a folder that does not exist or is not shared with us.
-        errors={404: lambda reason: folder_not_found(folder_id)},
+        errors={404: lambda: folder_not_found(folder_id)},
     )
 
 
@@ -85,15 +85,15 @@ def share(google, spreadsheet_id, writers, public_link):
 
 
 def _sharing_errors(field, action):
-    def refused(reason):
-        message = f"Google Drive refused to {action}: {reason or 'no reason given'}"
+    def refused():
+        message = f"Google Drive refused to {action}; check the address and try again"
         return InvalidInput(message, details={field: [message]})
 
-    def forbidden(reason):
-        message = f"Google Drive did not allow you to {action}: {reason or 'permission denied'}"
+    def forbidden():
+        message = f"Google Drive did not allow you to {action}"
         return Forbidden(message, details={field: [message]})
 
-    def not_visible(reason):
+    def not_visible():
         return Forbidden(DRIVE_CANNOT_SEE_MESSAGE, details={field: [DRIVE_CANNOT_SEE_MESSAGE]})
 
     return {400: refused, 403: forbidden, 404: not_visible}

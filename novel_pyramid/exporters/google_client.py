@@ -71,7 +71,7 @@ class GoogleApis:
         """Execute one API request, retrying what Google says is temporary.
 
         ``action`` names the step in messages ("write rows 1-2000"). ``errors``
-        maps an HTTP status to ``make(reason) -> AppError`` for answers that mean
+        maps an HTTP status to ``make() -> AppError`` for answers that mean
         bad input here (a 404 for a folder the user named); a quota answer is
         retried before it is looked up. We retry ourselves instead of
         ``execute(num_retries=...)`` so the backoff is a setting (tests run with
@@ -84,7 +84,9 @@ class GoogleApis:
                 status = exc.resp.status
                 temporary = _is_temporary(exc)
                 if not temporary and errors and status in errors:
-                    raise errors[status](_reason(exc)) from None
+                    # Google's own wording stays in the log: clients get our message.
+                    log.warning("Google API %s refused with %s: %s", action, status, _reason(exc))
+                    raise errors[status]() from None
                 if not temporary or attempt == self.max_retries:
                     raise _http_error(exc, action) from None
                 log.warning("Google API %s answered %s; retrying (%d)", action, status, attempt + 1)
@@ -133,9 +135,8 @@ def _http_error(exc, action):
         return Forbidden(REVOKED_GRANT_MESSAGE, details={"google": ["sign_in_again"]})
     if status == 403 and not _is_temporary(exc):
         return Forbidden(
-            f"Google refused to {action}: {reason or 'permission denied'}. "
-            "Sign in with Google again and allow access to Google Sheets and Drive."
+            f"Google refused to {action}. Sign in with Google again and allow access to Google Sheets and Drive."
         )
     if _is_temporary(exc):
         return UpstreamError(f"Google Sheets is unavailable (HTTP {status} while trying to {action}); try again later")
-    return UpstreamError(f"Google Sheets rejected the request to {action} (HTTP {status}): {reason}")
+    return UpstreamError(f"Google Sheets rejected the request to {action} (HTTP {status})")

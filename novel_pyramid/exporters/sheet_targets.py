@@ -33,32 +33,32 @@ def spreadsheet_errors(spreadsheet_id, bad_request=None):
     ``bad_request`` reports a 400 when the step knows better than "refused to change".
     """
 
-    def not_found(reason):
+    def not_found():
         message = f"The spreadsheet {spreadsheet_id!r} was not found, or your Google account cannot open it"
         return InvalidInput(message, details={"spreadsheet_id": [message]})
 
-    def refused(reason):
-        message = f"Your Google account may not edit the spreadsheet {spreadsheet_id!r}: {reason or 'no permission'}"
+    def refused():
+        message = f"Your Google account may not edit the spreadsheet {spreadsheet_id!r}"
         return Forbidden(message, details={"spreadsheet_id": [message]})
 
-    def rejected(reason):
-        message = f"Google Sheets refused to change the spreadsheet {spreadsheet_id!r}: {reason or 'no reason given'}"
+    def rejected():
+        message = f"Google Sheets refused to change the spreadsheet {spreadsheet_id!r}"
         return InvalidInput(message, details={"spreadsheet_id": [message]})
 
     return {404: not_found, 403: refused, 400: bad_request or rejected}
 
 
 def _not_a_spreadsheet(spreadsheet_id):
-    def report(reason):
-        message = f"{spreadsheet_id!r} is not a spreadsheet Google Sheets can write to: {reason or 'no reason given'}"
+    def report():
+        message = f"{spreadsheet_id!r} is not a spreadsheet Google Sheets can write to"
         return InvalidInput(message, details={"spreadsheet_id": [message]})
 
     return report
 
 
 def _tab_refused(title):
-    def report(reason):
-        message = f"Google Sheets refused to add the tab {title!r}: {reason or 'no reason given'}"
+    def report():
+        message = f"Google Sheets refused to add the tab {title!r}; choose another tab name"
         return InvalidInput(message, details={"tab_name": [message]})
 
     return report

@@ -7,7 +7,9 @@ table. Redis is shared by web processes and workers; the memory twin serves
 development and tests, where tasks run in the web process (eager mode).
 """
 
+import contextlib
 import json
+import logging
 import threading
 import time
 
@@ -16,9 +18,11 @@ from zope.interface import Interface, implementer
 
 from novel_pyramid.db.types import isoformat, utcnow
 from novel_pyramid.errors import ServiceUnavailable
+from novel_pyramid.redisconn import NEVER_OPEN, OUTAGES, CircuitOpen, RedisConnections
+
+log = logging.getLogger(__name__)
 
 STATUS_TTL_SECONDS = 24 * 3600
-REDIS_TIMEOUT_SECONDS = 2.0
 KEY_PREFIX = "novel_pyramid:export:"
 
 QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
@@ -61,42 +65,44 @@ class MemoryExportStatusStore:
 
 @implementer(IExportStatusStore)
 class RedisExportStatusStore:
-    def __init__(self, client, ttl=STATUS_TTL_SECONDS):
+    """Records in Redis, through the process's short time-outs and the server's shared breaker."""
+
+    def __init__(self, client, ttl=STATUS_TTL_SECONDS, breaker=NEVER_OPEN):
         self.client = client
         self.ttl = ttl
+        self.breaker = breaker
 
     @classmethod
-    def from_url(cls, url):
-        return cls(
-            redis.Redis.from_url(
-                url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-            )
-        )
+    def from_url(cls, url, connections=None):
+        connections = connections or RedisConnections()
+        return cls(connections.client(url), breaker=connections.breaker(url))
 
     def get(self, export_id):
-        try:
+        with self._reaching_redis():
             raw = self.client.get(KEY_PREFIX + export_id)
-        except redis.RedisError as exc:
-            raise _unavailable(exc) from None
         return json.loads(raw) if raw else None
 
     def update(self, export_id, **fields):
         # Only the export's own task and the request that queued it write a
         # record, one after the other, so read-merge-write needs no lock.
-        try:
-            merged = _merged(self.get(export_id), fields)
+        merged = _merged(self.get(export_id), fields)
+        with self._reaching_redis():
             self.client.set(KEY_PREFIX + export_id, json.dumps(merged), ex=self.ttl)
-        except redis.RedisError as exc:
-            raise _unavailable(exc) from None
+
+    @contextlib.contextmanager
+    def _reaching_redis(self):
+        try:
+            with self.breaker.guard(OUTAGES):
+                yield
+        except (CircuitOpen, redis.RedisError, *OUTAGES) as exc:
+            # The reason stays in the log; the client learns only that it may retry.
+            log.warning("Export status store unreachable (%s: %s)", type(exc).__name__, exc)
+            raise ServiceUnavailable(
+                "The export status is unavailable for a moment; try again shortly", headers={"Retry-After": 10}
+            ) from None
 
 
-def _unavailable(exc):
-    return ServiceUnavailable(
-        f"The export status store is unavailable ({exc}); try again shortly", headers={"Retry-After": 10}
-    )
-
-
-def status_store_from_settings(settings):
+def status_store_from_settings(settings, connections=None):
     """Redis when REDIS_URL is set; otherwise memory, which only works when tasks run in-process."""
     url = settings.get("redis_url")
-    return RedisExportStatusStore.from_url(url) if url else MemoryExportStatusStore()
+    return RedisExportStatusStore.from_url(url, connections) if url else MemoryExportStatusStore()

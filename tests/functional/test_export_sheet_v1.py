@@ -214,6 +214,25 @@ def test_a_real_refusal_is_403_not_retried(sheets_app, signed_in, google_apis):
     assert len(google_apis.api_requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("status", "method", "path", "expected"),
+    [
+        (403, "POST", "/v4/spreadsheets", 403),  # a final refusal
+        (400, "PATCH", "/drive/", 502),  # a final rejection
+        (404, "PATCH", "/drive/", 400),  # a refusal the step reports as bad input (the folder)
+    ],
+)
+def test_google_own_wording_stays_in_the_log(
+    sheets_app, signed_in, google_apis, caplog, status, method, path, expected
+):
+    google_apis.fail_next(status, method=method, path_contains=path, reason="forbidden")
+
+    response = export(sheets_app, signed_in(), ["Bonjour."], status=expected, folderId="folder-abc")
+
+    assert "Injected failure" not in response.text
+    assert "Injected failure" in caplog.text
+
+
 @pytest.mark.parametrize("status", [429, 500])
 def test_persistent_sheets_errors_are_a_clear_502(sheets_app, signed_in, google_apis, status):
     google_apis.fail_next(status, times=3)

@@ -12,6 +12,7 @@ from novel_pyramid.exporters.status import (
     status_store_from_settings,
 )
 from novel_pyramid.exporters.tasks import run_export
+from novel_pyramid.redisconn import CircuitBreaker
 
 
 class Clock:
@@ -83,3 +84,20 @@ def test_redis_down_is_a_503():
 
     with pytest.raises(ServiceUnavailable):
         store.get("e1")
+
+
+def test_an_unreachable_redis_opens_the_shared_breaker_and_says_nothing_of_the_cause():
+    breaker = CircuitBreaker("Redis at test", failure_threshold=2, reset_seconds=60)
+    client = DictRedis(down=True)
+    store = RedisExportStatusStore(client, breaker=breaker)
+
+    for _ in range(2):
+        with pytest.raises(ServiceUnavailable) as refused:
+            store.get("e1")
+        assert "refused" not in str(refused.value)
+    client.down = False
+
+    # The breaker is open: the store answers 503 without calling Redis.
+    with pytest.raises(ServiceUnavailable):
+        store.get("e1")
+    assert breaker.state == "open"
