@@ -6,6 +6,7 @@ requires = [
     "pyramid>=2.0,<3",
     "pyramid_tm>=2.5",
     "pyramid_retry>=2.1",
+    "pyramid_services>=2.2",
     "cornice>=6.1,<7",
     "colander>=2.0",
     "SQLAlchemy>=2.0,<2.2",
