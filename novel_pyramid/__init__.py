@@ -36,6 +36,7 @@ def make_config(settings):
     # Cornice registers catch-all exception views of its own; committing it first
     # lets our error views (novel_pyramid.errors) replace them.
     config.include("cornice")
+    config.include("pyramid_services")
     config.commit()
     for include in CORE_INCLUDES:
         config.include(include)

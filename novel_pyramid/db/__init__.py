@@ -4,10 +4,11 @@ Each request is one transaction (pyramid_tm): a request that fails writes
 nothing. Conflicts and serialization failures are retried by pyramid_retry.
 """
 
-import zope.sqlalchemy
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
+from novel_pyramid.db.sessions import make_session_factory, tm_session
+from novel_pyramid.db.transactions import own_transaction  # noqa: F401
 from novel_pyramid.db.urls import with_installed_driver
 
 # Explicit constraint names make migrations reproducible on every dialect.
@@ -49,17 +50,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-def make_session_factory(engine):
-    return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-def tm_session(session_factory, transaction_manager):
-    """A session whose commit and rollback follow ``transaction_manager``."""
-    session = session_factory()
-    zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
-    return session
 
 
 def includeme(config):

@@ -11,8 +11,8 @@ from google.oauth2.credentials import Credentials
 from sqlalchemy import update
 
 from novel_pyramid.accounts.models import User
+from novel_pyramid.db import own_transaction
 from novel_pyramid.errors import Forbidden, UpstreamError
-from novel_pyramid.jobs.transactions import own_transaction
 
 SHEETS_SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",

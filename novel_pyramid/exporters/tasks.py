@@ -12,11 +12,11 @@ import sqlalchemy.exc
 from sqlalchemy import select
 
 from novel_pyramid.accounts.models import User
+from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import isoformat, utcnow
 from novel_pyramid.errors import AppError, NotFound
 from novel_pyramid.exporters.services import ExportService
 from novel_pyramid.exporters.status import COMPLETED, FAILED, RUNNING, IExportStatusStore
-from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.tasks import app, registry_of
 
 log = logging.getLogger(__name__)

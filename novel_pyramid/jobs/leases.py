@@ -29,8 +29,8 @@ import uuid
 from sqlalchemy import or_, update
 
 from novel_pyramid.config import ConfigurationError
+from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.jobs.transactions import own_transaction
 
 log = logging.getLogger(__name__)
 

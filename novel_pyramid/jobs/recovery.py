@@ -35,12 +35,12 @@ import threading
 import sqlalchemy.exc
 from sqlalchemy import and_, or_, select, update
 
+from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import ServiceUnavailable
 from novel_pyramid.jobs.leases import NO_LEASE
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
 from novel_pyramid.jobs.settlement import Step
-from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.tasks import BROKER_ERRORS
 
 log = logging.getLogger(__name__)

@@ -39,6 +39,7 @@ from sqlalchemy import func, select, update
 
 from novel_pyramid.cache import IAppCache
 from novel_pyramid.cache.regions import NULL_CACHE
+from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
 from novel_pyramid.jobs.failures import INTERNAL_ERROR, REWRITER_CRASHED, Failure, rewriting_failure, too_many_attempts
@@ -47,7 +48,6 @@ from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
 from novel_pyramid.jobs.settlement import UNSETTLED, Step, finish_job, settle_chunk
-from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline import extraction_digest
 from novel_pyramid.pipeline.chunking import chunk_sentences

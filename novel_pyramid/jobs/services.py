@@ -13,6 +13,7 @@ import time
 
 from sqlalchemy import and_, or_, select, update
 
+from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
@@ -20,7 +21,6 @@ from novel_pyramid.jobs.history import record_job_end
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.runner import Step
 from novel_pyramid.jobs.tasks import extract_job, normalize_chunk
-from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.pipeline.extract import inspect_pdf
 from novel_pyramid.tasks import enqueue_after_commit, refuse_while_broker_is_down
 

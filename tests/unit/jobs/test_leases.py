@@ -7,13 +7,12 @@ import pytest
 from sqlalchemy import select, update
 
 from novel_pyramid.config import ConfigurationError, load_settings
-from novel_pyramid.db import make_session_factory
+from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.jobs.leases import LeaseKeeper, LeaseTimings
 from novel_pyramid.jobs.models import ChunkResult, ChunkStatus, Job, JobChunk, JobStatus
 from novel_pyramid.jobs.recovery import revoke_expired_leases
 from novel_pyramid.jobs.runner import Step
-from novel_pyramid.jobs.transactions import own_transaction
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
 from tests.unit.jobs.helpers import Recorder, reload
 

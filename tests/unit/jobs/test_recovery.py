@@ -6,7 +6,7 @@ import celery
 import pytest
 from sqlalchemy import update
 
-from novel_pyramid.db import make_session_factory
+from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import ServiceUnavailable
 from novel_pyramid.jobs.leases import LeaseTimings
@@ -19,7 +19,6 @@ from novel_pyramid.jobs.recovery import (
     revoke_expired_leases,
 )
 from novel_pyramid.jobs.runner import Step
-from novel_pyramid.jobs.transactions import own_transaction
 from tests.fakes.servers import redis_fixture
 from tests.unit.jobs.helpers import reload
 

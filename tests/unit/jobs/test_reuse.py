@@ -7,10 +7,9 @@ import pytest
 from sqlalchemy import delete, event, select
 
 from novel_pyramid.cache import cache_from_settings
-from novel_pyramid.db import make_session_factory
+from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.jobs.models import ChunkResult
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
-from novel_pyramid.jobs.transactions import own_transaction
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from novel_pyramid.normalizers.local import LocalNormalizer
 from tests.fakes.servers import redis_fixture
