@@ -5,7 +5,7 @@ Run by hand against a PostgreSQL server you may create databases on:
     .venv/bin/python bench/db_copy.py [--server postgresql://postgres@127.0.0.1:5432/postgres]
                                       [--history-rows 10000] [--batch-size 1000] [--runs 3]
 
-Each run builds the legacy SQLite file of CONTRACT §5 (tests/migrations/legacy_db.py),
+Each run builds a legacy SQLite file of the Flask version (tests/migrations/legacy_db.py; docs/upgrading.md),
 creates a throwaway database ``novel_bench_<random>``, copies into it, and drops it.
 It prints, per run, the history table's copy rate (inserts only) and the whole
 command's rate (snapshot, migrations of both sides, copy and verification).

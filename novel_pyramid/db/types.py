@@ -14,7 +14,7 @@ def new_uuid():
 
 
 def isoformat(value):
-    """ISO 8601 UTC with a ``Z`` (CONTRACT §2), or None."""
+    """ISO 8601 UTC with a ``Z`` (docs/api.md, "Everywhere"), or None."""
     if value is None:
         return None
     if value.tzinfo is not None:

@@ -1,4 +1,4 @@
-"""The buckets of CONTRACT §2 on the real routes: uploads 10/hour/user, exports 5/hour/user.
+"""The rate-limit buckets (docs/api.md, "Everywhere") on the real routes: uploads 10/hour/user, exports 5/hour/user.
 
 Requests here are refused by validation (no file, empty body, unknown job): a
 request is counted before its input is checked, so these cost no processing.

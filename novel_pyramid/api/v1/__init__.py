@@ -1,4 +1,4 @@
-"""API v1: wire-compatible with the existing Next.js frontend (CONTRACT §2)."""
+"""API v1: wire-compatible with the existing Next.js frontend (docs/api.md, "v1: the frontend's API")."""
 
 from novel_pyramid.api.v1 import auth, exports, health, history, processing, responses, settings
 

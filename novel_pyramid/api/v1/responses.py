@@ -1,4 +1,4 @@
-"""What each v1 endpoint answers (CONTRACT §2), as Colander schemas for the OpenAPI document.
+"""What each v1 endpoint answers, as Colander schemas for the OpenAPI document (docs/api.md, v1).
 
 Keys are (Cornice service name, method); see ``novel_pyramid.api.openapi.responses``
 for the value forms. 400/401/404 are added by the generator where they apply;
@@ -21,7 +21,7 @@ def _nullable_text():
 
 
 def _timestamp(**kwargs):
-    # ISO 8601 UTC with a Z (CONTRACT §2); documented as RFC 3339 date-time.
+    # ISO 8601 UTC with a Z (docs/api.md, "Everywhere"); documented as RFC 3339 date-time.
     return colander.SchemaNode(colander.DateTime(), **kwargs)
 
 
@@ -37,7 +37,7 @@ class HealthCheck(OpenMapping):
 
 
 class HealthBody(OpenMapping):
-    """Readiness; more keys may be added (CONTRACT §2)."""
+    """Readiness; more keys may be added (docs/api.md, "v1: the frontend's API")."""
 
     status = _text(validator=colander.OneOf(["healthy", "degraded", "unhealthy"]))
     service = _text()
@@ -78,7 +78,7 @@ class LoginBody(TokensBody):
 
 
 class SettingsBody(OpenMapping):
-    """The user's settings; more keys may be added (CONTRACT §2)."""
+    """The user's settings; more keys may be added (docs/api.md, "v1: the frontend's API")."""
 
     sentence_length_limit = colander.SchemaNode(
         StrictInt(),

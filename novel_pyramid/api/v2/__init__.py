@@ -1,4 +1,4 @@
-"""API v2: the asynchronous, job-centred API (CONTRACT §3). Its services are added by the jobs work."""
+"""API v2: the asynchronous, job-centred API (docs/api.md, "v2: jobs as resources")."""
 
 from novel_pyramid.api.v2 import exports as job_exports
 from novel_pyramid.api.v2 import jobs, responses
