@@ -20,7 +20,6 @@ import datetime
 import json
 import os
 import pathlib
-import signal
 import statistics
 import subprocess
 import sys
@@ -136,9 +135,8 @@ def main():
 
         paused = {name: Timings() for name in ("uploads", *POLLED)}
         stop = threading.Event()
-        os.kill(redis_server.process.pid, signal.SIGSTOP)
-        paused_at = time.monotonic()
-        try:
+        with redis_server.paused():
+            paused_at = time.monotonic()
             pollers = [
                 threading.Thread(target=poll, args=(base, path, headers, stop, paused[name]))
                 for name, path in POLLED.items()
@@ -160,8 +158,6 @@ def main():
             stop.set()
             for poller in pollers:
                 poller.join()
-        finally:
-            os.kill(redis_server.process.pid, signal.SIGCONT)
         resumed_at = time.monotonic()
         figures["paused"] = {name: timings.summary() for name, timings in paused.items()}
         figures["paused"]["concurrent_uploads"] = concurrent

@@ -72,11 +72,6 @@ class RedisExportStatusStore:
         self.ttl = ttl
         self.breaker = breaker
 
-    @classmethod
-    def from_url(cls, url, connections=None):
-        connections = connections or RedisConnections()
-        return cls(connections.client(url), breaker=connections.breaker(url))
-
     def get(self, export_id):
         with self._reaching_redis():
             raw = self.client.get(KEY_PREFIX + export_id)
@@ -105,4 +100,7 @@ class RedisExportStatusStore:
 def status_store_from_settings(settings, connections=None):
     """Redis when REDIS_URL is set; otherwise memory, which only works when tasks run in-process."""
     url = settings.get("redis_url")
-    return RedisExportStatusStore.from_url(url, connections) if url else MemoryExportStatusStore()
+    if not url:
+        return MemoryExportStatusStore()
+    connections = connections or RedisConnections()
+    return RedisExportStatusStore(connections.client(url), breaker=connections.breaker(url))

@@ -397,17 +397,20 @@ def google_apis(google_apis_server):
     return google_apis_server
 
 
+def sheets_settings(google_apis, max_retries=2):
+    """Settings that point Sheets, Drive and token refresh at the fake, retrying without waiting."""
+    return {
+        "google.api_endpoint": google_apis.base_url,
+        "google.token_url": google_apis.token_url,
+        "google.api_backoff_seconds": "0",
+        "google.api_max_retries": str(max_retries),
+    }
+
+
 @pytest.fixture
 def sheets_app(make_app, google_apis):
-    """The app with Sheets, Drive and token refresh pointed at the fake; retries without waiting."""
-    return make_app(
-        **{
-            "google.api_endpoint": google_apis.base_url,
-            "google.token_url": google_apis.token_url,
-            "google.api_backoff_seconds": "0",
-            "google.api_max_retries": "2",
-        }
-    )
+    """The app with Sheets, Drive and token refresh pointed at the fake."""
+    return make_app(**sheets_settings(google_apis))
 
 
 @pytest.fixture

@@ -13,9 +13,11 @@ tests may flush, stop or restart it without touching the machine's shared Redis:
         own_redis.start()  # the same port again, its data gone
 """
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -126,6 +128,15 @@ class RedisServer:
     def restart(self):
         self.stop()
         return self.start()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """The server hangs inside the block (SIGSTOP) and answers again after it (SIGCONT), its data kept."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def client(self, **options):
         """A redis-py client of this server."""

@@ -7,10 +7,7 @@ its data kept. Tasks are not eager: an upload publishes to the paused broker.
 The figures (time to 503, liveness latency) are printed; ``-s`` shows them.
 """
 
-import contextlib
 import functools
-import os
-import signal
 import threading
 import time
 import uuid
@@ -38,16 +35,6 @@ FIRST_ANSWER_WITHIN_SECONDS = 3.0
 AT_ONCE_SECONDS = 0.3
 UPLOADS = {"v1": "/api/v1/process-pdf", "v2": "/api/v2/jobs"}
 LIVE = "/api/v1/health/live"
-
-
-@contextlib.contextmanager
-def paused(redis_server):
-    """Redis hangs inside the block (SIGSTOP) and answers again after it (SIGCONT), its data kept."""
-    os.kill(redis_server.process.pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(redis_server.process.pid, signal.SIGCONT)
 
 
 def answered_within(seconds, call):
@@ -126,7 +113,7 @@ def test_an_upload_answers_503_with_retry_after_within_seconds_while_redis_is_pa
 ):
     headers = bearer(sign_in(app)["access_token"])
     app.get("/api/v1/settings", headers=headers, status=200)  # warm: the cache holds the settings
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         first, first_elapsed = answered_within(10, lambda: upload(app, UPLOADS[version], headers))
         then = [answered_within(10, lambda: upload(app, UPLOADS[version], headers)) for _ in range(3)]
     print(
@@ -145,7 +132,7 @@ def test_an_upload_answers_503_with_retry_after_within_seconds_while_redis_is_pa
 
 def test_liveness_never_asks_redis(app, pausable_redis):
     headers = bearer(sign_in(app)["access_token"])
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         # Fresh breakers: nothing has failed yet, so any Redis call would wait for its time-out.
         timings = [answered_within(5, lambda: app.get(LIVE, headers=headers))[1] for _ in range(10)]
     print(f"\nliveness, Redis paused: slowest {max(timings) * 1000:.1f} ms")
@@ -163,7 +150,7 @@ def test_history_and_settings_are_read_from_the_database_while_redis_is_paused(a
     for path in ("/api/v1/history", "/api/v1/settings"):
         app.get(path, headers=headers, status=200)  # cached
 
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         (history, first_elapsed) = answered_within(10, lambda: app.get("/api/v1/history", headers=headers))
         settings, settings_elapsed = answered_within(5, lambda: app.get("/api/v1/settings", headers=headers))
         # A write while Redis hangs: its invalidation cannot reach the cache now.
@@ -194,7 +181,7 @@ def test_history_and_settings_are_read_from_the_database_while_redis_is_paused(a
 def test_rate_limits_fail_open_without_waiting_while_redis_is_paused(make_app, pausable_redis):
     app = make_app(**redis_settings(pausable_redis.url, **{"ratelimit.limits": "default=2/hour"}))
     headers = bearer(sign_in(app)["access_token"])
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         answers = [answered_within(5, lambda: app.get("/api/v1/settings", headers=headers)) for _ in range(5)]
     # Over the limit of 2, yet every request passes, uncounted.
     assert [response.status_int for response, _ in answers] == [200] * 5
@@ -207,7 +194,7 @@ def test_rate_limits_fail_open_without_waiting_while_redis_is_paused(make_app, p
 
 
 def test_readiness_reports_redis_and_the_broker_down_within_seconds_and_stays_serving(app, pausable_redis):
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         # Each round probes what its breaker still lets through: Redis, then the broker (same server).
         rounds = [answered_within(10, lambda: app.get("/api/v1/health")) for _ in range(3)]
     timings = [elapsed for _, elapsed in rounds]
@@ -223,7 +210,7 @@ def test_readiness_reports_redis_and_the_broker_down_within_seconds_and_stays_se
 
 def test_everything_recovers_once_redis_answers_again(app, pausable_redis, dbsession):
     headers = bearer(sign_in(app)["access_token"])
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         assert answered_within(10, lambda: upload(app, UPLOADS["v2"], headers))[0].status_int == 503
         assert answered_within(5, lambda: upload(app, UPLOADS["v2"], headers))[0].status_int == 503
     broker = app.app.registry["celery.app"]
@@ -291,7 +278,7 @@ def test_twice_as_many_uploads_as_request_threads_do_not_starve_the_server(serve
             timed(probes, lambda: requests.get(served + LIVE, timeout=15))
             time.sleep(0.1)
 
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         paths = [UPLOADS["v1"], UPLOADS["v2"]] * REQUEST_THREADS
         threads = [threading.Thread(target=uploader, args=(path,)) for path in paths]
         threads.append(threading.Thread(target=prober))

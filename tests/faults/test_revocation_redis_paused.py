@@ -8,9 +8,6 @@ intact, so any cache entry that should have been forgotten meanwhile is still
 there when it answers again.
 """
 
-import contextlib
-import os
-import signal
 import time
 import uuid
 
@@ -29,16 +26,6 @@ SESSIONS = "/api/v2/auth/sessions"
 # After a failure the cache may be skipped for a while (fail open); the test waits
 # until the application reads Redis again before it calls the check done.
 CACHE_BACK_WITHIN_SECONDS = 30
-
-
-@contextlib.contextmanager
-def paused(redis_server):
-    """Redis hangs inside the block (SIGSTOP) and answers again after it (SIGCONT), its data kept."""
-    os.kill(redis_server.process.pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(redis_server.process.pid, signal.SIGCONT)
 
 
 @pytest.fixture
@@ -107,7 +94,7 @@ def test_a_session_revoked_while_redis_hangs_stays_refused_after_it_answers_agai
     revoker = bearer(sign_in(web)["access_token"])
     warm((web, victim), (other, victim), (web, revoker))
 
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         revoke(web, victim, revoker)
         # During the outage: read from the database, refused.
         assert other.get(SETTINGS, headers=victim, status=401).json["error"] == SIGNED_OUT
@@ -134,7 +121,7 @@ def test_an_account_disabled_while_redis_hangs_stays_refused_after_it_answers_ag
     headers = bearer(login["access_token"])
     warm((web, headers), (other, headers))
 
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         disable_in_the_database(engine, login["user"]["id"])
         assert web.get(SETTINGS, headers=headers, status=401).json["error"] == DISABLED
 
@@ -148,7 +135,7 @@ def test_the_user_s_other_sessions_keep_working_through_the_outage(apps, pausabl
     survivor = bearer(sign_in(web)["access_token"])
     warm((other, victim), (other, survivor))
 
-    with paused(pausable_redis):
+    with pausable_redis.paused():
         web.post("/api/v1/auth/logout", headers=victim, status=200)
         assert other.get(SETTINGS, headers=survivor, status=200).json["sentence_length_limit"] == 8
 

@@ -20,7 +20,7 @@ from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk
 from tests.fakes.pdfs import LONG_SENTENCE, SHORT_SENTENCE, text_pdf
 from tests.fakes.servers import redis_fixture
-from tests.worker.conftest import COMMON_SETTINGS, Worker, wait_for
+from tests.worker.conftest import COMMON_SETTINGS, wait_for, worker_settings, worker_starter, write_ini
 
 pytestmark = [pytest.mark.redis, pytest.mark.worker, pytest.mark.slow]
 
@@ -60,28 +60,8 @@ def settings(broker_redis, gemini):
 @pytest.fixture
 def start_worker(tmp_path, database_url, settings):
     """``start_worker()``: a ready worker on the test's own Redis, with production timings; stopped afterwards."""
-    ini = tmp_path / "worker.ini"
-    values = {
-        "use": "egg:novel_pyramid",
-        "environment": "testing",
-        "database_url": database_url,
-        "jwt.secret_key": "test-jwt-key",
-        "secret_key": "test-secret-key",
-        "log.level": "info",
-        "log.format": "text",
-        **settings,
-    }
-    ini.write_text("[app:main]\n" + "\n".join(f"{k} = {str(v).replace('%', '%%')}" for k, v in values.items()) + "\n")
-    started = []
-
-    def start(concurrency=2):
-        worker = Worker(ini, tmp_path / f"worker-{len(started)}.log", concurrency)
-        started.append(worker)
-        return worker.wait_ready()
-
-    yield start
-    for worker in started:
-        worker.stop()
+    ini = write_ini(tmp_path / "worker.ini", worker_settings(database_url, **settings))
+    yield from worker_starter(ini, tmp_path)
 
 
 @pytest.fixture

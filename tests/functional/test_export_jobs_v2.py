@@ -12,6 +12,7 @@ from novel_pyramid.accounts.models import User
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.models import Job, JobChunk
+from tests.fakes.google_apis_server import sheets_settings
 
 # google_apis, sheets_app, signed_in: the fake Sheets/Drive server and a user with a Google grant.
 pytest_plugins = ["tests.fakes.google_apis_server"]
@@ -291,15 +292,7 @@ def test_downloads_need_sign_in(sheets_app):
 # -- large jobs: exported by a task (eager here: it runs before the 202 returns) ------------------------
 @pytest.fixture
 def background_app(make_app, google_apis):
-    return make_app(
-        **{
-            "google.api_endpoint": google_apis.base_url,
-            "google.token_url": google_apis.token_url,
-            "google.api_backoff_seconds": "0",
-            "google.api_max_retries": "1",
-            "exports.inline_max_sentences": "2",
-        }
-    )
+    return make_app(**sheets_settings(google_apis, max_retries=1), **{"exports.inline_max_sentences": "2"})
 
 
 def test_large_job_is_exported_in_the_background(background_app, signed_in, make_job, google_apis, dbsession):

@@ -162,8 +162,10 @@ def _hand_written(connection):
             connection.exec_driver_sql(statement)
 
 
-def _flask_migrate_initial(op):
-    """6deaf3110825 as it ended up: every table created from nothing."""
+def _create_users(op, server_defaults):
+    """The users table of 6deaf3110825; its first version had no server defaults."""
+    created_at_default = {"server_default": sa.text("CURRENT_TIMESTAMP")} if server_defaults else {}
+    is_active_default = {"server_default": sa.text("true")} if server_defaults else {}
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -171,15 +173,20 @@ def _flask_migrate_initial(op):
         sa.Column("name", sa.String(length=255), nullable=True),
         sa.Column("picture", sa.String(length=512), nullable=True),
         sa.Column("google_id", sa.String(length=255), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
+        sa.Column("created_at", sa.DateTime(), nullable=False, **created_at_default),
         sa.Column("last_login", sa.DateTime(), nullable=True),
-        sa.Column("is_active", sa.Boolean(), nullable=False, server_default=sa.text("true")),
+        sa.Column("is_active", sa.Boolean(), nullable=False, **is_active_default),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
         sa.UniqueConstraint("google_id"),
     )
     op.create_index("ix_users_email", "users", ["email"], unique=True)
     op.create_index("ix_users_google_id", "users", ["google_id"], unique=True)
+
+
+def _flask_migrate_initial(op):
+    """6deaf3110825 as it ended up: every table created from nothing."""
+    _create_users(op, server_defaults=True)
     op.create_table(
         "history",
         sa.Column("id", sa.Integer(), primary_key=True, nullable=False),
@@ -204,22 +211,7 @@ def _flask_migrate_initial(op):
 
 def _flask_migrate_first_initial(op):
     """6deaf3110825 as first written: users, and user_id added to the existing tables."""
-    op.create_table(
-        "users",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sa.String(length=255), nullable=False),
-        sa.Column("name", sa.String(length=255), nullable=True),
-        sa.Column("picture", sa.String(length=512), nullable=True),
-        sa.Column("google_id", sa.String(length=255), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("last_login", sa.DateTime(), nullable=True),
-        sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("email"),
-        sa.UniqueConstraint("google_id"),
-    )
-    op.create_index("ix_users_email", "users", ["email"], unique=True)
-    op.create_index("ix_users_google_id", "users", ["google_id"], unique=True)
+    _create_users(op, server_defaults=False)
     with op.batch_alter_table("history") as batch_op:
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=False))
         batch_op.create_index("ix_history_user_id", ["user_id"], unique=False)

@@ -104,20 +104,31 @@ def gemini(gemini_server):
 
 @pytest.fixture(scope="session")
 def worker_ini(tmp_path_factory, database_url, redis_url, gemini_server):
-    settings = {
+    settings = worker_settings(
+        database_url,
+        **{"celery.broker_url": redis_url, "gemini.base_url": gemini_server.base_url},
+        **COMMON_SETTINGS,
+        **FAST_RECOVERY,
+    )
+    return write_ini(tmp_path_factory.mktemp("worker") / "worker.ini", settings)
+
+
+def worker_settings(database_url, **settings):
+    """What every test worker's INI holds, ``settings`` over it."""
+    return {
         "use": "egg:novel_pyramid",
         "environment": "testing",
         "database_url": database_url,
-        "celery.broker_url": redis_url,
-        "gemini.base_url": gemini_server.base_url,
         "jwt.secret_key": "test-jwt-key",
         "secret_key": "test-secret-key",
         "log.level": "info",
         "log.format": "text",
-        **COMMON_SETTINGS,
-        **FAST_RECOVERY,
+        **settings,
     }
-    path = tmp_path_factory.mktemp("worker") / "worker.ini"
+
+
+def write_ini(path, settings):
+    """An INI file whose ``[app:main]`` holds ``settings``; returns ``path``."""
     # "%" would start an interpolation in the INI file.
     lines = [f"{key} = {str(value).replace('%', '%%')}" for key, value in settings.items()]
     path.write_text("[app:main]\n" + "\n".join(lines) + "\n")
@@ -178,10 +189,15 @@ class Worker:
 @pytest.fixture
 def start_worker(worker_ini, tmp_path):
     """``start_worker(concurrency=2)``: a ready worker, stopped after the test."""
+    yield from worker_starter(worker_ini, tmp_path)
+
+
+def worker_starter(ini, log_dir):
+    """Yield ``start(concurrency=2)``, which runs a ready worker from ``ini``; stop them all afterwards."""
     started = []
 
     def start(concurrency=2):
-        worker = Worker(worker_ini, tmp_path / f"worker-{len(started)}.log", concurrency)
+        worker = Worker(ini, log_dir / f"worker-{len(started)}.log", concurrency)
         started.append(worker)
         return worker.wait_ready()
 
