@@ -113,11 +113,15 @@ def app_settings(engine, database_url, fake_google):
 
 @pytest.fixture
 def make_app(app_settings, dbsession):
-    """Build a WebTest app; keyword arguments override the testing settings."""
+    """Build a WebTest app; keyword arguments override the testing settings.
 
-    def factory(**overrides):
+    ``environ`` plays the process environment, whose variables win over the
+    settings, as they do for ``main()``.
+    """
+
+    def factory(environ=None, **overrides):
         raw = {**app_settings, **overrides}
-        settings = load_settings(raw, environ={})
+        settings = load_settings(raw, environ=environ or {})
         settings["db.engine"] = raw["db.engine"]
         settings["log.keep_handlers"] = True
         return webtest.TestApp(make_config(settings).make_wsgi_app())

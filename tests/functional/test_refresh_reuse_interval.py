@@ -11,10 +11,8 @@ import time
 
 import jwt
 import pytest
-import webtest
 from sqlalchemy import select
 
-from novel_pyramid import make_config
 from novel_pyramid.auth.models import AuthSession
 from novel_pyramid.auth.tokens import hash_token
 from novel_pyramid.config import ConfigurationError, load_settings
@@ -120,12 +118,6 @@ KEY_A = "signing-key-A-" + "a" * 64
 KEY_B = "signing-key-B-" + "b" * 64
 
 
-def app_from_environment(app_settings, environ):
-    settings = load_settings(app_settings, environ)
-    settings["db.engine"] = app_settings["db.engine"]
-    return webtest.TestApp(make_config(settings).make_wsgi_app())
-
-
 def test_the_interval_survives_a_signing_key_rotation(app_settings, make_app, dbsession):
     before = make_app(**{"jwt.secret_key": KEY_A})
     login = sign_in(before)
@@ -133,7 +125,7 @@ def test_the_interval_survives_a_signing_key_rotation(app_settings, make_app, db
 
     # The deployment restarts with a new key, the old one retired: the sibling
     # request still gets the token derived with the old key.
-    after = app_from_environment(app_settings, {"JWT_SECRET_KEY": KEY_B, "JWT_PREVIOUS_SECRET_KEYS": KEY_A})
+    after = make_app(environ={"JWT_SECRET_KEY": KEY_B, "JWT_PREVIOUS_SECRET_KEYS": KEY_A})
     assert refresh(after, login["refresh_token"])["refresh_token"] == rotated["refresh_token"]
 
     # A process that does not know the old key cannot give that token back. It

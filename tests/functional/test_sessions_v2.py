@@ -4,11 +4,8 @@ import datetime
 
 import jwt
 import pytest
-import webtest
 
-from novel_pyramid import make_config
 from novel_pyramid.auth.tokens import ALGORITHM, AUDIENCE, ISSUER, key_id
-from novel_pyramid.config import load_settings
 from tests.functional.conftest import bearer
 
 SESSIONS = "/api/v2/auth/sessions"
@@ -125,20 +122,13 @@ KEY_A = "signing-key-A-" + "a" * 64
 KEY_B = "signing-key-B-" + "b" * 64
 
 
-def app_from_environment(app_settings, environ):
-    """An app as ``main()`` builds it: the environment variables win over the INI values."""
-    settings = load_settings(app_settings, environ)
-    settings["db.engine"] = app_settings["db.engine"]
-    return webtest.TestApp(make_config(settings).make_wsgi_app())
-
-
 def test_tokens_survive_a_key_rotation(make_app, app_settings):
     before = make_app(**{"jwt.secret_key": KEY_A})
     token = sign_in(before)["access_token"]
     assert jwt.get_unverified_header(token)["kid"] == key_id(KEY_A)
 
     # The restart of the deployment: new key in JWT_SECRET_KEY, the old one retired.
-    after = app_from_environment(app_settings, {"JWT_SECRET_KEY": KEY_B, "JWT_PREVIOUS_SECRET_KEYS": KEY_A})
+    after = make_app(environ={"JWT_SECRET_KEY": KEY_B, "JWT_PREVIOUS_SECRET_KEYS": KEY_A})
     assert after.get("/api/v1/auth/me", headers=bearer(token)).json["email"] == "lea@example.com"
     new_token = sign_in(after)["access_token"]
     assert jwt.get_unverified_header(new_token)["kid"] == key_id(KEY_B)
