@@ -37,10 +37,10 @@ from sqlalchemy import create_engine  # noqa: E402
 from novel_pyramid import make_config  # noqa: E402
 from novel_pyramid.accounts.models import User  # noqa: E402
 from novel_pyramid.config import load_settings  # noqa: E402
+from novel_pyramid.db import own_transaction  # noqa: E402
 from novel_pyramid.db.types import utcnow  # noqa: E402
 from novel_pyramid.jobs.models import JobStatus  # noqa: E402
 from novel_pyramid.jobs.services import JobSubmitter  # noqa: E402
-from novel_pyramid.jobs.transactions import own_transaction  # noqa: E402
 from novel_pyramid.models import ModelBase  # noqa: E402
 from novel_pyramid.pipeline.chunking import chunk_sentences  # noqa: E402
 from novel_pyramid.pipeline.extract import iter_paragraphs  # noqa: E402
@@ -248,7 +248,7 @@ def main():
         "worker_peak_rss_target_mb": 400,
     }
     rows = [
-        ("machine", f"{os.cpu_count()} cores, load {', '.join(f'{v:.1f}' for v in os.getloadavg())}"),
+        machine_row(),
         ("book", f"{book.name}: {len(data) / 1e6:.2f} MB, {figures['book']['pages']} pages"),
         ("extraction", f"{extraction_seconds:.2f} s (in this process, alone)"),
         ("chunks", f"{len(chunks)} of <= {chunk_max_words} words; sentences out: {job.sentences_count}"),
@@ -258,10 +258,19 @@ def main():
         ("worker peak RSS", f"{peak_rss_mb:.0f} MB (idle {idle_rss_mb:.0f} MB; target <= 400 MB) "
                             f"{'OK' if peak_rss_mb <= 400 else 'MISSED'}"),
     ]  # fmt: skip
-    for name, value in rows:
-        print(f"{name:<18} {value}")
+    report("pipeline", rows, figures)
+
+
+def machine_row():
+    return "machine", f"{os.cpu_count()} cores, load {', '.join(f'{v:.1f}' for v in os.getloadavg())}"
+
+
+def report(name, rows, figures):
+    """Print ``rows`` as a table, and save ``figures`` as bench/results/<name>-<time>.json."""
+    for label, value in rows:
+        print(f"{label:<18} {value}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    output = RESULTS / f"pipeline-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    output = RESULTS / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     output.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"saved              {output.relative_to(ROOT)}")
 

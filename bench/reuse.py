@@ -15,19 +15,18 @@ model calls of each, and saves them to ``bench/results/reuse-<time>.json``.
 Target: the second upload completes in <= 3 s end to end with 0 model calls.
 """
 
-import json
 import os
 import pathlib
 import sys
 import tempfile
-import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pipeline import (  # noqa: E402
     API_KEY,
-    RESULTS,
+    machine_row,
+    report,
     start_bench_worker,
     start_redis,
     stop_processes,
@@ -76,19 +75,14 @@ def main():
         "second_upload_target": {"end_to_end_seconds": TARGET_SECONDS, "model_calls": 0, "met": met},
     }
     rows = [
-        ("machine", f"{os.cpu_count()} cores, load {', '.join(f'{v:.1f}' for v in os.getloadavg())}"),
+        machine_row(),
         ("book", f"{book.name}: {len(data) / 1e6:.2f} MB, {first[2].chunks_total} chunks"),
         ("worker", f"celery worker --concurrency {options.concurrency} (pool {options.pool})"),
         ("first upload", f"{first[0]:.2f} s, {first[1]} model calls"),
         ("second upload", f"{second[0]:.2f} s, {second[1]} model calls "
                           f"(target <= {TARGET_SECONDS:.0f} s, 0 calls) {'OK' if met else 'MISSED'}"),
     ]  # fmt: skip
-    for name, value in rows:
-        print(f"{name:<18} {value}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    output = RESULTS / f"reuse-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    output.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"saved              {output.relative_to(ROOT)}")
+    report("reuse", rows, figures)
 
 
 if __name__ == "__main__":
