@@ -54,6 +54,10 @@ def selector(spec: NovelToolSpec, component: str) -> dict[str, str]:
     }
 
 
+def _metadata(spec: NovelToolSpec, name: str, component: str) -> dict[str, Any]:
+    return {"name": name, "namespace": spec.namespace, "labels": labels(spec, component)}
+
+
 def _stringify(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -79,7 +83,7 @@ def build_configmap(spec: NovelToolSpec) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": config_name(spec), "namespace": spec.namespace, "labels": labels(spec, "config")},
+        "metadata": _metadata(spec, config_name(spec), "config"),
         "data": config_data(spec),
     }
 
@@ -201,7 +205,7 @@ def build_web_deployment(spec: NovelToolSpec, image: str) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": web_name(spec), "namespace": spec.namespace, "labels": labels(spec, "web")},
+        "metadata": _metadata(spec, web_name(spec), "web"),
         "spec": {
             "replicas": spec.web_replicas,
             "selector": {"matchLabels": selector(spec, "web")},
@@ -216,7 +220,7 @@ def build_web_service(spec: NovelToolSpec) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": web_name(spec), "namespace": spec.namespace, "labels": labels(spec, "web")},
+        "metadata": _metadata(spec, web_name(spec), "web"),
         "spec": {
             "type": spec.service_type,
             "selector": selector(spec, "web"),
@@ -235,7 +239,7 @@ def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> d
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": worker_name(spec), "namespace": spec.namespace, "labels": labels(spec, "worker")},
+        "metadata": _metadata(spec, worker_name(spec), "worker"),
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": selector(spec, "worker")},
