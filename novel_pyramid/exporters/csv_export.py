@@ -10,9 +10,9 @@ import unicodedata
 
 from zope.interface import implementer
 
-from novel_pyramid.api.colander_types import StrictMapping
 from novel_pyramid.exporters.interfaces import RESULT_FILE, ExportResult, IExporter
 from novel_pyramid.exporters.options import flag_node, include_original_node
+from novel_pyramid.schema.types import StrictMapping
 
 UTF8_BOM = "\ufeff".encode()
 # Spreadsheet programs run a cell starting with one of these as a formula.

@@ -16,7 +16,6 @@ import re
 import colander
 from zope.interface import implementer
 
-from novel_pyramid.api.colander_types import StrictMapping, StrictString, string_node
 from novel_pyramid.errors import AppError
 from novel_pyramid.exporters.drive import collaborators, move_to_folder, share
 from novel_pyramid.exporters.google_client import GoogleApis
@@ -37,6 +36,7 @@ from novel_pyramid.exporters.sheet_targets import (
     spreadsheet_errors,
 )
 from novel_pyramid.exporters.sheet_writing import formatting_requests, write_rows
+from novel_pyramid.schema.types import StrictMapping, StrictString, string_node
 
 NEW, APPEND = "new", "append"
 MODES = (NEW, APPEND)

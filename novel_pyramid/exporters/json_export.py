@@ -9,10 +9,10 @@ import json
 
 from zope.interface import implementer
 
-from novel_pyramid.api.colander_types import StrictMapping
 from novel_pyramid.exporters.csv_export import download_filename
 from novel_pyramid.exporters.interfaces import RESULT_FILE, ExportResult, IExporter
 from novel_pyramid.exporters.options import include_original_node
+from novel_pyramid.schema.types import StrictMapping
 
 ROWS_PER_WRITE = 200
 

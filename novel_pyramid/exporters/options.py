@@ -8,7 +8,7 @@ colander.Boolean, which takes any string as true.
 
 import colander
 
-from novel_pyramid.api.colander_types import StrictMapping
+from novel_pyramid.schema.types import StrictMapping
 
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")

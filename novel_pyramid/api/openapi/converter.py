@@ -23,7 +23,7 @@ import re
 
 import colander
 
-from novel_pyramid.api.colander_types import QueryInt
+from novel_pyramid.schema.types import QueryInt
 
 # QueryInt accepts at most 18 characters: 18 digits, or a minus sign and 17.
 QUERY_INT_MAXIMUM = 10**18 - 1

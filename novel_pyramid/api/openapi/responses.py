@@ -35,7 +35,7 @@ from http import HTTPStatus
 
 import colander
 
-from novel_pyramid.api.colander_types import StrictString
+from novel_pyramid.schema.types import StrictString
 
 REGISTRY_KEY = "openapi.responses"
 

@@ -10,7 +10,6 @@ import colander
 from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
-from novel_pyramid.api.colander_types import Length, StrictInt, StrictMapping, StrictString, string_node
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters.google_sheets import (
@@ -24,6 +23,7 @@ from novel_pyramid.exporters.options import boolean_node, folder_id_node
 from novel_pyramid.exporters.services import ExportService
 from novel_pyramid.exporters.sheet_columns import MAX_HEADER_LENGTH
 from novel_pyramid.exporters.v1_sheet_request import V1_COLUMNS
+from novel_pyramid.schema.types import Length, StrictInt, StrictMapping, StrictString, string_node
 
 MAX_SENTENCES = 10_000
 MAX_SENTENCE_LENGTH = 5_000

@@ -8,8 +8,8 @@ only the other statuses are declared here. A new v1 service adds its entry here.
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
-from novel_pyramid.api.colander_types import StrictInt, StrictMapping, StrictString
 from novel_pyramid.api.openapi.responses import ERROR, RETRY_AFTER, OpenMapping, Response
+from novel_pyramid.schema.types import StrictInt, StrictMapping, StrictString
 
 
 def _text(**kwargs):

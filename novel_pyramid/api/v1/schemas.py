@@ -8,7 +8,7 @@ from novel_pyramid.accounts.models import (
     MAX_SHEET_NAME_PATTERN_LENGTH,
     MIN_SENTENCE_LENGTH_LIMIT,
 )
-from novel_pyramid.api.colander_types import (
+from novel_pyramid.schema.types import (
     ClearableInt,
     ClearableString,
     QueryInt,

@@ -13,11 +13,11 @@ import colander
 from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
-from novel_pyramid.api.colander_types import StrictMapping, string_node
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.auth.sessions import SessionService
 from novel_pyramid.db.types import isoformat
 from novel_pyramid.errors import NotFound
+from novel_pyramid.schema.types import StrictMapping, string_node
 
 sessions = api_service("v2.auth.sessions", "/auth/sessions")
 session_entry = api_service("v2.auth.session", "/auth/sessions/{id}")

@@ -16,12 +16,12 @@ from cornice.validators import colander_validator
 from pyramid.response import Response as FileResponse
 
 from novel_pyramid.api import api_service
-from novel_pyramid.api.colander_types import StrictMapping, StrictString, string_node
 from novel_pyramid.api.openapi.converter import to_json_schema
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters import RESULT_FILE, RESULT_URL, registered_exporters
 from novel_pyramid.exporters.services import ExportService
+from novel_pyramid.schema.types import StrictMapping, StrictString, string_node
 
 job_exports = api_service("v2.job_exports", "/jobs/{id}/exports")
 job_export_download = api_service("v2.job_export_download", "/jobs/{id}/exports/{name}")

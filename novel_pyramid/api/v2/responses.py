@@ -8,9 +8,9 @@ Exports declare theirs beside their services (``novel_pyramid.api.v2.exports``).
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
-from novel_pyramid.api.colander_types import StrictInt, StrictMapping, StrictString
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.jobs.failures import FAILURE_CODES
+from novel_pyramid.schema.types import StrictInt, StrictMapping, StrictString
 
 JOB_STATUSES = ["queued", "processing", "completed", "failed", "cancelled"]
 

@@ -9,9 +9,9 @@ import re
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
-from novel_pyramid.api.colander_types import QueryInt, StrictMapping, string_node
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.schemas import uploaded_pdf_node
+from novel_pyramid.schema.types import QueryInt, StrictMapping, string_node
 
 JOBS_DEFAULT_LIMIT = 20
 JOBS_MAX_LIMIT = 100

@@ -3,7 +3,8 @@
 import colander
 import pytest
 
-from novel_pyramid.api.colander_types import (
+from novel_pyramid.api.openapi.converter import QUERY_INT_MAXIMUM, QUERY_INT_MINIMUM, to_json_schema
+from novel_pyramid.schema.types import (
     HeadersMapping,
     QueryInt,
     StrictInt,
@@ -11,7 +12,6 @@ from novel_pyramid.api.colander_types import (
     StrictString,
     string_node,
 )
-from novel_pyramid.api.openapi.converter import QUERY_INT_MAXIMUM, QUERY_INT_MINIMUM, to_json_schema
 
 
 def node(typ, **kwargs):

@@ -7,10 +7,10 @@ from cornice.validators import colander_validator
 from openapi_spec_validator import validate
 from pyramid.config import Configurator
 
-from novel_pyramid.api.colander_types import HeadersMapping, QueryInt, StrictMapping, string_node
 from novel_pyramid.api.openapi.document import build_document, cached_document
 from novel_pyramid.api.openapi.operations import openapi_path, operation_id
 from novel_pyramid.api.openapi.responses import ERROR, Response
+from novel_pyramid.schema.types import HeadersMapping, QueryInt, StrictMapping, string_node
 
 
 class Upload(colander.SchemaType):
