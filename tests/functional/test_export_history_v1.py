@@ -7,7 +7,7 @@ from sqlalchemy import select
 from novel_pyramid.accounts.models import User
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.models import HistoryEntry
-from novel_pyramid.jobs.models import Job, JobChunk
+from tests.factories import finished_job
 
 # google_apis, sheets_app, signed_in: the fake Sheets/Drive server and a user with a Google grant.
 pytest_plugins = ["tests.fakes.google_apis_server"]
@@ -18,31 +18,10 @@ def export(app, headers, sentences):
 
 
 def _finished_job(dbsession, user, sentences, filename, minutes_ago, url=None):
-    job = Job(
-        user_id=user.id,
-        status="completed",
-        original_filename=filename,
-        sentence_length_limit=8,
-        normalizer="local",
-        sentences_count=len(sentences),
-    )
-    dbsession.add(job)
-    dbsession.flush()
     middle = len(sentences) // 2
-    for position, part in enumerate([sentences[:middle], sentences[middle:]]):
-        dbsession.add(
-            JobChunk(job_id=job.id, position=position, status="done", input_sentences=part, output_sentences=part)
-        )
-    entry = HistoryEntry(
-        user_id=user.id,
-        job_id=job.id,
-        original_filename=filename,
-        processed_sentences_count=len(sentences),
-        spreadsheet_url=url,
-        timestamp=utcnow() - datetime.timedelta(minutes=minutes_ago),
-    )
-    dbsession.add(entry)
-    dbsession.commit()
+    halves = [(part, part) for part in (sentences[:middle], sentences[middle:])]
+    timestamp = utcnow() - datetime.timedelta(minutes=minutes_ago)
+    _, entry = finished_job(dbsession, user.id, halves, filename=filename, timestamp=timestamp, spreadsheet_url=url)
     return entry
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from novel_pyramid.accounts.models import User
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.models import HistoryEntry
-from novel_pyramid.jobs.models import Job, JobChunk
+from tests.factories import finished_job
 from tests.fakes.google_apis_server import sheets_settings
 
 # google_apis, sheets_app, signed_in: the fake Sheets/Drive server and a user with a Google grant.
@@ -26,31 +26,7 @@ def make_job(dbsession):
 
     def factory(chunks, email="lea@example.com", status="completed", filename="Le Père Goriot.pdf"):
         user = dbsession.scalar(select(User).where(User.email == email))
-        outputs = [sentence for _, out in chunks for sentence in out]
-        job = Job(
-            user_id=user.id,
-            status=status,
-            original_filename=filename,
-            sentence_length_limit=8,
-            normalizer="local",
-            sentences_count=len(outputs),
-        )
-        dbsession.add(job)
-        dbsession.flush()
-        for position, (inputs, out) in enumerate(chunks):
-            dbsession.add(
-                JobChunk(job_id=job.id, position=position, status="done", input_sentences=inputs, output_sentences=out)
-            )
-        dbsession.add(
-            HistoryEntry(
-                user_id=user.id,
-                job_id=job.id,
-                original_filename=filename,
-                processed_sentences_count=len(outputs),
-                timestamp=utcnow(),
-            )
-        )
-        dbsession.commit()
+        job, _ = finished_job(dbsession, user.id, chunks, filename=filename, status=status)
         return job.id
 
     return factory
