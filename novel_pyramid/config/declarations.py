@@ -1,8 +1,10 @@
 """Every setting the application reads: INI key, environment variable, type and default.
 
-This table is the single place a setting is declared; ``load_settings`` reads it,
-and README's configuration table is written from it. Environment variables win
-over the INI file (CONTRACT §4). Secrets have no INI default in the repository.
+This table is the single place a setting is declared and given its default;
+``load_settings`` reads it, so the code reads every declared key as
+``settings[key]`` and repeats no default. README's configuration table is written
+from it. Environment variables win over the INI file. Secrets have no INI default
+in the repository.
 """
 
 from collections.abc import Callable
@@ -15,10 +17,11 @@ from novel_pyramid.config.parsers import (
     as_float,
     as_int,
     as_list,
+    as_object,
     as_str,
     as_url,
 )
-from novel_pyramid.ratelimit.rates import as_rate_table
+from novel_pyramid.config.rates import as_rate_table, as_rate_table_over
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Setting:
     secret: bool = False
     doc: str = ""
 
+
+# The rate-limit buckets' rates (docs/api.md, "Everywhere"); RATELIMIT_LIMITS changes some of them.
+DEFAULT_BUCKET_RATES = "process-pdf=10/hour, export=5/hour, default=100/hour"
 
 SETTINGS = (
     Setting("novel_pyramid.includes", None, as_list, (), doc="Extra packages to include (plugins), one per line."),
@@ -309,9 +315,9 @@ SETTINGS = (
     Setting(
         "ratelimit.limits",
         "RATELIMIT_LIMITS",
-        as_rate_table,
-        {},
-        doc="Bucket rates over the defaults process-pdf=10/hour, export=5/hour, default=100/hour"
+        as_rate_table_over(DEFAULT_BUCKET_RATES),
+        as_rate_table(DEFAULT_BUCKET_RATES),
+        doc=f"Bucket rates; the buckets named replace their default ({DEFAULT_BUCKET_RATES}), the others keep it"
         " (a bucket may be 'exempt').",
     ),
     Setting(
@@ -420,6 +426,20 @@ SETTINGS = (
         doc="Words per chunk sent to the normaliser in one call.",
     ),
     Setting("pipeline.max_pages", "PIPELINE_MAX_PAGES", as_int(1, 20000), 2000, doc="Largest accepted page count."),
+    # Handed in by code, never read from INI text or the environment: the test suite's.
+    Setting(
+        "db.engine",
+        None,
+        as_object,
+        doc="An SQLAlchemy engine to use instead of one made from database_url (tests share one).",
+    ),
+    Setting(
+        "log.keep_handlers",
+        None,
+        as_bool,
+        False,
+        doc="Leave the logging set-up alone (the test runner captures logs with its own handlers).",
+    ),
 )
 
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}

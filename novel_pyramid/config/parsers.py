@@ -72,6 +72,13 @@ def as_list(value):
     return [item.strip() for item in str(value).replace("\n", ",").split(",") if item.strip()]
 
 
+def as_object(value):
+    """A Python object handed in by code (an engine...); text from INI or the environment cannot be one."""
+    if isinstance(value, str):
+        raise ValueError("an object handed in by code, not text")
+    return value
+
+
 def as_url(*schemes):
     def parse(value):
         text = as_str(value)

@@ -1,4 +1,4 @@
-"""Rate limits (CONTRACT §2): named buckets counted in Redis, or in memory without Redis.
+"""Rate limits (docs/api.md, "Everywhere"): named buckets counted in Redis, or in memory without Redis.
 
 Each bucket is an ``IRateLimiter`` utility registered under its name. With
 ``ratelimit.enabled`` false every bucket is the null twin, which counts nothing.
@@ -12,7 +12,6 @@ from novel_pyramid.ratelimit.interfaces import IRateLimiter, IRateLimitStorage  
 from novel_pyramid.ratelimit.limiter import NullRateLimiter, RateLimiter
 from novel_pyramid.ratelimit.rates import (  # noqa: F401
     DEFAULT_BUCKET,
-    DEFAULT_RATES,
     EXEMPT,
     EXPORT_BUCKET,
     PROCESSING_BUCKET,
@@ -22,24 +21,24 @@ from novel_pyramid.redisconn import redis_connections
 
 
 def configured_rates(settings):
-    """``{bucket: Rate or EXEMPT}``: the contract's defaults, then the settings' overrides."""
-    rates = {**DEFAULT_RATES, **settings.get("ratelimit.limits", {})}
-    for route_name, rate in settings.get("ratelimit.route_limits", {}).items():
+    """``{bucket: Rate or EXEMPT}``: each bucket's rate, then one bucket per route given its own."""
+    rates = dict(settings["ratelimit.limits"])
+    for route_name, rate in settings["ratelimit.route_limits"].items():
         rates[route_bucket(route_name)] = rate
     return rates
 
 
 def includeme(config):
     settings = config.get_settings()
-    enabled = settings.get("ratelimit.enabled", True)
+    enabled = settings["ratelimit.enabled"]
     storage = None
     if enabled:
         config.include("novel_pyramid.redisconn")
         storage = storage_from_url(
-            settings.get("ratelimit.storage_url") or settings.get("redis_url"), redis_connections(config.registry)
+            settings["ratelimit.storage_url"] or settings["redis_url"], redis_connections(config.registry)
         )
     config.registry["ratelimit.storage"] = storage
-    prefix = settings.get("ratelimit.key_prefix") or "novel_pyramid:ratelimit"
+    prefix = settings["ratelimit.key_prefix"]
     for bucket, rate in configured_rates(settings).items():
         if enabled and rate != EXEMPT:
             limiter = RateLimiter(storage, bucket, rate, key_prefix=prefix)

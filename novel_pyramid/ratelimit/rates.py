@@ -1,68 +1,12 @@
-"""Rates ("10/hour") and the tables of them that settings carry.
+"""The rate-limit buckets (docs/api.md, "Everywhere": rate limits).
 
-This module imports nothing from the application, so the settings table
-(``novel_pyramid.config.declarations``) can use its parser.
+Routes name one with the ``rate_limit`` view option; routes that name none
+share ``DEFAULT_BUCKET``. Each bucket's rate is a setting (``ratelimit.limits``,
+declared with its default in ``novel_pyramid.config.declarations``).
 """
 
-import re
-from dataclasses import dataclass
+from novel_pyramid.config.rates import EXEMPT  # noqa: F401
 
-PERIOD_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-
-# The buckets of CONTRACT §2. Routes name one with the ``rate_limit`` view option;
-# routes that name none share DEFAULT_BUCKET.
 PROCESSING_BUCKET = "process-pdf"
 EXPORT_BUCKET = "export"
 DEFAULT_BUCKET = "default"
-# Not a bucket: a route declared with it is never limited (health probes).
-EXEMPT = "exempt"
-
-_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Rate:
-    """At most ``amount`` hits in each fixed window of ``period`` seconds."""
-
-    amount: int
-    period: int
-
-    def __str__(self):
-        names = {seconds: name for name, seconds in PERIOD_SECONDS.items()}
-        return f"{self.amount} per {names.get(self.period, f'{self.period} seconds')}"
-
-
-DEFAULT_RATES = {
-    PROCESSING_BUCKET: Rate(10, PERIOD_SECONDS["hour"]),
-    EXPORT_BUCKET: Rate(5, PERIOD_SECONDS["hour"]),
-    DEFAULT_BUCKET: Rate(100, PERIOD_SECONDS["hour"]),
-}
-
-
-def parse_rate(text):
-    match = _RATE.match(str(text))
-    if not match or int(match.group(1)) < 1:
-        raise ValueError(f"a rate like 10/hour (got {text!r})")
-    return Rate(int(match.group(1)), PERIOD_SECONDS[match.group(2).lower()])
-
-
-def as_rate_table(value):
-    """Parse ``name=10/hour, other=exempt`` into ``{name: Rate or EXEMPT}``.
-
-    Raises ``ValueError`` finishing the sentence "<setting> must be ...", like
-    the parsers of ``novel_pyramid.config.parsers``.
-    """
-    if isinstance(value, dict):
-        items = value.items()
-    else:
-        entries = [e.strip() for e in str(value).replace("\n", ",").split(",") if e.strip()]
-        items = []
-        for entry in entries:
-            name, sep, rate = entry.partition("=")
-            if not sep or not name.strip():
-                raise ValueError(f"a list of name=rate pairs like process-pdf=10/hour (got {entry!r})")
-            items.append((name.strip(), rate.strip()))
-    table = {}
-    for name, rate in items:
-        table[name] = EXEMPT if str(rate).strip().lower() == EXEMPT else parse_rate(rate)
-    return table

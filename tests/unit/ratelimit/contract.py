@@ -2,9 +2,9 @@
 
 import pytest
 
+from novel_pyramid.config.rates import Rate
 from novel_pyramid.ratelimit.interfaces import IRateLimitStorage
 from novel_pyramid.ratelimit.limiter import RateLimiter
-from novel_pyramid.ratelimit.rates import Rate
 
 HOUR = 3600
 START = 1_800_000_000.0  # A window boundary: START % HOUR == 0.

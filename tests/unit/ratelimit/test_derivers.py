@@ -5,11 +5,13 @@ import webtest
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
-from novel_pyramid.ratelimit.rates import Rate
+from novel_pyramid.config import load_settings
+from novel_pyramid.config.rates import Rate
 
 
 def make_app(views, **settings):
-    config = Configurator(settings={"ratelimit.enabled": True, "ratelimit.storage_url": "memory://", **settings})
+    raw = {"environment": "testing", "ratelimit.enabled": True, "ratelimit.storage_url": "memory://", **settings}
+    config = Configurator(settings=load_settings(raw, {}))
     config.include("novel_pyramid.errors")
     config.include("novel_pyramid.ratelimit")
     for name, options in views.items():

@@ -5,8 +5,8 @@ import uuid
 import pytest
 import redis
 
+from novel_pyramid.config.rates import Rate
 from novel_pyramid.ratelimit.limiter import RateLimiter
-from novel_pyramid.ratelimit.rates import Rate
 from novel_pyramid.ratelimit.storage import RedisStorage, storage_from_url
 from novel_pyramid.redisconn import CircuitBreaker, RedisConnections, RedisOptions
 from tests.fakes.servers import shared_redis

@@ -1,6 +1,7 @@
 import pytest
 
-from novel_pyramid.ratelimit.rates import DEFAULT_RATES, EXEMPT, Rate, as_rate_table, parse_rate
+from novel_pyramid.config import ConfigurationError, load_settings
+from novel_pyramid.config.rates import EXEMPT, Rate, as_rate_table, parse_rate
 
 
 @pytest.mark.parametrize(
@@ -23,10 +24,19 @@ def test_parse_rate_refuses(text):
         parse_rate(text)
 
 
-def test_contract_defaults():
-    assert str(DEFAULT_RATES["process-pdf"]) == "10 per hour"
-    assert str(DEFAULT_RATES["export"]) == "5 per hour"
-    assert str(DEFAULT_RATES["default"]) == "100 per hour"
+def test_the_documented_default_rates():
+    limits = load_settings({}, {})["ratelimit.limits"]
+    assert {bucket: str(rate) for bucket, rate in limits.items()} == {
+        "process-pdf": "10 per hour",
+        "export": "5 per hour",
+        "default": "100 per hour",
+    }
+
+
+def test_buckets_named_replace_their_default_and_the_others_keep_it():
+    limits = load_settings({}, {"RATELIMIT_LIMITS": "export=exempt, default=3/minute"})["ratelimit.limits"]
+    assert limits == {"process-pdf": Rate(10, 3600), "export": EXEMPT, "default": Rate(3, 60)}
+    assert load_settings({}, {})["ratelimit.route_limits"] == {}
 
 
 def test_rate_table():
@@ -35,7 +45,10 @@ def test_rate_table():
         "v1.health": EXEMPT,
         "login": Rate(5, 60),
     }
-    assert as_rate_table({"default": "7/day"}) == {"default": Rate(7, 86400)}
+    assert as_rate_table({"default": "7/day", "export": Rate(1, 60)}) == {
+        "default": Rate(7, 86400),
+        "export": Rate(1, 60),
+    }
     assert as_rate_table("") == {}
 
 
@@ -46,7 +59,5 @@ def test_rate_table_refuses(text):
 
 
 def test_bad_rate_setting_stops_the_start():
-    from novel_pyramid.config import ConfigurationError, load_settings
-
     with pytest.raises(ConfigurationError, match=r"ratelimit.limits \(RATELIMIT_LIMITS\)"):
         load_settings({"environment": "testing"}, {"RATELIMIT_LIMITS": "default=often"})
