@@ -42,7 +42,7 @@ def make_config(settings):
         config.include(include)
     for include, prefix in API_VERSIONS:
         config.include(include, route_prefix=prefix)
-    for plugin in settings.get("novel_pyramid.includes", ()):
+    for plugin in settings["novel_pyramid.includes"]:
         config.include(plugin)
     config.commit()
     return config

@@ -38,9 +38,9 @@ def cache_from_settings(settings, connections=None):
         pool, breaker = connections.pool(url), connections.breaker(url)
     region = make_cache_region(
         backend,
-        expiration_seconds=settings.get("cache.expiration_seconds", 300),
+        expiration_seconds=settings["cache.expiration_seconds"],
         connection_pool=pool,
-        key_prefix=settings.get("cache.key_prefix", "novel_pyramid:cache:"),
+        key_prefix=settings["cache.key_prefix"],
     )
     return RegionCache(region, backend, breaker)
 

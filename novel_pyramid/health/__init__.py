@@ -38,7 +38,7 @@ def run_health_checks(registry, now=time.monotonic):
     is reused, so a load balancer calling many times a second does not open a
     broker connection per call.
     """
-    fresh_for = registry.settings.get("health.cache_seconds", 0)
+    fresh_for = registry.settings["health.cache_seconds"]
     with registry["health.lock"]:
         checked_at, answer = registry.get("health.last", (None, None))
         if checked_at is None or now() - checked_at >= fresh_for:
@@ -92,7 +92,7 @@ def includeme(config):
     config.registry["health.lock"] = threading.Lock()
     config.add_directive("add_health_check", add_health_check)
     config.add_health_check("database", database_probe)
-    if settings.get("redis_url"):
+    if settings["redis_url"]:
         config.add_health_check("redis", redis_probe, required=False)
-    if not settings.get("celery.task_always_eager") and settings.get("celery.broker_url"):
+    if not settings["celery.task_always_eager"] and settings["celery.broker_url"]:
         config.add_health_check("broker", broker_probe, required=False)

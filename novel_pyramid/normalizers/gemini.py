@@ -111,7 +111,7 @@ class GeminiNormalizer:
     @classmethod
     def from_settings(cls, settings):
         """Build from the typed settings (``gemini.*`` keys); the entry point's factory."""
-        api_key = settings.get("gemini.api_key")
+        api_key = settings["gemini.api_key"]
         if not api_key:
             raise ValueError(
                 "The Gemini normaliser needs an API key: set GEMINI_API_KEY "
@@ -119,11 +119,11 @@ class GeminiNormalizer:
             )
         return cls(
             api_key,
-            model=_setting(settings, "gemini.model", str, DEFAULT_MODEL),
-            base_url=_setting(settings, "gemini.base_url", str, None),
-            timeout_seconds=_setting(settings, "gemini.timeout_seconds", float, 60.0),
-            max_retries=_setting(settings, "gemini.max_retries", int, 4),
-            backoff_seconds=_setting(settings, "gemini.backoff_seconds", float, 1.0),
+            model=settings["gemini.model"],
+            base_url=settings["gemini.base_url"],
+            timeout_seconds=settings["gemini.timeout_seconds"],
+            max_retries=settings["gemini.max_retries"],
+            backoff_seconds=settings["gemini.backoff_seconds"],
         )
 
     def __repr__(self):
@@ -239,12 +239,6 @@ class GeminiNormalizer:
         if retry_after is not None:
             delay = max(delay, min(retry_after, MAX_BACKOFF_SECONDS))
         return delay
-
-
-def _setting(settings, key, cast, default):
-    # Unset keys may be absent, None or "" depending on where settings came from.
-    value = settings.get(key)
-    return default if value is None or value == "" else cast(value)
 
 
 def _split_what_still_breaks(sentences, limit):

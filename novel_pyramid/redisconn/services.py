@@ -10,6 +10,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from zope.interface import implementer
 
+from novel_pyramid.config.declarations import SETTINGS_BY_KEY
 from novel_pyramid.redisconn.breaker import CircuitBreaker
 from novel_pyramid.redisconn.interfaces import IRedisConnections
 
@@ -29,21 +30,23 @@ DEFAULT_PORTS = {"redis": 6379, "rediss": 6379, "amqp": 5672, "amqps": 5671}
 
 @dataclasses.dataclass(frozen=True)
 class RedisOptions:
-    """How long a Redis call may wait, and when its server's breaker opens and closes."""
+    """How long a Redis call may wait, and when its server's breaker opens and closes.
 
-    connect_timeout: float = 0.5
-    read_timeout: float = 0.5
-    breaker_failures: int = 3
-    breaker_reset_seconds: float = 5.0
+    Without arguments: the declared defaults of the ``redis.*`` settings.
+    """
+
+    connect_timeout: float = SETTINGS_BY_KEY["redis.connect_timeout_seconds"].default
+    read_timeout: float = SETTINGS_BY_KEY["redis.read_timeout_seconds"].default
+    breaker_failures: int = SETTINGS_BY_KEY["redis.breaker_failures"].default
+    breaker_reset_seconds: float = SETTINGS_BY_KEY["redis.breaker_reset_seconds"].default
 
     @classmethod
     def from_settings(cls, settings):
-        defaults = cls()
         return cls(
-            connect_timeout=settings.get("redis.connect_timeout_seconds", defaults.connect_timeout),
-            read_timeout=settings.get("redis.read_timeout_seconds", defaults.read_timeout),
-            breaker_failures=settings.get("redis.breaker_failures", defaults.breaker_failures),
-            breaker_reset_seconds=settings.get("redis.breaker_reset_seconds", defaults.breaker_reset_seconds),
+            connect_timeout=settings["redis.connect_timeout_seconds"],
+            read_timeout=settings["redis.read_timeout_seconds"],
+            breaker_failures=settings["redis.breaker_failures"],
+            breaker_reset_seconds=settings["redis.breaker_reset_seconds"],
         )
 
     def client_options(self):

@@ -42,7 +42,7 @@ def client_address_tween_factory(handler, registry):
     return its leftmost entry, which the client controls. The originals stay in
     ``novel_pyramid.forwarded_for`` and ``novel_pyramid.peer_addr`` for diagnostics.
     """
-    trusted_proxies = registry.settings.get("security.trusted_proxies") or 0
+    trusted_proxies = registry.settings["security.trusted_proxies"]
 
     def client_address_tween(request):
         environ = request.environ

@@ -27,7 +27,6 @@ EXPOSED_HEADERS = (
     "X-Request-ID",
 )
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
-DEFAULT_MAX_AGE_SECONDS = 600
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -53,13 +52,13 @@ def add_vary(response, *names):
 
 
 class CorsPolicy:
-    def __init__(self, origins, max_age=DEFAULT_MAX_AGE_SECONDS):
+    def __init__(self, origins, max_age):
         self.origins = frozenset(normalise_origin(origin) for origin in origins)
         self.max_age = max_age
 
     @classmethod
     def from_settings(cls, settings):
-        return cls(settings.get("cors.origins") or (), settings.get("cors.max_age") or 0)
+        return cls(settings["cors.origins"], settings["cors.max_age"])
 
     def allows(self, origin):
         try:

@@ -2,14 +2,14 @@
 
 import pytest
 
-from novel_pyramid.security.headers import DEFAULT_CSP
+from novel_pyramid.config import SETTINGS_BY_KEY
 from tests.functional.conftest import bearer
 
 HARDENING = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": DEFAULT_CSP,
+    "Content-Security-Policy": SETTINGS_BY_KEY["security.csp"].default,
 }
 
 

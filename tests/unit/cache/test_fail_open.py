@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from novel_pyramid.cache import cache_from_settings
+from novel_pyramid.config import load_settings
 
 BREAKER_RESET_SECONDS = 0.2
 
@@ -15,12 +16,15 @@ BREAKER_RESET_SECONDS = 0.2
 @pytest.fixture
 def cache(stoppable_redis):
     return cache_from_settings(
-        {
-            "cache.backend": "redis",
-            "cache.redis_url": stoppable_redis.url,
-            "cache.key_prefix": f"test:{uuid.uuid4().hex}:",
-            "redis.breaker_reset_seconds": BREAKER_RESET_SECONDS,
-        }
+        load_settings(
+            {
+                "cache.backend": "redis",
+                "cache.redis_url": stoppable_redis.url,
+                "cache.key_prefix": f"test:{uuid.uuid4().hex}:",
+                "redis.breaker_reset_seconds": BREAKER_RESET_SECONDS,
+            },
+            {},
+        )
     )
 
 

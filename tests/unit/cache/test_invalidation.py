@@ -7,6 +7,7 @@ from novel_pyramid.accounts.models import User, UserSettings
 from novel_pyramid.cache import cache_from_settings, settings_key, watch_session_factory
 from novel_pyramid.cache.invalidation import cache_of, invalidate_after_commit
 from novel_pyramid.cache.regions import NULL_CACHE
+from novel_pyramid.config import load_settings
 from novel_pyramid.db import make_session_factory
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.models import ModelBase
@@ -14,7 +15,7 @@ from novel_pyramid.models import ModelBase
 
 @pytest.fixture
 def cache():
-    return cache_from_settings({"cache.backend": "memory"})
+    return cache_from_settings(load_settings({"cache.backend": "memory"}, {}))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pyramid.request import apply_request_extensions
 from novel_pyramid.auth.prefetch import cache_prefetch_deriver
 from novel_pyramid.cache import cache_from_settings, request_cache, settings_key
 from novel_pyramid.cache.request import RequestCache
+from novel_pyramid.config import load_settings
 
 
 class ClaimingPolicy:
@@ -46,7 +47,7 @@ class RecordingCache:
 
 @pytest.fixture
 def shared_cache():
-    cache = RecordingCache(cache_from_settings({"cache.backend": "memory"}))
+    cache = RecordingCache(cache_from_settings(load_settings({"cache.backend": "memory"}, {})))
     cache.get_or_create(settings_key(7), lambda: {"sentence_length_limit": 9})
     return cache
 

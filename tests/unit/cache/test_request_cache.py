@@ -4,11 +4,12 @@ import pytest
 
 from novel_pyramid.cache import cache_from_settings
 from novel_pyramid.cache.request import RequestCache
+from novel_pyramid.config import load_settings
 
 
 @pytest.fixture
 def shared():
-    return cache_from_settings({"cache.backend": "memory"})
+    return cache_from_settings(load_settings({"cache.backend": "memory"}, {}))
 
 
 def test_a_prefetched_value_is_served_without_the_creator(shared):

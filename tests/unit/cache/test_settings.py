@@ -22,7 +22,7 @@ def test_default_backend(settings, expected):
 
 
 def test_an_explicit_backend_wins():
-    cache = cache_from_settings({"cache.backend": "memory", "redis_url": "redis://localhost:1/0"})
+    cache = cache_from_settings(load_settings({"cache.backend": "memory", "redis_url": "redis://localhost:1/0"}, {}))
     assert cache.backend_name == "memory"
 
 

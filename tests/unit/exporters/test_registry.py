@@ -3,6 +3,7 @@
 import pytest
 from pyramid import testing
 
+from novel_pyramid.config import load_settings
 from novel_pyramid.exporters import (
     ENTRY_POINT_GROUP,
     UnknownExporter,
@@ -92,7 +93,7 @@ def test_a_plugin_that_breaks_the_contract_is_refused(third_party_plugin, name, 
 
 
 def test_includeme_registers_every_exporter_by_name():
-    with testing.testConfig(settings={}) as config:
+    with testing.testConfig(settings=load_settings({}, {})) as config:
         config.include("novel_pyramid.exporters")
 
         assert set(registered_exporters(config.registry)) == {"google_sheets", "csv", "json"}

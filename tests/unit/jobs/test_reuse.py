@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import delete, event, select
 
 from novel_pyramid.cache import cache_from_settings
+from novel_pyramid.config import load_settings
 from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.jobs.models import ChunkResult
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
@@ -87,7 +88,9 @@ def test_a_result_stored_meanwhile_wins_and_the_late_insert_neither_fails_nor_ab
 
 
 def memory_cache():
-    return cache_from_settings({"cache.backend": "memory", "cache.key_prefix": f"test:{uuid.uuid4().hex}:"})
+    return cache_from_settings(
+        load_settings({"cache.backend": "memory", "cache.key_prefix": f"test:{uuid.uuid4().hex}:"}, {})
+    )
 
 
 def test_the_cache_answers_in_front_of_the_database(session_factory, dbsession):
@@ -115,7 +118,9 @@ def test_with_the_cache_down_results_come_from_the_database(session_factory):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    cache = cache_from_settings({"cache.backend": "redis", "cache.redis_url": f"redis://127.0.0.1:{closed_port}/0"})
+    cache = cache_from_settings(
+        load_settings({"cache.backend": "redis", "cache.redis_url": f"redis://127.0.0.1:{closed_port}/0"}, {})
+    )
     results = ChunkResults(cache)
     remember(session_factory, results, ["Il pleuvait."])
 
@@ -153,7 +158,7 @@ def test_keys_the_cache_misses_are_read_from_the_database_in_one_query(session_f
 
 def test_results_read_from_the_database_are_cached_in_one_round_trip(session_factory, private_redis):
     # A stored result never changes: no miss lock (six commands a key with get_or_create), one write for all.
-    cache = cache_from_settings({"cache.backend": "redis", "cache.redis_url": private_redis.url})
+    cache = cache_from_settings(load_settings({"cache.backend": "redis", "cache.redis_url": private_redis.url}, {}))
     results = ChunkResults(cache)
     keys = [content_hash("gemini:model-a:1", 8, [f"Phrase {n}."]) for n in range(20)]
     for key in keys:

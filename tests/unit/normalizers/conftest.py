@@ -2,6 +2,7 @@
 
 import pytest
 
+from novel_pyramid.config import load_settings
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from tests.fakes.gemini_server import gemini_fixture
 
@@ -23,13 +24,16 @@ def fake_gemini(gemini_server):
 @pytest.fixture
 def gemini_settings(fake_gemini):
     """Typed settings for a normaliser talking to the fake, with a tiny backoff to keep tests fast."""
-    return {
-        "gemini.api_key": TEST_API_KEY,
-        "gemini.base_url": fake_gemini.base_url,
-        "gemini.timeout_seconds": 2.0,
-        "gemini.max_retries": 2,
-        "gemini.backoff_seconds": 0.001,
-    }
+    return load_settings(
+        {
+            "gemini.api_key": TEST_API_KEY,
+            "gemini.base_url": fake_gemini.base_url,
+            "gemini.timeout_seconds": 2.0,
+            "gemini.max_retries": 2,
+            "gemini.backoff_seconds": 0.001,
+        },
+        {},
+    )
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from zope.interface.verify import verifyObject
 
+from novel_pyramid.config import load_settings
 from novel_pyramid.errors.exceptions import UpstreamError
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from novel_pyramid.normalizers.gemini_answer import kept_word_share
@@ -61,7 +62,7 @@ def within_limit(sentences, limit=LIMIT):
 
 
 def test_from_settings_applies_documented_defaults():
-    normalizer = GeminiNormalizer.from_settings({"gemini.api_key": "some-key"})
+    normalizer = GeminiNormalizer.from_settings(load_settings({"gemini.api_key": "some-key"}, {}))
 
     assert normalizer.name == "gemini"
     assert normalizer.model == "gemini-2.5-flash"
@@ -75,13 +76,16 @@ def test_from_settings_applies_documented_defaults():
 
 def test_from_settings_coerces_values_given_as_strings():
     normalizer = GeminiNormalizer.from_settings(
-        {
-            "gemini.api_key": "some-key",
-            "gemini.model": "gemini-2.5-pro",
-            "gemini.timeout_seconds": "5",
-            "gemini.max_retries": "1",
-            "gemini.backoff_seconds": "0.5",
-        }
+        load_settings(
+            {
+                "gemini.api_key": "some-key",
+                "gemini.model": "gemini-2.5-pro",
+                "gemini.timeout_seconds": "5",
+                "gemini.max_retries": "1",
+                "gemini.backoff_seconds": "0.5",
+            },
+            {},
+        )
     )
 
     assert (normalizer.timeout_seconds, normalizer.max_retries, normalizer.backoff_seconds) == (5.0, 1, 0.5)
@@ -91,7 +95,7 @@ def test_from_settings_coerces_values_given_as_strings():
 @pytest.mark.parametrize("settings", [{}, {"gemini.api_key": ""}, {"gemini.api_key": None}])
 def test_from_settings_without_a_key_names_the_variable_to_set(settings):
     with pytest.raises(ValueError, match="GEMINI_API_KEY"):
-        GeminiNormalizer.from_settings(settings)
+        GeminiNormalizer.from_settings(load_settings(settings, {}))
 
 
 # Plain answers and what is sent

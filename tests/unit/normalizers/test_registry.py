@@ -4,6 +4,7 @@ import pytest
 from pyramid import testing
 from zope.interface.verify import verifyObject
 
+from novel_pyramid.config import load_settings
 from novel_pyramid.normalizers import (
     ENTRY_POINT_GROUP,
     UnknownNormalizer,
@@ -75,7 +76,8 @@ def test_load_local():
 
 
 def test_load_gemini_passes_the_settings_to_its_factory():
-    normalizer = load_normalizer("gemini", {"gemini.api_key": "some-key", "gemini.model": "gemini-2.5-pro"})
+    settings = load_settings({"gemini.api_key": "some-key", "gemini.model": "gemini-2.5-pro"}, {})
+    normalizer = load_normalizer("gemini", settings)
 
     assert isinstance(normalizer, GeminiNormalizer)
     assert normalizer.model == "gemini-2.5-pro"
@@ -83,7 +85,7 @@ def test_load_gemini_passes_the_settings_to_its_factory():
 
 def test_load_gemini_without_a_key_says_what_to_set():
     with pytest.raises(ValueError, match="GEMINI_API_KEY"):
-        load_normalizer("gemini", {})
+        load_normalizer("gemini", load_settings({}, {}))
 
 
 def test_unknown_name_lists_the_installed_normalizers():

@@ -28,7 +28,7 @@ def test_unusable_origins(origin):
 
 
 def test_policy_matches_exactly():
-    policy = CorsPolicy(["https://app.example.com"])
+    policy = CorsPolicy(["https://app.example.com"], max_age=600)
     assert policy.allows("https://app.example.com")
     assert policy.allows("https://APP.example.com")
     assert not policy.allows("https://app.example.com.evil.example")
@@ -38,7 +38,7 @@ def test_policy_matches_exactly():
 
 
 def test_a_configured_default_port_matches_what_browsers_send():
-    policy = CorsPolicy(["https://app.example.com:443", "http://localhost:3000/"])
+    policy = CorsPolicy(["https://app.example.com:443", "http://localhost:3000/"], max_age=600)
     assert policy.allows("https://app.example.com")
     assert policy.allows("http://localhost:3000")
     assert not policy.allows("http://app.example.com")
