@@ -3,7 +3,9 @@
 One request per chunk, asking for ``{"sentences": [...]}`` through the SDK's
 structured output. The answer is checked (``gemini_answer``); sentences still
 over the limit are sent back once for a rewrite, then split by the offline
-normaliser, so nothing over the limit ever leaves this module.
+normaliser's parser-driven splitter (``local.split_long_sentences``, all of a
+chunk's leftovers parsed in one batch), so nothing over the limit ever leaves
+this module.
 
 Retry policy (ours alone: the SDK's own retries stay off, which is its default
 when ``HttpOptions.retry_options`` is unset, so attempts are never multiplied):
@@ -42,7 +44,7 @@ from novel_pyramid.normalizers.gemini_prompt import (
     system_prompt,
 )
 from novel_pyramid.normalizers.interfaces import INormalizer
-from novel_pyramid.normalizers.local import split_sentence
+from novel_pyramid.normalizers.local import split_long_sentences
 from novel_pyramid.pipeline.words import count_words
 
 log = logging.getLogger(__name__)
@@ -242,14 +244,11 @@ class GeminiNormalizer:
 
 
 def _split_what_still_breaks(sentences, limit):
-    result = []
-    for sentence in sentences:
-        if count_words(sentence) > limit:
-            log.info("Splitting a sentence Gemini left over %d words with the offline normaliser", limit)
-            result.extend(split_sentence(sentence, limit))
-        else:
-            result.append(sentence)
-    return result
+    too_long = sum(count_words(sentence) > limit for sentence in sentences)
+    if not too_long:
+        return sentences
+    log.info("Splitting %d sentence(s) Gemini left over %d words with the offline normaliser", too_long, limit)
+    return split_long_sentences(sentences, limit)
 
 
 def _gave_up_error(error):
