@@ -13,7 +13,7 @@ import pypdf
 # Raise whenever a change to this package can change the chunks (their text,
 # sentence boundaries or cut points) of some PDF: earlier extractions are then
 # no longer reused.
-EXTRACTION_VERSION = 1
+EXTRACTION_VERSION = 2
 
 
 def extraction_digest(upload_sha256, *, max_pages, chunk_max_words):

@@ -11,6 +11,8 @@ import math
 import re
 from collections import deque
 
+from novel_pyramid.pipeline import french
+
 # --- Characters -----------------------------------------------------------
 
 # Typographic ligatures become their letters (pypdf copies them from fonts
@@ -140,45 +142,35 @@ _DIALOGUE_START = ("—", "–", "«", "-")
 _SHORT_LINE = 0.85
 _TITLE_LINE = 0.6
 
-# Second halves of compounds that may be split after their hyphen at a line
-# end: keep the hyphen when the next line starts with one of these. Tails that
-# are also common word endings ("bel-le", "cou-leur", "pré-dire") are left
-# out: a syllable break is far more frequent than "donne-/le".
-_COMPOUND_TAILS = frozenset(
+# What may follow a real hyphen: inverted and imperative pronouns, the
+# euphonic "t" ("demanda-t-il"), "ce", "ci", "là", "même"... Tails that are also
+# syllables of ordinary words ("bel-le", "for-ce") are told apart by the
+# lexicon: the joined word exists.
+_HYPHEN_TAILS = frozenset(
     (
-        "t",
-        "il",
-        "ils",
-        "elle",
-        "elles",
-        "on",
-        "je",
-        "tu",
-        "nous",
-        "vous",
-        "moi",
-        "toi",
-        "lui",
-        "y",
-        "en",
-        "ce",
-        "ci",
-        "là",
-        "être",
-        "même",
-        "mêmes",
-        "bas",
-        "haut",
-        "dessus",
-        "dessous",
-        "delà",
-        "deçà",
-        "devant",
-        "dedans",
-        "dehors",
-        "midi",
+        "t", "il", "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi", "lui", "leur", "le",
+        "la", "les", "y", "en", "ce", "ci", "là", "même", "mêmes", "à", "uns", "unes",
     )
+)  # fmt: skip
+# Second halves of compounds kept even when the lexicon knows neither spelling.
+_COMPOUND_TAILS = frozenset(
+    ("être", "bas", "haut", "dessus", "dessous", "delà", "deçà", "devant", "dedans", "dehors", "midi")
 )
+_NUMBER_WORDS = frozenset(
+    (
+        "un", "une", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
+        "treize", "quatorze", "quinze", "seize", "dix-sept", "vingt", "vingts", "trente", "quarante",
+        "cinquante", "soixante", "cent", "cents", "mille",
+    )
+)  # fmt: skip
+# Elided words that end a line without a space: "aujourd'" / "hui", "l'" / "homme".
+_ELISIONS = frozenset(
+    (
+        "l'", "d'", "j'", "m'", "t'", "s'", "n'", "c'", "qu'", "jusqu'", "lorsqu'", "puisqu'", "quoiqu'",
+        "presqu'", "quelqu'", "aujourd'",
+    )
+)  # fmt: skip
+_TRAILING_PUNCTUATION = ',;:.!?…»"”)]'
 
 
 def ends_sentence(line):
@@ -243,20 +235,66 @@ def _append_line(parts, line):
         parts[-1] = previous[:-1]
         parts.append(line)
     elif previous.endswith("-") and len(previous) > 1 and previous[-2].isalnum():
-        if not _hyphen_belongs_to_word(line):
+        if not _hyphen_belongs_to_word(previous[:-1].rsplit(" ", 1)[-1], line.split(" ", 1)[0]):
             parts[-1] = previous[:-1]
+        parts.append(line)
+    elif _continues_word(previous, line):
         parts.append(line)
     else:
         parts.append(" ")
         parts.append(line)
 
 
-def _hyphen_belongs_to_word(next_line):
-    """Whether a hyphen at a line end is part of the word rather than a syllable break."""
-    fragment = next_line.split(" ", 1)[0]
-    if not fragment[:1].isalpha() or fragment[0].isupper():
-        return True  # "Jean-/François", "1914-/1918": never a syllable break
-    if "-" in fragment.strip("-"):
-        return True  # "t-il", "à-dire", "en-ciel": the rest of a compound
-    head = re.split(r"[^\w]", fragment, maxsplit=1)[0].casefold()
-    return head in _COMPOUND_TAILS
+def _continues_word(previous, line):
+    """Whether ``line`` goes on with the last word of ``previous`` without a space.
+
+    After an elision (``aujourd'`` / ``hui``), or before a hyphen tail the
+    typesetter moved to the next line (``demanda`` / ``-t-il``).
+    """
+    last = previous.rsplit(" ", 1)[-1].casefold()
+    if last in _ELISIONS or (last.endswith("'") and last.rsplit("-", 1)[-1] in _ELISIONS):
+        return line[:1].isalpha()
+    if not (line.startswith("-") and line[1:2].isalpha() and previous[-1:].isalpha()):
+        return False
+    tail = line[1:].split(" ", 1)[0].split("-", 1)[0].rstrip(_TRAILING_PUNCTUATION).casefold()
+    return tail in _HYPHEN_TAILS or tail in _COMPOUND_TAILS
+
+
+def _hyphen_belongs_to_word(left, right):
+    """Whether the hyphen between ``left`` (end of a line, hyphen removed) and ``right`` (start of the next) is real.
+
+    ``left`` is the last word of the line (``deman``, ``c'est-à``), ``right``
+    the first of the next (``da-t-il.``). The French lexicon decides between
+    the joined spelling (``demanda-t-il``) and the hyphenated one
+    (``peut-être``). A name or a number after the hyphen keeps it
+    (``Jean-François``, ``1914-1918``): it is never glued to the word before.
+    """
+    head = left.rsplit("-", 1)[-1]
+    tail = right.split("-", 1)[0].rstrip(_TRAILING_PUNCTUATION)
+    if not tail[:1].isalpha() or not head[:1].isalpha():
+        return True  # "1914-/1918", "3-/4", a dash before punctuation
+    if tail[0].isupper() or any(character.isdigit() for character in head + tail):
+        return True  # "Jean-/François", "Saint-/Honoré": a name after a hyphen is never glued on
+    # From here a lowercase tail: after a capital it is a name cut by syllables
+    # ("Lefè-/vre") or a sentence's first word ("Sem-/ble-t-il"), as any word.
+    head, tail = head.casefold(), tail.casefold()
+    if head == "t" or ("-" in left and head in _HYPHEN_TAILS):
+        return True  # "demanda-t-/il", "c'est-à-/dire": the break follows a hyphen tail
+    joined, hyphenated = head + tail, f"{head}-{tail}"
+    whole = f"{left}-{right.rstrip(_TRAILING_PUNCTUATION)}".casefold()
+    if _known(whole) or _known(hyphenated):
+        return not _known(joined) or hyphenated == whole or tail in _HYPHEN_TAILS
+    if _known(joined):
+        return False  # "deman-/da-t-il", "bel-/le", "pour-/tant": a syllable break
+    if tail in _HYPHEN_TAILS or tail in _COMPOUND_TAILS:
+        return True  # "schtroumpfa-/t-il": an inversion after a word the lexicon lacks
+    return head in _NUMBER_WORDS and tail in _NUMBER_WORDS  # "vingt-/deux"
+
+
+def _known(word):
+    """Whether ``word`` (case-folded) is a French word form, an elision before one counting too."""
+    lexicon = french.lexicon()
+    if word in lexicon:
+        return True
+    elided, apostrophe, rest = word.partition("'")
+    return bool(apostrophe and rest) and f"{elided}'" in _ELISIONS and rest in lexicon

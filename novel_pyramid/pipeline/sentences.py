@@ -60,6 +60,7 @@ _CLOSES_WHEN_CAPITAL_FOLLOWS = frozenset({"etc"})
 _CANDIDATE = re.compile(r"(?P<punct>[.!?…]+)(?P<close>(?:\s?[»”\"')\]])*)\s+")
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.-?)+[^\W\d_]{1,2}")
 _OPENERS = "«“\"'([—–-"
+_HAS_WORD = re.compile(r"\w")
 _DIALOGUE_OPENERS = ("«", "“", "—", "–")
 
 
@@ -76,8 +77,8 @@ def split_sentences(paragraphs):
 def _split_paragraph(text):
     start = 0
     for match in _CANDIDATE.finditer(text):
-        if match.end() >= len(text):
-            break
+        if match.end() >= len(text) or not _HAS_WORD.search(text, match.end()):
+            break  # What is left ("»" after ". ") belongs to the sentence it closes.
         if _ends_sentence(text, match):
             yield text[start : match.end("close")]
             start = match.end()

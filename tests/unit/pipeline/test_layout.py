@@ -37,6 +37,57 @@ def test_line_joining(first, second, joined):
     assert list(paragraphs_from_pages([[first, second]])) == [joined]
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        # An inversion cut anywhere keeps its real hyphens, and only those.
+        ("« Viens ! » deman-", "da-t-il.", "« Viens ! » demanda-t-il."),
+        ("« Viens ! » demand-", "a-t-il.", "« Viens ! » demanda-t-il."),
+        ("« Viens ! » dem-", "anda-t-il.", "« Viens ! » demanda-t-il."),
+        ("« Viens ! » de-", "manda-t-il.", "« Viens ! » demanda-t-il."),
+        ("« Viens ! » demanda-t-", "il.", "« Viens ! » demanda-t-il."),
+        ("« Viens ! » demanda", "-t-il.", "« Viens ! » demanda-t-il."),
+        ("— Oui, répon-", "dit-elle.", "— Oui, répondit-elle."),
+        ("— Où, deman-", "da-t-elle ?", "— Où, demanda-t-elle ?"),
+        ("Sem-", "ble-t-il.", "Semble-t-il."),
+        ("qu'est-", "ce que c'est ?", "qu'est-ce que c'est ?"),
+        ("il viendra peut-", "être demain", "il viendra peut-être demain"),
+        ("il viendra peu-", "t-être demain", "il viendra peut-être demain"),
+        ("il part aujour-", "d'hui même", "il part aujourd'hui même"),
+        ("il part au-", "jourd'hui même", "il part aujourd'hui même"),
+        ("il part aujourd'", "hui même", "il part aujourd'hui même"),
+        # Compounds keep their hyphen; syllable breaks lose theirs.
+        ("sa grand-", "mère arriva", "sa grand-mère arriva"),
+        ("un porte-", "monnaie vide", "un porte-monnaie vide"),
+        ("vingt-", "deux ans", "vingt-deux ans"),
+        ("quelques-", "uns restèrent", "quelques-uns restèrent"),
+        ("un arc-", "en-ciel", "un arc-en-ciel"),
+        ("donne-", "le-moi", "donne-le-moi"),
+        ("sur-", "le-champ", "sur-le-champ"),
+        ("la for-", "ce du vent", "la force du vent"),
+        ("et pour-", "tant il resta", "et pourtant il resta"),
+        ("il sai-", "t-il ?", "il sait-il ?"),
+        # Names and numbers are never glued to the next line's word; a name cut by syllables is mended.
+        ("M. Du-", "pont arriva", "M. Dupont arriva"),
+        ("Mme Lefè-", "vre arriva", "Mme Lefèvre arriva"),
+        ("Marie-", "Claire et Jean-", "Marie-Claire et Jean-"),
+        ("la rue Saint-", "Honoré", "la rue Saint-Honoré"),
+        ("les années 1914-", "1918", "les années 1914-1918"),
+        ("de 3-", "4 heures", "de 3-4 heures"),
+        # Words the lexicon lacks: a syllable break, unless a hyphen tail follows.
+        ("il schtroum-", "pfa la porte", "il schtroumpfa la porte"),
+        ("il schtroum-", "pfa-t-il.", "il schtroumpfa-t-il."),
+        ("schtroumpfa-", "t-il.", "schtroumpfa-t-il."),
+    ],
+)
+def test_line_end_hyphenation_is_resolved_with_the_lexicon(first, second, joined):
+    assert list(paragraphs_from_pages([[first, second]])) == [joined]
+
+
+def test_a_closing_quote_at_a_line_end_is_no_elision():
+    assert list(paragraphs_from_pages([["il dit 'non'", "et partit"]])) == ["il dit 'non' et partit"]
+
+
 def test_a_paragraph_runs_across_a_page_break():
     full = "x" * 60
     pages = [[full, full, full, full, "et le capi-"], ["taine arriva enfin au port de la ville de Marseille.", "Fin."]]

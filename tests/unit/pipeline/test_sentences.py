@@ -66,3 +66,16 @@ def test_split_sentences_is_lazy():
 
     sentences = split_sentences(endless())
     assert [next(sentences) for _ in range(3)] == ["Une phrase.", "Une autre.", "Une phrase."]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "« Tu aurais dû me le dire, murmura-t-il, et les cloches sonnaient. »",
+        "« Viens. » ",
+        "Il partit. » )",
+    ],
+)
+def test_closing_marks_left_at_the_end_stay_with_their_sentence(paragraph):
+    sentences = list(split_sentences([paragraph]))
+    assert sentences == [" ".join(paragraph.split())]
