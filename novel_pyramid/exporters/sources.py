@@ -1,14 +1,16 @@
 """Where exported rows come from: a list of sentences (v1) or a finished job's chunks (v2).
 
-A job's rows are read a few chunks at a time, each page in its own short
-session, because file downloads are streamed after the request's transaction
-has ended: the response body is produced while the client reads it.
+A job's rows are read a few chunks at a time, each page in a short
+transaction of its own (``db.own_transaction``), because file downloads are
+streamed after the request's transaction has ended: the response body is
+produced while the client reads it.
 """
 
 import re
 
 from sqlalchemy import select
 
+from novel_pyramid.db import own_transaction
 from novel_pyramid.exporters.interfaces import ExportSource, SentenceRow
 from novel_pyramid.jobs.models import JobChunk
 
@@ -60,8 +62,8 @@ def iter_chunk_sentences(session_factory, job_id):
     """Yield ``(input_sentences, output_sentences)`` of each chunk, in order, a page at a time."""
     last_position = -1
     while True:
-        with session_factory() as session:
-            page = session.execute(
+        with own_transaction(session_factory) as (_, db):
+            page = db.execute(
                 select(JobChunk.position, JobChunk.input_sentences, JobChunk.output_sentences)
                 .where(JobChunk.job_id == job_id, JobChunk.position > last_position)
                 .order_by(JobChunk.position)
