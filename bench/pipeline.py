@@ -39,12 +39,13 @@ from novel_pyramid.accounts.models import User  # noqa: E402
 from novel_pyramid.config import load_settings  # noqa: E402
 from novel_pyramid.db import own_transaction  # noqa: E402
 from novel_pyramid.db.types import utcnow  # noqa: E402
+from novel_pyramid.jobs.interfaces import IJobService  # noqa: E402
 from novel_pyramid.jobs.models import JobStatus  # noqa: E402
-from novel_pyramid.jobs.services import JobSubmitter  # noqa: E402
 from novel_pyramid.models import ModelBase  # noqa: E402
 from novel_pyramid.pipeline.chunking import chunk_sentences  # noqa: E402
 from novel_pyramid.pipeline.extract import iter_paragraphs  # noqa: E402
 from novel_pyramid.pipeline.sentences import split_sentences  # noqa: E402
+from novel_pyramid.tasks import blank_request  # noqa: E402
 from tests.fakes.servers import RedisServer, free_port  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -124,7 +125,7 @@ def upload_once(registry, email, data, filename, gemini=None, limit=8):
         db.add(user)
         db.flush()
         user_id = user.id
-    submitter = JobSubmitter(registry)
+    submitter = blank_request(registry).find_service(IJobService)
     calls_before = len(gemini.requests) if gemini else None
     started = time.perf_counter()
     job = submitter.submit(user_id, types.SimpleNamespace(file=io.BytesIO(data), filename=filename), limit)

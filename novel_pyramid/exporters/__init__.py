@@ -10,7 +10,7 @@ request, so ``includeme`` loads every installed exporter and registers each as
 a named ``IExporter`` utility; ``get_exporter`` finds one by name.
 """
 
-from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExporter
+from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExporter, IExportService
 from novel_pyramid.exporters.status import IExportStatusStore, status_store_from_settings
 from novel_pyramid.plugins import installed_plugins, load_plugin
 from novel_pyramid.redisconn import redis_connections
@@ -61,12 +61,16 @@ def get_exporter(registry, name):
 
 
 def includeme(config):
-    """Register every installed exporter as a named ``IExporter`` utility, and the export status store."""
+    """Register every installed exporter as a named ``IExporter`` utility, the export status store and service."""
+    from novel_pyramid.exporters.services import ExportService
+
     settings = config.registry.settings
     for name, exporter in load_all_exporters(settings).items():
         config.registry.registerUtility(exporter, IExporter, name=name)
+    config.include("pyramid_services")
     config.include("novel_pyramid.redisconn")
     store = status_store_from_settings(settings, redis_connections(config.registry))
-    config.registry.registerUtility(store, IExportStatusStore)
+    config.register_service(store, IExportStatusStore)
+    config.register_service_factory(ExportService.create_service, IExportService)
     # Importing the module declares the background export task on the Celery app.
     from novel_pyramid.exporters import tasks  # noqa: F401

@@ -75,3 +75,44 @@ class IExporter(Interface):
         after retries). An exporter may update the owner's stored credentials
         (a refreshed access token); the caller's transaction saves them.
         """
+
+
+class IExportService(Interface):
+    """The exports of the API and of the background export task; per request (or per task run).
+
+    Works in the request's transaction (a task's own, ``tasks.task_request``),
+    except two reads and writes apart from it: a job's rows are read in short
+    transactions of their own while a download streams, after the request has
+    ended; a revoked Google grant is forgotten even when the export that
+    found it fails.
+    """
+
+    def export_sentences_to_sheet(user, body):
+        """Export the sentences of a v1 ``/export-to-sheet`` body; the spreadsheet's URL."""
+
+    def available():
+        """``[(name, exporter)]`` of every installed exporter, by name."""
+
+    def finished_job(user_id, job_id):
+        """The user's job, which must be completed (``Conflict`` otherwise; ``NotFound`` for another user's)."""
+
+    def start_job_export(user, job_id, exporter_name, raw_options):
+        """Export a finished job with a URL exporter now, or queue it for a worker; its public status."""
+
+    def export_status(user_id, export_id):
+        """The public status of one of the user's background exports (``NotFound`` otherwise)."""
+
+    def export_job(user, job_id, exporter_name, raw_options):
+        """Run a URL exporter on a finished job; its ``ExportResult``."""
+
+    def export_in_background(export_id, user_id, job_id, exporter_name, raw_options):
+        """The background task's run: export, and return the fields that end its status (None if settled already).
+
+        The caller records them with ``record_outcome`` once its transaction has committed.
+        """
+
+    def record_outcome(export_id, outcome):
+        """Write how a background export ended into its status."""
+
+    def download_job(user, job_id, exporter_name, raw_options):
+        """Run a file exporter on a finished job; the ``ExportResult``'s body streams."""

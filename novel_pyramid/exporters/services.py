@@ -1,14 +1,19 @@
-"""Exports: find the job, check the exporter and its options, run it, and record the result.
+"""Exports: find the job, check the exporter and its options, run it, and record the result (``IExportService``).
 
-Views call this service and nothing else; every failure is raised as a domain
-error (``novel_pyramid.errors``).
+Views and the background export task call this service and nothing else;
+every failure is raised as a domain error (``novel_pyramid.errors``).
 """
 
-import colander
+import logging
 
+import colander
+from sqlalchemy import select
+from zope.interface import implementer
+
+from novel_pyramid.accounts.models import User
 from novel_pyramid.accounts.naming import sheet_name_from_pattern
 from novel_pyramid.accounts.services import AccountService
-from novel_pyramid.db.types import new_uuid
+from novel_pyramid.db.types import isoformat, new_uuid, utcnow
 from novel_pyramid.errors import AppError, Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import UnknownExporter, get_exporter, registered_exporters
 from novel_pyramid.exporters.google_auth import GoogleGrantRevoked, forget_revoked_grant, require_sheets_grant
@@ -19,14 +24,19 @@ from novel_pyramid.exporters.history_link import (
     newest_filename,
     record_spreadsheet_url,
 )
-from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL
+from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExportService
 from novel_pyramid.exporters.sources import job_source, sentence_list_source
-from novel_pyramid.exporters.status import COMPLETED, QUEUED, IExportStatusStore
+from novel_pyramid.exporters.status import COMPLETED, FAILED, QUEUED, RUNNING, IExportStatusStore
 from novel_pyramid.exporters.v1_sheet_request import V1_FIELD_NAMES, plan_v1_export
+from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import JobStatus
-from novel_pyramid.jobs.services import JobService
+from novel_pyramid.tasks.interfaces import ITaskSender
+
+log = logging.getLogger(__name__)
 
 SHEETS_EXPORTER = "google_sheets"
+# The registered name of the background export task (exporters.tasks), as the task sender takes it.
+EXPORT_TASK = "novel_pyramid.exporters.export_job"
 PUBLIC_STATUS_FIELDS = (
     "id",
     "job_id",
@@ -49,17 +59,28 @@ def _blame_default_folder(error):
         error.message += "; it is the default folder of your settings: choose another there, or clear it"
 
 
+@implementer(IExportService)
 class ExportService:
-    def __init__(self, dbsession, registry):
+    def __init__(self, dbsession, registry, jobs, statuses, tasks):
         self.db = dbsession
+        # The exporter plugins are named utilities of the registry.
         self.registry = registry
-        # Job rows are read in short sessions of their own: downloads stream
+        self.jobs = jobs
+        self.statuses = statuses
+        self.tasks = tasks
+        # Job rows are read in short transactions of their own: downloads stream
         # after the request's transaction has ended (see exporters.sources).
         self.session_factory = registry["db.session_factory"]
 
     @classmethod
-    def for_request(cls, request):
-        return cls(request.dbsession, request.registry)
+    def create_service(cls, context, request):
+        return cls(
+            request.dbsession,
+            request.registry,
+            request.find_service(IJobService),
+            request.find_service(IExportStatusStore),
+            request.find_service(ITaskSender),
+        )
 
     # -- v1 ---------------------------------------------------------------------
     def export_sentences_to_sheet(self, user, body):
@@ -129,21 +150,18 @@ class ExportService:
         if not self._in_background(job):
             result = self._export(user, job, exporter, options)
             return {"id": None, "job_id": job.id, "exporter": exporter.name, "status": COMPLETED, "url": result.url}
-        # Imported here because the task module imports this one.
-        from novel_pyramid.exporters.tasks import export_job
-        from novel_pyramid.tasks import enqueue
-
         export_id = new_uuid()
-        store = self.registry.getUtility(IExportStatusStore)
-        store.update(export_id, id=export_id, user_id=user.id, job_id=job.id, exporter=exporter.name, status=QUEUED)
+        self.statuses.update(
+            export_id, id=export_id, user_id=user.id, job_id=job.id, exporter=exporter.name, status=QUEUED
+        )
         # This request writes nothing the task needs, so there is no commit to
         # wait for; sending now lets a broker outage answer 503 at once.
-        enqueue([export_job.si(export_id, user.id, job.id, exporter.name, options)])
+        self.tasks.send([(EXPORT_TASK, (export_id, user.id, job.id, exporter.name, options))])
         return self.export_status(user.id, export_id)
 
     def export_status(self, user_id, export_id):
         """The public status of one of the user's background exports."""
-        record = self.registry.getUtility(IExportStatusStore).get(export_id)
+        record = self.statuses.get(export_id)
         if record is None or record.get("user_id") != user_id:
             raise NotFound("Export not found")
         return {name: record[name] for name in PUBLIC_STATUS_FIELDS if name in record}
@@ -153,6 +171,27 @@ class ExportService:
         # Without Redis, statuses live in this process: only in-process (eager) tasks can report them.
         shared_status = bool(settings.get("redis_url")) or settings.get("celery.task_always_eager")
         return bool(shared_status) and (job.sentences_count or 0) > settings["exports.inline_max_sentences"]
+
+    def export_in_background(self, export_id, user_id, job_id, exporter_name, raw_options):
+        record = self.statuses.get(export_id) or {}
+        if record.get("status") in (COMPLETED, FAILED):
+            log.info("Export %s already %s; redelivery ignored", export_id, record["status"])
+            return None
+        self.statuses.update(export_id, status=RUNNING)
+        try:
+            user = self.db.scalar(select(User).where(User.id == user_id, User.is_active.is_(True)))
+            if user is None:
+                raise NotFound("User not found")
+            result = self.export_job(user, job_id, exporter_name, raw_options)
+        except AppError as error:
+            # A domain error is final: the exporter has already retried what Google
+            # said was temporary. The client reads the reason from the status.
+            log.warning("Export %s of job %s failed: %s", export_id, job_id, error.message)
+            return {"status": FAILED, "error": error.message, "code": error.code, "finished_at": isoformat(utcnow())}
+        return {"status": COMPLETED, "url": result.url, "finished_at": isoformat(utcnow())}
+
+    def record_outcome(self, export_id, outcome):
+        self.statuses.update(export_id, **outcome)
 
     def export_job(self, user, job_id, exporter_name, raw_options):
         """Run a URL exporter (Google Sheets...) on a finished job; return its ``ExportResult``."""
@@ -240,7 +279,7 @@ class ExportService:
 
     def finished_job(self, user_id, job_id):
         """The user's job, which must be completed; another user's job is "not found" (JobService)."""
-        job = JobService(self.db).get(user_id, job_id)
+        job = self.jobs.get(user_id, job_id)
         if job.status != JobStatus.COMPLETED:
             raise Conflict(f"Job is {job.status}; only a completed job can be exported")
         return job

@@ -27,10 +27,12 @@ import time
 import uuid
 
 from sqlalchemy import or_, update
+from zope.interface import implementer
 
 from novel_pyramid.config import ConfigurationError
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
+from novel_pyramid.jobs.interfaces import ILeaseKeeper
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ def lease_values(timings, token, now):
 NO_LEASE = {"lease_token": None, "lease_expires_at": None}
 
 
+@implementer(ILeaseKeeper)
 class LeaseKeeper:
     """The heartbeat of one process: every heartbeat interval, it renews the leases the process's tasks hold.
 

@@ -38,6 +38,7 @@ from sqlalchemy import and_, or_, select, update
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import ServiceUnavailable
+from novel_pyramid.jobs.interfaces import ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
 from novel_pyramid.jobs.settlement import Step
@@ -182,10 +183,11 @@ class LostTaskSweeper(threading.Thread):
         self.stopping = threading.Event()
 
     @classmethod
-    def from_registry(cls, registry, send):
+    def from_request(cls, request, send):
+        registry = request.registry
         return cls(
             registry["db.session_factory"],
-            registry["jobs.leases"].timings,
+            request.find_service(ILeaseKeeper).timings,
             registry.settings["celery.visibility_timeout"],
             BrokerWatch(registry["celery.app"]),
             send,

@@ -36,6 +36,7 @@ import logging
 
 import sqlalchemy.exc
 from sqlalchemy import func, select, update
+from zope.interface import implementer
 
 from novel_pyramid.cache import IAppCache
 from novel_pyramid.cache.regions import NULL_CACHE
@@ -44,6 +45,7 @@ from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
 from novel_pyramid.jobs.failures import INTERNAL_ERROR, REWRITER_CRASHED, Failure, rewriting_failure, too_many_attempts
 from novel_pyramid.jobs.history import record_job_end
+from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
@@ -69,6 +71,7 @@ COPY_BATCH_CHUNKS = 32
 __all__ = ["MAX_CHUNK_ATTEMPTS", "JobRunner", "Step"]
 
 
+@implementer(IJobRunner)
 class JobRunner:
     def __init__(self, session_factory, normalizer, settings, results=None, leases=None):
         self.session_factory = session_factory
@@ -78,14 +81,15 @@ class JobRunner:
         self.leases = leases or LeaseKeeper(session_factory, LeaseTimings.from_settings(settings))
 
     @classmethod
-    def from_registry(cls, registry):
+    def create_service(cls, context, request):
+        registry = request.registry
         cache = registry.queryUtility(IAppCache) or NULL_CACHE
         return cls(
             registry["db.session_factory"],
             get_normalizer(registry),
             registry.settings,
             ChunkResults(cache),
-            registry["jobs.leases"],
+            request.find_service(ILeaseKeeper),
         )
 
     def _lease(self, token, now):

@@ -1,4 +1,7 @@
-"""How a job looks on the wire: v1 status (CONTRACT §2) and the v2 job resource."""
+"""How a job looks on the wire: the v1 status and the v2 job resource.
+
+See docs/api.md, "v1: the frontend's API" and "v2: jobs as resources".
+"""
 
 from novel_pyramid.db.types import isoformat
 from novel_pyramid.jobs.models import JobStatus
@@ -13,14 +16,8 @@ def v1_status_json(job, sentences=None):
     return body
 
 
-def v2_job_json(request, job):
-    def url(name, **kwargs):
-        return request.route_url(name, id=job.id, **kwargs)
-
-    links = {"self": url("v2.job"), "cancel": url("v2.job_cancel"), "retry": url("v2.job_retry")}
-    if job.status == JobStatus.COMPLETED:
-        links["sentences"] = url("v2.job_sentences")
-        links["exports"] = url("v2.job_exports")
+def v2_job_json(job, links):
+    """The v2 job resource; ``links`` (``{"self": url, ...}``) are the view's, which knows its routes."""
     return {
         "id": job.id,
         "status": job.status,

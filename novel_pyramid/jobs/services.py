@@ -1,9 +1,9 @@
-"""What the API does with jobs: submit an upload, read, list, cancel, retry, delete, wait.
+"""What the API does with jobs: submit an upload, read, list, cancel, retry, delete, wait (``IJobService``).
 
 Every lookup is scoped to the user: another user's job is "not found".
-Submitting and retrying commit in a short transaction of their own and queue
+Submitting and retrying commit in a short transaction of their own and send
 their tasks once it has committed, so that a broker that is down gives a 503
-at once and leaves nothing behind (see ``transactions``).
+at once and leaves nothing behind (``db.own_transaction``).
 """
 
 import hashlib
@@ -12,17 +12,18 @@ import os
 import time
 
 from sqlalchemy import and_, or_, select, update
+from zope.interface import implementer
 
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.history import record_job_end
+from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
-from novel_pyramid.jobs.runner import Step
-from novel_pyramid.jobs.tasks import extract_job, normalize_chunk
+from novel_pyramid.jobs.settlement import Step
 from novel_pyramid.pipeline.extract import inspect_pdf
-from novel_pyramid.tasks import enqueue_after_commit, refuse_while_broker_is_down
+from novel_pyramid.tasks.interfaces import ITaskSender
 
 FILENAME_MAX_LENGTH = 255
 ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
@@ -31,19 +32,38 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
 # this late; a poll is one primary-key read.
 WAIT_FIRST_POLL_SECONDS = 0.02
 WAIT_MAX_POLL_SECONDS = 0.25
+# The registered names of the job tasks (jobs.tasks), as the task sender takes them.
+EXTRACT_TASK = "novel_pyramid.jobs.extract_job"
+NORMALIZE_TASK = "novel_pyramid.jobs.normalize_chunk"
 
 
+def extraction_task(job_id):
+    return EXTRACT_TASK, (job_id,)
+
+
+def chunk_task(chunk_id):
+    return NORMALIZE_TASK, (chunk_id,)
+
+
+@implementer(IJobService)
 class JobService:
-    """Jobs of one user, read and changed in ``dbsession`` (the request's transaction)."""
+    """Jobs of one user: ``dbsession`` is the request's; ``session_factory`` serves what commits apart."""
 
-    def __init__(self, dbsession):
+    def __init__(self, dbsession, session_factory, tasks, settings):
         self.db = dbsession
+        self.session_factory = session_factory
+        self.tasks = tasks
+        self.settings = settings
+
+    @classmethod
+    def create_service(cls, context, request):
+        registry = request.registry
+        return cls(
+            request.dbsession, registry["db.session_factory"], request.find_service(ITaskSender), registry.settings
+        )
 
     def get(self, user_id, job_id):
-        job = self.db.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
-        if job is None:
-            raise NotFound("Job not found")
-        return job
+        return _users_job(self.db, user_id, job_id)
 
     def page(self, user_id, *, limit, status=None, after=None):
         """Up to ``limit`` jobs, newest first, after the ``(created_at, id)`` key ``after``; and whether more follow."""
@@ -57,11 +77,7 @@ class JobService:
         return jobs[:limit], len(jobs) > limit
 
     def sentences(self, job):
-        """Every sentence of a completed job, in order."""
-        outputs = self.db.scalars(
-            select(JobChunk.output_sentences).where(JobChunk.job_id == job.id).order_by(JobChunk.position)
-        )
-        return [sentence for output in outputs for sentence in output or ()]
+        return _sentences(self.db, job.id)
 
     def sentences_page(self, user_id, job_id, *, start, limit):
         """``(index, text)`` pairs from ``start``, at most ``limit``; and whether more follow."""
@@ -71,17 +87,6 @@ class JobService:
         sentences = self.sentences(job)
         page = list(enumerate(sentences))[start : start + limit]
         return page, start + limit < len(sentences)
-
-    def result(self, job):
-        """The sentences of a finished job, or the domain error its failure maps to (v1 synchronous answer)."""
-        if job.status == JobStatus.COMPLETED:
-            return self.sentences(job)
-        if job.status == JobStatus.CANCELLED:
-            raise Conflict("The job was cancelled.")
-        if job.chunks_failed:
-            # Chunks fail only when the normaliser (the AI upstream) gave up.
-            raise upstream_error_of(job)
-        raise InvalidPdf(job.error_message, reason="extraction_failed")
 
     def cancel(self, user_id, job_id):
         """Stop a queued or running job: pending chunks are never started. Idempotent."""
@@ -119,24 +124,10 @@ class JobService:
         self.db.delete(job)
         self.db.flush()
 
-
-class JobSubmitter:
-    """Submits and retries jobs in transactions of its own, queueing tasks after they commit."""
-
-    def __init__(self, registry):
-        self.registry = registry
-        self.settings = registry.settings
-        self.session_factory = registry["db.session_factory"]
-
+    # -- committed apart from the request -------------------------------------------------
     def submit(self, user_id, upload, sentence_length_limit):
-        """Check the uploaded PDF cheaply, store it as a queued job, queue its extraction.
-
-        ``upload`` is the multipart field (``.file``, ``.filename``). Returns the
-        committed job. Raises ``PayloadTooLarge``, ``InvalidPdf``, or
-        ``ServiceUnavailable``: at once, writing nothing, while the broker's
-        breaker is open; else once the publish failed (the job is then removed).
-        """
-        refuse_while_broker_is_down(self.registry)
+        """``upload`` is the multipart field (``.file``, ``.filename``)."""
+        self.tasks.refuse_while_down()
         data = _read_limited(upload.file, self.settings["max_file_size"])
         # Bad files are refused now; the text of good ones is extracted by a worker.
         inspect_pdf(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
@@ -153,7 +144,7 @@ class JobSubmitter:
             db.add(job)
             db.flush()
             job_id = job.id
-            outcome = enqueue_after_commit(manager, [extract_job.si(job_id)])
+            outcome = self.tasks.send_after_commit(manager, [extraction_task(job_id)])
         if outcome.error is not None:
             with own_transaction(self.session_factory) as (_, db):
                 db.execute(Job.__table__.delete().where(Job.id == job_id))
@@ -161,10 +152,9 @@ class JobSubmitter:
         return self.load(job_id)
 
     def retry(self, user_id, job_id):
-        """Queue the failed chunks of a failed job again; the done ones are kept."""
-        refuse_while_broker_is_down(self.registry)
+        self.tasks.refuse_while_down()
         with own_transaction(self.session_factory) as (manager, db):
-            job = JobService(db).get(user_id, job_id)
+            job = _users_job(db, user_id, job_id)
             if job.status != JobStatus.FAILED or not job.chunks_failed:
                 raise Conflict("Only a failed job with failed parts can be retried.")
             failed = db.execute(
@@ -184,7 +174,7 @@ class JobSubmitter:
             )
             job.status, job.step = JobStatus.PROCESSING, Step.NORMALIZING
             job.chunks_failed, job.error_message, job.error_code, job.finished_at = 0, None, None, None
-            outcome = enqueue_after_commit(manager, [normalize_chunk.si(chunk_id) for chunk_id, _, _ in failed])
+            outcome = self.tasks.send_after_commit(manager, [chunk_task(chunk_id) for chunk_id, _, _ in failed])
         if outcome.error is not None:
             self._undo_retry(job_id, failed, previous)
             outcome.raise_for_error()
@@ -209,12 +199,10 @@ class JobSubmitter:
                 )
 
     def load(self, job_id):
-        """The job as committed now, read in a short session of its own (or None)."""
         with own_transaction(self.session_factory) as (_, db):
             return db.get(Job, job_id)
 
     def wait_until_finished(self, job_id, timeout):
-        """Poll the database, outside any request transaction, until the job ends or ``timeout`` passes."""
         deadline = time.monotonic() + timeout
         delay = WAIT_FIRST_POLL_SECONDS
         while True:
@@ -226,6 +214,32 @@ class JobSubmitter:
                 return job
             time.sleep(min(delay, remaining))
             delay = min(delay * 1.5, WAIT_MAX_POLL_SECONDS)
+
+    def wait_for_result(self, job_id, timeout):
+        job = self.wait_until_finished(job_id, timeout)
+        if job.status == JobStatus.COMPLETED:
+            with own_transaction(self.session_factory) as (_, db):
+                return _sentences(db, job_id)
+        if job.status == JobStatus.CANCELLED:
+            raise Conflict("The job was cancelled.")
+        if not JobStatus(job.status).is_final:
+            return None
+        if job.chunks_failed:
+            # Chunks fail only when the normaliser (the AI upstream) gave up.
+            raise upstream_error_of(job)
+        raise InvalidPdf(job.error_message, reason="extraction_failed")
+
+
+def _users_job(db, user_id, job_id):
+    job = db.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
+    if job is None:
+        raise NotFound("Job not found")
+    return job
+
+
+def _sentences(db, job_id):
+    outputs = db.scalars(select(JobChunk.output_sentences).where(JobChunk.job_id == job_id).order_by(JobChunk.position))
+    return [sentence for output in outputs for sentence in output or ()]
 
 
 def _read_limited(stream, max_size):

@@ -10,8 +10,10 @@ retries exhausted) fails its job or chunk, so no job is left "processing".
 import sqlalchemy.exc
 
 from novel_pyramid.errors import ServiceUnavailable
-from novel_pyramid.jobs.runner import JobRunner
-from novel_pyramid.tasks import LoggedTask, app, enqueue, registry_of
+from novel_pyramid.jobs.interfaces import IJobRunner
+from novel_pyramid.jobs.services import EXTRACT_TASK, NORMALIZE_TASK, chunk_task, extraction_task
+from novel_pyramid.tasks import LoggedTask, app, task_request
+from novel_pyramid.tasks.interfaces import ITaskSender
 
 # A database that is briefly away (restart, fail-over) or a broker that cannot
 # take the chunk tasks yet is worth waiting for: retry with backoff.
@@ -24,37 +26,42 @@ RETRY_OPTIONS = {
 }
 
 
-def _runner(task):
-    return JobRunner.from_registry(registry_of(task.app))
-
-
 class ExtractJobTask(LoggedTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        _runner(self).fail_job(args[0])  # jobs.failures.INTERNAL_ERROR
+        with task_request(self) as request:
+            request.find_service(IJobRunner).fail_job(args[0])  # jobs.failures.INTERNAL_ERROR
 
 
 class NormalizeChunkTask(LoggedTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        _runner(self).fail_chunk(args[0])  # jobs.failures.INTERNAL_ERROR
+        with task_request(self) as request:
+            request.find_service(IJobRunner).fail_chunk(args[0])  # jobs.failures.INTERNAL_ERROR
 
 
-@app.task(bind=True, base=ExtractJobTask, name="novel_pyramid.jobs.extract_job", **RETRY_OPTIONS)
+@app.task(bind=True, base=ExtractJobTask, name=EXTRACT_TASK, **RETRY_OPTIONS)
 def extract_job(self, job_id):
-    _runner(self).extract(job_id, send=send_chunks)
+    with task_request(self) as request:
+        sender = request.find_service(ITaskSender)
+
+        def send_chunks(chunk_ids):
+            # Called once the chunks are committed. If the broker refuses them, the
+            # extraction is retried: it sends the stored chunks again and carries on,
+            # which the chunk tasks' idempotence makes harmless.
+            sender.send([chunk_task(chunk_id) for chunk_id in chunk_ids])
+
+        request.find_service(IJobRunner).extract(job_id, send=send_chunks)
 
 
-def send_chunks(chunk_ids):
-    # Called once the chunks are committed. If the broker refuses them, the
-    # extraction is retried: it sends the stored chunks again and carries on,
-    # which the chunk tasks' idempotence makes harmless.
-    enqueue([normalize_chunk.si(chunk_id) for chunk_id in chunk_ids])
-
-
-@app.task(bind=True, base=NormalizeChunkTask, name="novel_pyramid.jobs.normalize_chunk", **RETRY_OPTIONS)
+@app.task(bind=True, base=NormalizeChunkTask, name=NORMALIZE_TASK, **RETRY_OPTIONS)
 def normalize_chunk(self, chunk_id):
-    _runner(self).normalize_chunk(chunk_id)
+    with task_request(self) as request:
+        request.find_service(IJobRunner).normalize_chunk(chunk_id)
 
 
-def send_again(job_ids, chunk_ids):
-    """What the lost-task sweeper (``recovery``) sends."""
-    enqueue([extract_job.si(job_id) for job_id in job_ids] + [normalize_chunk.si(chunk_id) for chunk_id in chunk_ids])
+def sender_of_lost_work(sender):
+    """What the lost-task sweeper (``recovery``) sends with: ``send(job_ids, chunk_ids)``."""
+
+    def send_again(job_ids, chunk_ids):
+        sender.send([extraction_task(job_id) for job_id in job_ids] + [chunk_task(chunk_id) for chunk_id in chunk_ids])
+
+    return send_again

@@ -2,8 +2,9 @@
 
 The module-level ``app`` carries the task declarations; ``configure_celery``
 applies the settings of whichever process uses it: the web application (in
-``includeme``) or the worker (``novel_pyramid.tasks.celery_app``). Tasks reach
-the database and the normaliser through ``registry_of(app)``.
+``includeme``) or the worker (``novel_pyramid.tasks.celery_app``). A task finds
+services as a view does, through a request built for it (``task_request``);
+services send tasks through the ``ITaskSender`` they are handed, by task name.
 
 Delivery is at-least-once: a task is acknowledged only when it ends
 (``acks_late``), a task whose worker process dies goes back to the queue
@@ -12,15 +13,20 @@ slot (prefetch 1) so a long book never hides queued chunks from idle workers.
 Every task must therefore be idempotent.
 """
 
+import contextlib
 import logging
 
 import celery
 import kombu.exceptions
+from pyramid.request import Request, apply_request_extensions
 from pyramid.threadlocal import get_current_registry
+from zope.interface import implementer
 
+from novel_pyramid.db import own_transaction
 from novel_pyramid.errors import ServiceUnavailable
 from novel_pyramid.logging.context import task_id_var
 from novel_pyramid.redisconn import NEVER_OPEN, OUTAGES, CircuitOpen, RedisOptions, redis_connections
+from novel_pyramid.tasks.interfaces import ISendOutcome, ITaskSender
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +120,44 @@ def registry_of(celery_app):
     return celery_app.pyramid_registry
 
 
+def blank_request(registry):
+    """A request of ``registry`` outside any web request or transaction, to find process-wide services."""
+    request = Request.blank("/")
+    request.registry = registry
+    apply_request_extensions(request)
+    return request
+
+
+@contextlib.contextmanager
+def task_request(task):
+    """A Pyramid request for one run of ``task``, as warehouse's tasks have: services and a transaction.
+
+    ``request.find_service(...)`` finds what a view would; ``request.dbsession``
+    is bound to ``request.tm``, a transaction of the task's own
+    (``db.own_transaction``) that commits when the block ends and rolls back
+    on an exception.
+    """
+    registry = registry_of(task.app)
+    request = blank_request(registry)
+    with own_transaction(registry["db.session_factory"]) as (manager, dbsession):
+        request.tm = manager
+        request.dbsession = dbsession
+        yield request
+
+
+class WorkerReady:
+    """Event sent through the worker's registry once its Celery worker is ready (``celery_app``).
+
+    Subsystems that run a thread in every worker subscribe to it from their
+    ``includeme`` (``config.add_subscriber(start, WorkerReady)``); ``request``
+    finds the process-wide services such a thread uses.
+    """
+
+    def __init__(self, registry):
+        self.registry = registry
+        self.request = blank_request(registry)
+
+
 def broker_breaker(registry):
     """The circuit breaker of the broker's server, shared with the process's other clients of it."""
     settings = registry.settings
@@ -122,39 +166,8 @@ def broker_breaker(registry):
     return redis_connections(registry).breaker(settings["celery.broker_url"])
 
 
-def _broker_unavailable(breaker):
-    return ServiceUnavailable(
-        "The processing queue is unavailable; please try again in a moment.",
-        headers={"Retry-After": breaker.retry_after_header()},
-    )
-
-
-def refuse_while_broker_is_down(registry):
-    """Raise ``ServiceUnavailable`` now if the broker's breaker refuses calls, before anything is written."""
-    breaker = broker_breaker(registry)
-    if breaker.refusing():
-        raise _broker_unavailable(breaker)
-
-
-def enqueue(signatures):
-    """Send tasks to the broker now (in eager mode: run them); ``ServiceUnavailable`` if it is down.
-
-    A broker that failed just before is not asked at all while its breaker is
-    open: the caller answers 503 at once instead of waiting for time-outs.
-    """
-    breaker = broker_breaker(registry_of(app))
-    try:
-        with breaker.guard(OUTAGES):
-            for signature in signatures:
-                signature.apply_async()
-    except (CircuitOpen, *BROKER_ERRORS, *OUTAGES) as error:
-        log.warning("Could not enqueue %d task(s): %s", len(signatures), error)
-        raise _broker_unavailable(breaker) from error
-
-
-class EnqueueOutcome:
-    """What happened to tasks queued by ``enqueue_after_commit``: ``error`` is set if sending failed."""
-
+@implementer(ISendOutcome)
+class SendOutcome:
     error = None
 
     def raise_for_error(self):
@@ -162,30 +175,58 @@ class EnqueueOutcome:
             raise self.error
 
 
-def enqueue_after_commit(transaction_manager, signatures):
-    """Send ``signatures`` once the current transaction of ``transaction_manager`` commits.
+@implementer(ITaskSender)
+class CeleryTaskSender:
+    """Sends tasks by name through ``celery_app``, guarded by the broker's ``breaker``."""
 
-    A task must never see data that was not committed, nor run for data that
-    was rolled back (warehouse's ``tasks.py``). After-commit hooks cannot
-    raise, so the outcome is returned for the caller to check once committed.
-    """
-    outcome = EnqueueOutcome()
-    signatures = list(signatures)
+    def __init__(self, celery_app, breaker):
+        self.app = celery_app
+        self.breaker = breaker
 
-    def after_commit(committed):
-        if not committed or not signatures:
-            return
+    def _unavailable(self):
+        return ServiceUnavailable(
+            "The processing queue is unavailable; please try again in a moment.",
+            headers={"Retry-After": self.breaker.retry_after_header()},
+        )
+
+    def refuse_while_down(self):
+        if self.breaker.refusing():
+            raise self._unavailable()
+
+    def send(self, tasks):
+        tasks = list(tasks)
         try:
-            enqueue(signatures)
-        except ServiceUnavailable as error:
-            outcome.error = error
+            with self.breaker.guard(OUTAGES):
+                for name, args in tasks:
+                    # A signature runs a task of this process eagerly when
+                    # task_always_eager is set; an unknown name is published.
+                    self.app.signature(name, args=tuple(args), immutable=True).apply_async()
+        except (CircuitOpen, *BROKER_ERRORS, *OUTAGES) as error:
+            log.warning("Could not enqueue %d task(s): %s", len(tasks), error)
+            raise self._unavailable() from error
 
-    transaction_manager.get().addAfterCommitHook(after_commit)
-    return outcome
+    def send_after_commit(self, transaction_manager, tasks):
+        # A task must never see data that was not committed, nor run for data
+        # that was rolled back (warehouse's tasks.py).
+        outcome = SendOutcome()
+        tasks = list(tasks)
+
+        def after_commit(committed):
+            if not committed or not tasks:
+                return
+            try:
+                self.send(tasks)
+            except ServiceUnavailable as error:
+                outcome.error = error
+
+        transaction_manager.get().addAfterCommitHook(after_commit)
+        return outcome
 
 
 def includeme(config):
+    config.include("pyramid_services")
     config.include("novel_pyramid.redisconn")
     configure_celery(app, config.get_settings())
     app.pyramid_registry = config.registry
     config.registry["celery.app"] = app
+    config.register_service(CeleryTaskSender(app, broker_breaker(config.registry)), ITaskSender)

@@ -19,9 +19,7 @@ from pyramid.config import Configurator
 from pyramid.paster import get_appsettings
 
 from novel_pyramid.config import load_settings
-from novel_pyramid.jobs.recovery import LostTaskSweeper
-from novel_pyramid.jobs.tasks import send_again
-from novel_pyramid.tasks import app
+from novel_pyramid.tasks import WorkerReady, app
 
 INI_ENV = "NOVEL_PYRAMID_INI"
 DEFAULT_INI = "production.ini"
@@ -71,9 +69,10 @@ def _forget_inherited_connections(**kwargs):
 
 
 @worker_ready.connect
-def _start_lost_task_sweeper(**kwargs):
+def _announce_ready(**kwargs):
+    # The jobs subsystem starts its lost-task sweeper on this event.
     registry = app.pyramid_registry
-    LostTaskSweeper.from_registry(registry, send_again).start()
+    registry.notify(WorkerReady(registry))
 
 
 __all__ = ["app"]

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from novel_pyramid.accounts.models import User
 from novel_pyramid.history.models import HistoryEntry
+from novel_pyramid.jobs.interfaces import IJobRunner
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
-from novel_pyramid.jobs.runner import JobRunner
 from novel_pyramid.pipeline.words import count_words
+from novel_pyramid.tasks import blank_request
 from tests.fakes.gemini_server import http_error
 from tests.fakes.pdfs import text_pdf
 from tests.functional.conftest import SMALL_CHUNKS
@@ -130,7 +131,7 @@ def test_cancel_stops_pending_chunks_and_never_flips_back(app, headers, make_job
 
     assert cancelled["status"] == "cancelled" and cancelled["finished_at"]
     # A chunk task delivered after the cancel does nothing.
-    runner = JobRunner.from_registry(app.app.registry)
+    runner = blank_request(app.app.registry).find_service(IJobRunner)
     for chunk in job.chunks:
         runner.normalize_chunk(chunk.id)
     dbsession.expire_all()

@@ -19,8 +19,8 @@ from novel_pyramid.exporters.google_sheets import (
     spreadsheet_id_node,
     tab_name_node,
 )
+from novel_pyramid.exporters.interfaces import IExportService
 from novel_pyramid.exporters.options import boolean_node, folder_id_node
-from novel_pyramid.exporters.services import ExportService
 from novel_pyramid.exporters.sheet_columns import MAX_HEADER_LENGTH
 from novel_pyramid.exporters.v1_sheet_request import V1_COLUMNS
 from novel_pyramid.schema.types import Length, StrictInt, StrictMapping, StrictString, string_node
@@ -30,7 +30,7 @@ MAX_SENTENCE_LENGTH = 5_000
 MAX_SHEET_NAME_LENGTH = 255
 MAX_HEADERS = 10
 MAX_HEADER_ORDER = 999
-# The largest body CONTRACT §2 allows: 10,000 sentences of 5,000 characters,
+# The largest body docs/api.md ("Export to Google Sheets") allows: 10,000 sentences of 5,000 characters,
 # some of them two-byte French letters, plus JSON quoting.
 EXPORT_MAX_BODY_BYTES = 128 * 1024 * 1024
 
@@ -160,5 +160,6 @@ RESPONSES = {
     max_body_bytes=EXPORT_MAX_BODY_BYTES,
 )
 def export_sentences_to_sheet(request):
-    url = ExportService.for_request(request).export_sentences_to_sheet(request.identity.user, request.validated["body"])
+    exports = request.find_service(IExportService)
+    url = exports.export_sentences_to_sheet(request.identity.user, request.validated["body"])
     return {"message": "Export successful", "spreadsheet_url": url}

@@ -1,11 +1,12 @@
-"""v1 processing (CONTRACT §2): POST /process-pdf and GET /status/{job_id}.
+"""v1 processing (docs/api.md, "v1: the frontend's API"): POST /process-pdf and GET /status/{job_id}.
 
 ``/process-pdf`` answers synchronously by default, as the existing frontend
-expects: the job is committed and queued, then the view waits for it by
-polling the database outside the request's transaction. In eager mode (no
-broker) the job has already ended by then. If it has not ended within
-``jobs.sync_wait_seconds``, or the client sent ``Prefer: respond-async``, the
-answer is 202 with the job's status URL, so no work is lost to a time-out.
+expects: the job service commits and queues the job apart from the request,
+then waits for it, each poll a short read of its own, so it sees what the
+workers commit. In eager mode (no broker) the job has already ended by then.
+If it has not ended within ``jobs.sync_wait_seconds``, or the client sent
+``Prefer: respond-async``, the answer is 202 with the job's status URL, so no
+work is lost to a time-out.
 """
 
 import colander
@@ -15,10 +16,10 @@ from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1.schemas import EmptyQuery
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.schemas import uploaded_pdf_node
 from novel_pyramid.jobs.serializers import v1_status_json
-from novel_pyramid.jobs.services import JobService, JobSubmitter
 from novel_pyramid.schema.types import HeadersMapping, string_node
 
 process_pdf = api_service("v1.process_pdf", "/process-pdf")
@@ -64,13 +65,12 @@ class StatusRequest(colander.MappingSchema):
 def process_pdf_file(request):
     user = request.identity.user
     limit = AccountService(request.dbsession).settings_of(user).sentence_length_limit
-    submitter = JobSubmitter(request.registry)
-    job = submitter.submit(user.id, request.validated["body"]["pdf_file"], limit)
+    jobs = request.find_service(IJobService)
+    job = jobs.submit(user.id, request.validated["body"]["pdf_file"], limit)
     if not _prefers_async(request):
-        _end_request_transaction(request)
-        job = submitter.wait_until_finished(job.id, request.registry.settings["jobs.sync_wait_seconds"])
-        if JobStatus(job.status).is_final:
-            return {"sentences": JobService(request.dbsession).result(job)}
+        sentences = jobs.wait_for_result(job.id, request.registry.settings["jobs.sync_wait_seconds"])
+        if sentences is not None:
+            return {"sentences": sentences}
     status_url = request.route_url(job_status.name, job_id=job.id)
     request.response.status_code = 202
     request.response.headers["Location"] = status_url
@@ -79,7 +79,7 @@ def process_pdf_file(request):
 
 @job_status.get(permission=AUTHENTICATED, schema=StatusRequest(), validators=(colander_validator,))
 def read_status(request):
-    service = JobService(request.dbsession)
+    service = request.find_service(IJobService)
     job = service.get(request.identity.id, request.validated["path"]["job_id"])
     sentences = service.sentences(job) if job.status == JobStatus.COMPLETED else None
     return v1_status_json(job, sentences)
@@ -89,11 +89,3 @@ def _prefers_async(request):
     preferences = request.validated["header"].get("Prefer", "")
     # "Prefer: respond-async, wait=10": comma-separated preferences, each with optional ";" parameters.
     return any(token.split(";")[0].strip().lower() == "respond-async" for token in preferences.split(","))
-
-
-def _end_request_transaction(request):
-    # The wait may last minutes: commit what the request has done so far (it
-    # only read) and start afresh, so no connection idles inside a transaction
-    # and the later read sees what the worker committed.
-    request.tm.commit()
-    request.tm.begin()

@@ -20,7 +20,7 @@ from novel_pyramid.api.openapi.converter import to_json_schema
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters import RESULT_FILE, RESULT_URL, registered_exporters
-from novel_pyramid.exporters.services import ExportService
+from novel_pyramid.exporters.interfaces import IExportService
 from novel_pyramid.schema.types import StrictMapping, StrictString, string_node
 
 job_exports = api_service("v2.job_exports", "/jobs/{id}/exports")
@@ -161,7 +161,7 @@ def exporter_info(name, exporter):
 # -- views -----------------------------------------------------------------------------------------
 @job_exports.get(permission=AUTHENTICATED, schema=ListRequest(), validators=(colander_validator,))
 def list_exporters(request):
-    service = ExportService.for_request(request)
+    service = request.find_service(IExportService)
     job = service.finished_job(request.identity.id, request.validated["path"]["id"])
     return {"job_id": job.id, "exporters": [exporter_info(name, exporter) for name, exporter in service.available()]}
 
@@ -172,7 +172,7 @@ def list_exporters(request):
 def create_export(request):
     options = dict(request.validated["body"])
     name = options.pop("exporter")
-    status = ExportService.for_request(request).start_job_export(
+    status = request.find_service(IExportService).start_job_export(
         request.identity.user, request.validated["path"]["id"], name, options
     )
     if status["id"] is not None:
@@ -183,13 +183,15 @@ def create_export(request):
 
 @export_status.get(permission=AUTHENTICATED, schema=ExportStatusRequest(), validators=(colander_validator,))
 def read_export_status(request):
-    return ExportService.for_request(request).export_status(request.identity.id, request.validated["path"]["export_id"])
+    return request.find_service(IExportService).export_status(
+        request.identity.id, request.validated["path"]["export_id"]
+    )
 
 
 @job_export_download.get(permission=AUTHENTICATED, schema=DownloadRequest(), validators=(colander_validator,))
 def download_export(request):
     path = request.validated["path"]
-    result = ExportService.for_request(request).download_job(
+    result = request.find_service(IExportService).download_job(
         request.identity.user, path["id"], path["name"], dict(request.GET)
     )
     response = FileResponse(content_type=result.content_type.split(";")[0], charset="utf-8")

@@ -1,4 +1,4 @@
-"""v2 jobs: the asynchronous, job-centred API (CONTRACT §3).
+"""v2 jobs: the asynchronous, job-centred API (docs/api.md, "v2: jobs as resources").
 
 ``POST   /jobs``                 multipart ``pdf_file`` (+ ``sentence_length_limit``): 202, the job, ``Location``
 ``GET    /jobs``                 the user's jobs, newest first: ``?status=&limit=&cursor=``
@@ -17,8 +17,9 @@ from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v2 import schemas
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.jobs.interfaces import IJobService
+from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.serializers import v2_job_json
-from novel_pyramid.jobs.services import JobService, JobSubmitter
 
 jobs = api_service("v2.jobs", "/jobs")
 job = api_service("v2.job", "/jobs/{id}")
@@ -41,30 +42,30 @@ def create_job(request):
     limit = form.get("sentence_length_limit")
     if limit is None:
         limit = AccountService(request.dbsession).settings_of(request.identity.user).sentence_length_limit
-    created = JobSubmitter(request.registry).submit(request.identity.id, form["pdf_file"], limit)
+    created = request.find_service(IJobService).submit(request.identity.id, form["pdf_file"], limit)
     return _accepted(request, created)
 
 
 @jobs.get(permission=AUTHENTICATED, schema=schemas.JobListRequest(), validators=(colander_validator,))
 def list_jobs(request):
     query = request.validated["querystring"]
-    page, more = JobService(request.dbsession).page(
+    page, more = request.find_service(IJobService).page(
         request.identity.id, limit=query["limit"], status=query.get("status"), after=query.get("cursor")
     )
     return {
-        "items": [v2_job_json(request, item) for item in page],
+        "items": [_job_json(request, item) for item in page],
         "next_cursor": schemas.encode_job_cursor(page[-1]) if more else None,
     }
 
 
 @job.get(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
 def read_job(request):
-    return v2_job_json(request, JobService(request.dbsession).get(request.identity.id, _job_id(request)))
+    return _job_json(request, request.find_service(IJobService).get(request.identity.id, _job_id(request)))
 
 
 @job.delete(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
 def delete_job(request):
-    JobService(request.dbsession).delete(request.identity.id, _job_id(request))
+    request.find_service(IJobService).delete(request.identity.id, _job_id(request))
     response = request.response
     response.status_code = 204
     del response.content_type  # no body, so no media type
@@ -73,19 +74,19 @@ def delete_job(request):
 
 @job_cancel.post(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
 def cancel_job(request):
-    return v2_job_json(request, JobService(request.dbsession).cancel(request.identity.id, _job_id(request)))
+    return _job_json(request, request.find_service(IJobService).cancel(request.identity.id, _job_id(request)))
 
 
 @job_retry.post(permission=AUTHENTICATED, schema=schemas.JobRequest(), validators=(colander_validator,))
 def retry_job(request):
-    retried = JobSubmitter(request.registry).retry(request.identity.id, _job_id(request))
+    retried = request.find_service(IJobService).retry(request.identity.id, _job_id(request))
     return _accepted(request, retried)
 
 
 @job_sentences.get(permission=AUTHENTICATED, schema=schemas.SentencesRequest(), validators=(colander_validator,))
 def list_sentences(request):
     query = request.validated["querystring"]
-    page, more = JobService(request.dbsession).sentences_page(
+    page, more = request.find_service(IJobService).sentences_page(
         request.identity.id, _job_id(request), start=query["cursor"], limit=query["limit"]
     )
     return {
@@ -98,7 +99,18 @@ def _job_id(request):
     return request.validated["path"]["id"]
 
 
+def _job_json(request, item):
+    def url(service):
+        return request.route_url(service.name, id=item.id)
+
+    links = {"self": url(job), "cancel": url(job_cancel), "retry": url(job_retry)}
+    if item.status == JobStatus.COMPLETED:
+        links["sentences"] = url(job_sentences)
+        links["exports"] = request.route_url("v2.job_exports", id=item.id)
+    return v2_job_json(item, links)
+
+
 def _accepted(request, accepted_job):
     request.response.status_code = 202
     request.response.headers["Location"] = request.route_url(job.name, id=accepted_job.id)
-    return v2_job_json(request, accepted_job)
+    return _job_json(request, accepted_job)

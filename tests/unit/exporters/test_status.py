@@ -5,13 +5,12 @@ import redis
 from pyramid import testing
 
 from novel_pyramid.errors import ServiceUnavailable
+from novel_pyramid.exporters.services import ExportService
 from novel_pyramid.exporters.status import (
-    IExportStatusStore,
     MemoryExportStatusStore,
     RedisExportStatusStore,
     status_store_from_settings,
 )
-from novel_pyramid.exporters.tasks import run_export
 from novel_pyramid.redisconn import CircuitBreaker
 
 
@@ -44,9 +43,10 @@ def test_a_redelivered_task_of_a_settled_export_does_nothing():
     store = MemoryExportStatusStore()
     store.update("e1", status="completed", url="https://x")
     with testing.testConfig() as config:
-        config.registry.registerUtility(store, IExportStatusStore)
-        # No session factory in this registry: any attempt to export would fail loudly.
-        run_export(config.registry, "e1", 1, "job", "google_sheets", {})
+        # No database, jobs or task sender: any attempt to export would fail loudly.
+        config.registry["db.session_factory"] = None
+        service = ExportService(None, config.registry, jobs=None, statuses=store, tasks=None)
+        assert service.export_in_background("e1", 1, "job", "google_sheets", {}) is None
 
     assert store.get("e1")["url"] == "https://x"
 

@@ -1,0 +1,89 @@
+"""The services of the jobs subsystem, found with ``request.find_service(I...)`` in views and tasks."""
+
+from zope.interface import Attribute, Interface
+
+
+class IJobService(Interface):
+    """The jobs of the API: every lookup is scoped to the user, another user's job is "not found".
+
+    Per request. Reads, ``cancel`` and ``delete`` work in the request's
+    transaction. ``submit`` and ``retry`` commit apart from it, in transactions
+    of their own (``db.own_transaction``), and send their tasks once that has
+    committed, so that a worker finds the job and a broker that is down
+    answers 503 at once and leaves nothing behind. ``load`` and the waits read
+    apart too, each poll in a short transaction, so they see what the workers commit.
+    """
+
+    def get(user_id, job_id):
+        """The user's job, or ``NotFound``."""
+
+    def page(user_id, *, limit, status=None, after=None):
+        """Up to ``limit`` jobs, newest first, after the ``(created_at, id)`` key ``after``; and whether more follow."""
+
+    def sentences(job):
+        """Every sentence of a completed job, in order."""
+
+    def sentences_page(user_id, job_id, *, start, limit):
+        """``(index, text)`` pairs of a completed job from ``start``, at most ``limit``; and whether more follow."""
+
+    def cancel(user_id, job_id):
+        """Stop a queued or running job (pending chunks are never started); idempotent, ``Conflict`` once ended."""
+
+    def delete(user_id, job_id):
+        """Delete a job and its chunks, cancelling a running one first; its history entry stays."""
+
+    def submit(user_id, upload, sentence_length_limit):
+        """Check the uploaded PDF cheaply, commit it as a queued job, send its extraction; the committed job.
+
+        Raises ``PayloadTooLarge``, ``InvalidPdf``, or ``ServiceUnavailable``:
+        at once, writing nothing, while the broker's breaker is open; else once
+        the send failed (the job is then removed).
+        """
+
+    def retry(user_id, job_id):
+        """Send the failed chunks of a failed job again (the done ones are kept); the committed job."""
+
+    def load(job_id):
+        """The job as committed now, read apart (or None)."""
+
+    def wait_until_finished(job_id, timeout):
+        """Poll until the job ends or ``timeout`` passes; the job as committed then."""
+
+    def wait_for_result(job_id, timeout):
+        """Poll until the job ends or ``timeout`` passes: its sentences once ended, None while it still runs.
+
+        A job that failed or was cancelled raises the domain error its failure maps to.
+        """
+
+
+class IJobRunner(Interface):
+    """What the tasks do with a job. Process-wide; every step commits apart, in a short transaction of its own
+    (``db.own_transaction``), so no transaction stays open while a normaliser works.
+    """
+
+    def extract(job_id, send):
+        """Turn the job's upload into chunks, batch by batch; ``send(chunk_ids)`` after each batch has committed."""
+
+    def normalize_chunk(chunk_id):
+        """Normalise one chunk under a lease and record the outcome; finish the job if it was the last."""
+
+    def fail_job(job_id):
+        """End a job a task could not carry on (an unexpected error), unless it has ended or is held."""
+
+    def fail_chunk(chunk_id):
+        """Settle a chunk whose task failed unexpectedly, so its job can still finish (and be retried)."""
+
+
+class ILeaseKeeper(Interface):
+    """The heartbeat of one process, renewing the leases its tasks hold. Process-wide.
+
+    Renewing and releasing commit apart, in transactions of their own (``db.own_transaction``).
+    """
+
+    timings = Attribute("The ``LeaseTimings`` of this process (lease, heartbeat and sweep periods).")
+
+    def holding(model, token):
+        """A context manager: renew the lease ``token`` on a row of ``model`` until the block ends."""
+
+    def release(model, token):
+        """Let the lease expire now, so a sweeper sends the work again at once (best effort)."""
