@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api_cpu import CpuMeter  # noqa: E402
 from bench.api_data import explain_first_page, recreate_database, seed  # noqa: E402
-from novel_pyramid.cache.keys import history_key  # noqa: E402
+from novel_pyramid.history.services import history_key  # noqa: E402
 from tests.fakes import servers  # noqa: E402
 from tests.fakes.servers import free_port  # noqa: E402
 

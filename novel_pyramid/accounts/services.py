@@ -3,13 +3,25 @@
 import datetime
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from zope.interface import implementer
 
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.accounts.models import DEFAULT_SENTENCE_LENGTH_LIMIT, User, UserSettings
-from novel_pyramid.cache import settings_key
 from novel_pyramid.cache.services import CachedReadService
+from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Forbidden
+
+
+def settings_key(user_id):
+    """The cache key of the user's settings; the version changes with the shape of the value."""
+    return f"accounts.settings.v2:{int(user_id)}"
+
+
+def stale_keys_of_settings(settings):
+    """The cached values a change of a ``user_settings`` row makes stale."""
+    return (settings_key(settings.user_id),)
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,19 @@ def _snapshot_from_data(data):
     )
 
 
+@implementer(IAccountService)
 class AccountService(CachedReadService):
+    def __init__(self, dbsession=None, cache=None, request=None, session_factory=None):
+        super().__init__(dbsession, cache, request)
+        self._session_factory = session_factory
+
+    @property
+    def session_factory(self):
+        """Where a write that commits apart from the caller opens its session."""
+        if self._session_factory is None:
+            self._session_factory = self._request.registry["db.session_factory"]
+        return self._session_factory
+
     def sign_in_with_google(self, claims, oauth_tokens=None):
         """Find or create the user a verified Google identity names, and record the sign-in."""
         user = self.db.scalar(select(User).where(User.google_id == claims["sub"]))
@@ -87,10 +111,8 @@ class AccountService(CachedReadService):
         return user
 
     def settings_of(self, user):
-        """The settings of ``user`` (anything with an ``id``), defaults if never saved; cached.
-
-        Every write of the row (``update_settings``, or any other ORM flush) forgets
-        the cached copy once its transaction commits (novel_pyramid.cache).
+        """Cached; every write of the row (``update_settings``, or any other ORM flush)
+        forgets the cached copy once its transaction commits (novel_pyramid.cache).
         """
         data = self.cache.get_or_create(
             settings_key(user.id),
@@ -111,3 +133,29 @@ class AccountService(CachedReadService):
         settings.updated_at = utcnow()
         self.db.flush()
         return settings
+
+    @staticmethod
+    def save_refreshed_google_tokens(user, access_token, expiry, refresh_token):
+        # Saved with the caller's transaction, as the user row is the caller's.
+        if access_token and access_token != user.google_access_token:
+            user.google_access_token = access_token
+            user.google_token_expiry = expiry
+        # Google rarely rotates refresh tokens, but when it does the old one stops working.
+        if refresh_token and refresh_token != user.google_refresh_token:
+            user.google_refresh_token = refresh_token
+
+    def forget_revoked_google_grant(self, user):
+        # A sign-in that stored new tokens meanwhile keeps them: only the refused ones are cleared.
+        refused = {
+            "google_access_token": user.google_access_token,
+            "google_refresh_token": user.google_refresh_token,
+        }
+        with own_transaction(self.session_factory) as (_, db):
+            db.execute(
+                update(User)
+                .where(
+                    User.id == user.id,
+                    *(getattr(User, name).is_not_distinct_from(value) for name, value in refused.items()),
+                )
+                .values(google_access_token=None, google_refresh_token=None, google_token_expiry=None)
+            )

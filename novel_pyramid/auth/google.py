@@ -12,7 +12,9 @@ import google.auth.transport.requests
 import requests
 from google.auth import exceptions as google_exceptions
 from google.oauth2 import id_token
+from zope.interface import implementer
 
+from novel_pyramid.auth.interfaces import IGoogleSignIn
 from novel_pyramid.errors import Unauthorized, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,7 @@ GOOGLE_ISSUERS = {"accounts.google.com", "https://accounts.google.com"}
 HTTP_TIMEOUT_SECONDS = 10
 
 
+@implementer(IGoogleSignIn)
 class GoogleSignIn:
     def __init__(self, client_id, client_secret, certs_url, token_url, redirect_uri):
         self.client_id = client_id

@@ -9,6 +9,7 @@ from pyramid.security import Allowed, Denied
 from zope.interface import implementer
 
 from novel_pyramid.accounts.models import User
+from novel_pyramid.auth.interfaces import IAccessTokens, ISessionStanding
 from novel_pyramid.auth.standing import DISABLED, SIGNED_OUT
 from novel_pyramid.errors import Unauthorized
 from novel_pyramid.logging.context import user_id_var
@@ -72,7 +73,9 @@ class TokenSecurityPolicy:
         # Pyramid asks for the identity more than once per request (permission
         # check, then ``request.identity`` in the view): work it out once.
         self._identity_of_request = RequestLocalCache(self._load_identity)
+        # Process-wide services of this policy's application, found at the first request.
         self._verified_tokens = None
+        self._standing = None
 
     def identity(self, request):
         return self._identity_of_request.get_or_create(request)
@@ -90,7 +93,7 @@ class TokenSecurityPolicy:
         if token is None:
             return None
         if self._verified_tokens is None:
-            self._verified_tokens = VerifiedTokens(request.registry["auth.access_tokens"])
+            self._verified_tokens = VerifiedTokens(request.find_service(IAccessTokens))
         return self._verified_tokens.verify(token)
 
     def _load_identity(self, request):
@@ -102,8 +105,10 @@ class TokenSecurityPolicy:
         if claims is None:
             return None
         user_id, session_id = int(claims["sub"]), claims["sid"]
+        if self._standing is None:
+            self._standing = request.find_service(ISessionStanding)
         # Asked of the database every time (auth/standing.py): never answered from a cache.
-        failure = request.registry["auth.session_standing"].failure(user_id, session_id)
+        failure = self._standing.failure(user_id, session_id)
         if failure is not None:
             request.authentication_failure = failure
             return None

@@ -5,10 +5,13 @@ import hmac
 import logging
 
 from sqlalchemy import select, update
+from zope.interface import implementer
 
+from novel_pyramid.auth.interfaces import IAccessTokens, IRefreshSuccessors, ISessionService
 from novel_pyramid.auth.models import AuthSession
-from novel_pyramid.auth.policy import SIGNED_OUT
+from novel_pyramid.auth.standing import SIGNED_OUT
 from novel_pyramid.auth.tokens import hash_token, new_refresh_token, session_id_of
+from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import new_uuid, utcnow
 from novel_pyramid.errors import Unauthorized
 
@@ -18,6 +21,7 @@ USER_AGENT_MAX = 256
 ALREADY_USED = "This refresh token was already used; please sign in again"
 
 
+@implementer(ISessionService)
 class SessionService:
     """Owns the refresh-token life cycle; access tokens come from ``AccessTokens``.
 
@@ -36,12 +40,12 @@ class SessionService:
         self.session_factory = session_factory
 
     @classmethod
-    def for_request(cls, request):
+    def create_service(cls, context, request):
         settings = request.registry.settings
         return cls(
             request.dbsession,
-            request.registry["auth.access_tokens"],
-            request.registry["auth.refresh_successors"],
+            request.find_service(IAccessTokens),
+            request.find_service(IRefreshSuccessors),
             datetime.timedelta(days=settings["jwt.refresh_token_expires_days"]),
             datetime.timedelta(seconds=settings["jwt.refresh_reuse_interval_seconds"]),
             request.registry["db.session_factory"],
@@ -194,7 +198,7 @@ class SessionService:
         if self.session_factory is None:
             self.revoke(session_id, reason)
             return
-        with self.session_factory() as own, own.begin():
+        with own_transaction(self.session_factory) as (_, own):
             own.execute(
                 update(AuthSession)
                 .where(AuthSession.id == session_id)

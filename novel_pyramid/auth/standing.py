@@ -26,8 +26,10 @@ import weakref
 
 import sqlalchemy.exc
 from sqlalchemy import bindparam, create_engine, event, select
+from zope.interface import implementer
 
 from novel_pyramid.accounts.models import User
+from novel_pyramid.auth.interfaces import ISessionStanding
 from novel_pyramid.auth.models import AuthSession
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ SESSION_STANDING = (
 )
 
 
+@implementer(ISessionStanding)
 class SessionStanding:
     """Answers, from the database, why a session may not act (``SIGNED_OUT``, ``DISABLED``), or None."""
 

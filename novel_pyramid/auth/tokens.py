@@ -12,7 +12,9 @@ import hmac
 import secrets
 
 import jwt
+from zope.interface import implementer
 
+from novel_pyramid.auth.interfaces import IAccessTokens, IRefreshSuccessors
 from novel_pyramid.errors import Unauthorized
 
 ALGORITHM = "HS256"
@@ -29,6 +31,7 @@ def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@implementer(IAccessTokens)
 class AccessTokens:
     """Issues and verifies access tokens with a current key and retired ones."""
 
@@ -86,6 +89,7 @@ class AccessTokens:
         return claims
 
 
+@implementer(IRefreshSuccessors)
 class RefreshSuccessors:
     """Derives the refresh token that replaces a presented one: ``<session id>.<HMAC(key, presented)>``.
 

@@ -9,13 +9,13 @@ because a per-process memory cache would go stale across production processes.
 
 from novel_pyramid.cache.interfaces import IAppCache
 from novel_pyramid.cache.invalidation import (  # noqa: F401
+    StaleKeys,
     cache_of,
     invalidate_after_commit,
     watch_session_factory,
 )
-from novel_pyramid.cache.keys import chunk_result_key, history_key, settings_key  # noqa: F401
-from novel_pyramid.cache.regions import NULL_CACHE, RegionCache, make_cache_region
-from novel_pyramid.cache.request import RequestCache
+from novel_pyramid.cache.keys import chunk_result_key  # noqa: F401
+from novel_pyramid.cache.regions import NULL_CACHE, RegionCache, make_cache_region  # noqa: F401
 from novel_pyramid.cache.sql_log import install_sql_log
 from novel_pyramid.redisconn import NEVER_OPEN, RedisConnections, redis_connections
 
@@ -45,22 +45,19 @@ def cache_from_settings(settings, connections=None):
     return RegionCache(region, backend, breaker)
 
 
-def request_cache(request):
-    """The cache as ``request`` sees it (``RequestCache``): one per request."""
-    return request.app_cache
-
-
-def _app_cache_of_request(request):
-    return RequestCache(request.registry.queryUtility(IAppCache) or NULL_CACHE)
-
-
 def includeme(config):
     config.include("novel_pyramid.redisconn")
     settings = config.get_settings()
     cache = cache_from_settings(settings, redis_connections(config.registry))
     settings["cache.backend"] = cache.backend_name
     config.registry.registerUtility(cache, IAppCache)
-    config.add_request_method(_app_cache_of_request, "app_cache", reify=True)
-    watch_session_factory(config.registry["db.session_factory"], cache)
+    stale_keys = StaleKeys()
+    watch_session_factory(config.registry["db.session_factory"], cache, stale_keys)
+
+    def add_cache_invalidation(config, model, keys_of):
+        """Forget ``keys_of(row)`` once a transaction that changed a ``model`` row commits."""
+        stale_keys.add(model, keys_of)
+
+    config.add_directive("add_cache_invalidation", add_cache_invalidation)
     if settings.get("sql_log.enabled"):
         install_sql_log(config.registry["db.engine"])

@@ -2,20 +2,41 @@
 
 Deleting a key before the commit would not help: until the commit, other
 requests still read the old rows and would put them straight back in the cache.
-Each session carries the cache it should invalidate in ``session.info``, so
-services that only receive a session (``AccountService(request.dbsession)``)
-find it without a global.
+Each session carries the cache it should invalidate, and the rules that say
+which keys a changed row makes stale, in ``session.info``: services that only
+receive a session (a task's) find them without a global. The package owning a
+cached table adds its rule from its ``includeme``
+(``config.add_cache_invalidation(Model, keys_of)``); this package knows no table.
 """
 
 import itertools
 
 from sqlalchemy import event
 
-from novel_pyramid.cache.keys import STALE_KEYS_OF_CHANGED_ROW
 from novel_pyramid.cache.regions import NULL_CACHE
 
 CACHE_INFO_KEY = "novel_pyramid.cache"
+STALE_KEYS_INFO_KEY = "novel_pyramid.cache.stale_keys"
 PENDING_INFO_KEY = "novel_pyramid.cache.pending"
+
+
+class StaleKeys:
+    """For each model whose rows feed a cached value: the keys a change of one row makes stale.
+
+    Bulk UPDATE/DELETE statements bypass the ORM unit of work: code issuing
+    them calls ``invalidate_after_commit`` itself.
+    """
+
+    def __init__(self):
+        self._rules = {}
+
+    def add(self, model, keys_of):
+        """``keys_of(row)`` gives the keys a new, changed or deleted ``model`` row makes stale."""
+        self._rules[model] = keys_of
+
+    def of(self, row):
+        keys_of = self._rules.get(type(row))
+        return () if keys_of is None else keys_of(row)
 
 
 def cache_of(dbsession):
@@ -29,24 +50,26 @@ def invalidate_after_commit(dbsession, *keys):
         dbsession.info.setdefault(PENDING_INFO_KEY, set()).update(keys)
 
 
-def watch_session_factory(session_factory, cache):
+def watch_session_factory(session_factory, cache, stale_keys):
     """Give every session of ``session_factory`` the cache, and invalidate on commit.
 
-    ORM changes to the tables in ``STALE_KEYS_OF_CHANGED_ROW`` are found at flush
-    time, whoever made them: sign-in, session start and rotation, deactivation,
-    settings updates.
+    ORM changes to the models ``stale_keys`` has rules for are found at flush
+    time, whoever made them (a settings update, a job's end, an export).
     """
-    session_factory.configure(info={CACHE_INFO_KEY: cache})
+    session_factory.configure(info={CACHE_INFO_KEY: cache, STALE_KEYS_INFO_KEY: stale_keys})
     if not event.contains(session_factory, "after_flush", _collect_stale_keys):
         event.listen(session_factory, "after_flush", _collect_stale_keys)
         event.listen(session_factory, "after_commit", _invalidate_pending)
 
 
 def _collect_stale_keys(session, flush_context):
+    stale_keys = session.info.get(STALE_KEYS_INFO_KEY)
+    if stale_keys is None:
+        return
     for row in itertools.chain(session.new, session.dirty, session.deleted):
-        keys_of = STALE_KEYS_OF_CHANGED_ROW.get(getattr(row, "__tablename__", None))
-        if keys_of is not None:
-            invalidate_after_commit(session, *keys_of(row))
+        keys = stale_keys.of(row)
+        if keys:
+            invalidate_after_commit(session, *keys)
 
 
 def _invalidate_pending(session):

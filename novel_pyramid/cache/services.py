@@ -1,22 +1,27 @@
-"""A base for services that read through the cache and open a database session only on a miss."""
+"""A base for services that read through the cache and open the request's database session only on a miss."""
 
-from novel_pyramid.cache import cache_of, request_cache
+from novel_pyramid.cache.interfaces import IAppCache
+from novel_pyramid.cache.invalidation import cache_of
+from novel_pyramid.cache.regions import NULL_CACHE
 
 
 class CachedReadService:
-    def __init__(self, dbsession, cache=None, request=None):
+    """Built on a session (``cls(dbsession)``, in tasks) or for a request (``create_service``).
+
+    For a request the session is opened at the first database read: a read the
+    cache answers then creates no session and joins nothing to the
+    transaction, which would cost about as much as the rest of that read.
+    """
+
+    def __init__(self, dbsession=None, cache=None, request=None):
         self._dbsession = dbsession
         self._request = request
         self.cache = cache if cache is not None else cache_of(dbsession)
 
     @classmethod
-    def for_request(cls, request):
-        """The service of a request; it opens the request's session only when it needs the database.
-
-        A cached read then costs no session at all (creating one and joining it
-        to the transaction was a fifth of a cached request's CPU).
-        """
-        return cls(None, cache=request_cache(request), request=request)
+    def create_service(cls, context, request):
+        """The service of ``request`` (a pyramid_services factory)."""
+        return cls(cache=request.registry.queryUtility(IAppCache, default=NULL_CACHE), request=request)
 
     @property
     def db(self):

@@ -8,10 +8,8 @@ the next export does not refresh again.
 
 from google.auth import exceptions as google_exceptions
 from google.oauth2.credentials import Credentials
-from sqlalchemy import update
 
-from novel_pyramid.accounts.models import User
-from novel_pyramid.db import own_transaction
+from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.errors import Forbidden, UpstreamError
 
 SHEETS_SCOPES = (
@@ -56,13 +54,8 @@ def credentials_for(user, settings):
 
 
 def save_refreshed_tokens(user, credentials):
-    """Copy a token google-auth refreshed back to the user row (saved with the caller's transaction)."""
-    if credentials.token and credentials.token != user.google_access_token:
-        user.google_access_token = credentials.token
-        user.google_token_expiry = credentials.expiry
-    # Google rarely rotates refresh tokens, but when it does the old one stops working.
-    if credentials.refresh_token and credentials.refresh_token != user.google_refresh_token:
-        user.google_refresh_token = credentials.refresh_token
+    """Copy a token google-auth refreshed back to the user row, which accounts owns."""
+    AccountService.save_refreshed_google_tokens(user, credentials.token, credentials.expiry, credentials.refresh_token)
 
 
 def refresh_error(exc):
@@ -77,25 +70,3 @@ def refresh_error(exc):
     if isinstance(exc, google_exceptions.TransportError):
         return UpstreamError("Google sign-in is unreachable; try the export again shortly")
     return GoogleGrantRevoked()
-
-
-def forget_revoked_grant(session_factory, user):
-    """Clear ``user``'s Google tokens in a transaction of our own, committed whatever the caller's does.
-
-    The caller's transaction ends in the 403 and is rolled back. The tokens are
-    cleared only if they are still the refused ones: a sign-in that stored new
-    ones meanwhile keeps them.
-    """
-    refused = {
-        "google_access_token": user.google_access_token,
-        "google_refresh_token": user.google_refresh_token,
-    }
-    with own_transaction(session_factory) as (_, db):
-        db.execute(
-            update(User)
-            .where(
-                User.id == user.id,
-                *(getattr(User, name).is_not_distinct_from(value) for name, value in refused.items()),
-            )
-            .values(google_access_token=None, google_refresh_token=None, google_token_expiry=None)
-        )

@@ -16,19 +16,14 @@ from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.db.types import isoformat, new_uuid, utcnow
 from novel_pyramid.errors import AppError, Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import UnknownExporter, get_exporter, registered_exporters
-from novel_pyramid.exporters.google_auth import GoogleGrantRevoked, forget_revoked_grant, require_sheets_grant
+from novel_pyramid.exporters.google_auth import GoogleGrantRevoked, require_sheets_grant
 from novel_pyramid.exporters.google_sheets import NEW
-from novel_pyramid.exporters.history_link import (
-    entry_for_job,
-    entry_for_sentences,
-    newest_filename,
-    record_spreadsheet_url,
-)
 from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExportService
-from novel_pyramid.exporters.sources import job_source, sentence_list_source
+from novel_pyramid.exporters.sources import iter_chunk_sentences, job_source, sentence_list_source
 from novel_pyramid.exporters.status import COMPLETED, FAILED, QUEUED, RUNNING, IExportStatusStore
 from novel_pyramid.exporters.v1_sheet_request import V1_FIELD_NAMES, plan_v1_export
 from novel_pyramid.jobs.interfaces import IJobService
+from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.tasks.interfaces import ITaskSender
 
@@ -57,6 +52,16 @@ def _blame_default_folder(error):
         messages = error.details.pop("folder_id")
         error.details["default_folder_id"] = messages
         error.message += "; it is the default folder of your settings: choose another there, or clear it"
+
+
+def _job_produced(session_factory, job_id, sentences):
+    """True when the job's output sentences are exactly ``sentences``, in order (stops at the first difference)."""
+    offset = 0
+    for _, outputs in iter_chunk_sentences(session_factory, job_id):
+        if outputs != sentences[offset : offset + len(outputs)]:
+            return False
+        offset += len(outputs)
+    return offset == len(sentences)
 
 
 @implementer(IExportService)
@@ -105,10 +110,14 @@ class ExportService:
             if error.details:
                 error.details = {V1_FIELD_NAMES.get(name, name): messages for name, messages in error.details.items()}
             raise
-        entry = entry_for_sentences(self.db, self.session_factory, user.id, body["sentences"])
-        # A new spreadsheet is the entry's; an append only fills an entry still without one.
-        if plan.options["mode"] == NEW or (entry is not None and entry.spreadsheet_url is None):
-            record_spreadsheet_url(entry, result.url)
+        sentences = body["sentences"]
+        HistoryService(self.db).record_sentences_export(
+            user.id,
+            len(sentences),
+            lambda job_id: _job_produced(self.session_factory, job_id, sentences),
+            result.url,
+            new_spreadsheet=plan.options["mode"] == NEW,
+        )
         return result.url
 
     def _new_sheet_defaults(self, user, title, folder_id):
@@ -124,7 +133,7 @@ class ExportService:
         settings = AccountService(self.db).settings_of(user)
         if not title:
             pattern = settings.default_sheet_name_pattern
-            filename = newest_filename(self.db, user.id) if pattern and "{filename}" in pattern else None
+            filename = HistoryService(self.db).newest_filename(user.id) if pattern and "{filename}" in pattern else None
             title = sheet_name_from_pattern(pattern, filename)
         return title, folder_id or settings.default_folder_id
 
@@ -229,10 +238,8 @@ class ExportService:
             if options.get("folder_id") != named_folder:
                 _blame_default_folder(error)
             raise
-        entry = entry_for_job(self.db, user.id, job.id)
-        # As in v1: an append only fills an entry still without a spreadsheet.
-        if options.get("mode", NEW) == NEW or (entry is not None and entry.spreadsheet_url is None):
-            record_spreadsheet_url(entry, result.url)
+        new_spreadsheet = options.get("mode", NEW) == NEW
+        HistoryService(self.db).record_job_export(user.id, job.id, result.url, new_spreadsheet)
         return result
 
     def download_job(self, user, job_id, exporter_name, raw_options):
@@ -250,7 +257,7 @@ class ExportService:
         except GoogleGrantRevoked:
             # Until they sign in again the user holds no grant: sign-ins report
             # has_sheets_access false, and exports are refused without asking Google.
-            forget_revoked_grant(self.session_factory, user)
+            AccountService(self.db, session_factory=self.session_factory).forget_revoked_google_grant(user)
             raise
 
     def exporter(self, name, result_kind):

@@ -1,4 +1,4 @@
-"""History of processed uploads. Columns follow the legacy schema (CONTRACT §5) plus a job link."""
+"""History of processed uploads. Columns follow the legacy schema (docs/upgrading.md) plus a job link."""
 
 import datetime
 

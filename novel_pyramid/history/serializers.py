@@ -1,6 +1,4 @@
-"""How a history entry looks on the wire (CONTRACT §2)."""
-
-import json
+"""How a history entry looks on the wire (docs/api.md, "v1: the frontend's API", ``GET /history``)."""
 
 from novel_pyramid.db.types import isoformat
 
@@ -14,16 +12,3 @@ def history_json(entry):
         "spreadsheet_url": entry.spreadsheet_url,
         "error_message": entry.error_message,
     }
-
-
-# One encoder for every entry: json.dumps with options builds a new encoder per call.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def history_entry_text(entry):
-    """One entry as JSON text: the cached list keeps entries serialised, so a page is joined, not re-encoded."""
-    return _encode(history_json(entry))
-
-
-def json_array_text(entry_texts):
-    return "[" + ",".join(entry_texts) + "]"

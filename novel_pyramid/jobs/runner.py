@@ -43,8 +43,8 @@ from novel_pyramid.cache.regions import NULL_CACHE
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
+from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.failures import INTERNAL_ERROR, REWRITER_CRASHED, Failure, rewriting_failure, too_many_attempts
-from novel_pyramid.jobs.history import record_job_end
 from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
@@ -320,7 +320,7 @@ class JobRunner:
         if moved:
             db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
             log.info("Job %s failed at extraction (%s): %s", job_id, failure.code, failure.message)
-            record_job_end(db, db.get(Job, job_id, populate_existing=True))
+            HistoryService(db).record_job_end(db.get(Job, job_id, populate_existing=True), completed=False)
 
     @staticmethod
     def _waiting_chunk_ids(db, job_id):

@@ -17,8 +17,8 @@ from zope.interface import implementer
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge
+from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
-from novel_pyramid.jobs.history import record_job_end
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.settlement import Step
@@ -113,7 +113,7 @@ class JobService:
             .values(status=ChunkStatus.CANCELLED)
         )
         self.db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job.id))
-        record_job_end(self.db, job)
+        HistoryService(self.db).record_job_end(job, completed=False)
         return job
 
     def delete(self, user_id, job_id):

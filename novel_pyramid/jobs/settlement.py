@@ -12,7 +12,7 @@ import logging
 from sqlalchemy import select, update
 
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.jobs.history import record_job_end
+from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.leases import NO_LEASE, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
 
@@ -86,4 +86,4 @@ def finish_job(db, job):
     if moved:
         db.refresh(job)
         log.info("Job %s %s (%s sentences)", job.id, job.status, job.sentences_count)
-        record_job_end(db, job)
+        HistoryService(db).record_job_end(job, completed=job.status == JobStatus.COMPLETED)

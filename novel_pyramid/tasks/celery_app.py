@@ -31,6 +31,9 @@ WORKER_INCLUDES = (
     # Chunk results are read through the cache, and the history a finished job
     # writes must invalidate the web processes' cached copy.
     "novel_pyramid.cache",
+    # The owners of cached tables add their invalidation rules to the cache.
+    "novel_pyramid.accounts",
+    "novel_pyramid.history",
     "novel_pyramid.normalizers",
     "novel_pyramid.tasks",
     "novel_pyramid.jobs",

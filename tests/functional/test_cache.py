@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from novel_pyramid.accounts.models import User
-from novel_pyramid.cache import IAppCache, settings_key
+from novel_pyramid.accounts.services import settings_key
+from novel_pyramid.cache import IAppCache
 from tests.functional.conftest import bearer
 from tests.functional.test_query_counts import statements_run_on
 

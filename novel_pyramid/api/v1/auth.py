@@ -2,14 +2,14 @@
 
 from cornice.validators import colander_validator
 
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.accounts.serializers import user_json
-from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.auth.interfaces import IGoogleSignIn, ISessionService
 from novel_pyramid.auth.policy import bearer_token
-from novel_pyramid.auth.sessions import SessionService
 from novel_pyramid.errors import InvalidInput, Unauthorized
 
 google_login = api_service("v1.auth.google", "/auth/google")
@@ -20,7 +20,7 @@ dev_login = api_service("v1.auth.dev_login", "/auth/dev-login")
 
 
 def _login_response(request, user):
-    tokens = SessionService.for_request(request).start(user, request.user_agent, request.client_addr)
+    tokens = request.find_service(ISessionService).start(user, request.user_agent, request.client_addr)
     return {
         "message": "Login successful",
         **tokens,
@@ -32,7 +32,7 @@ def _login_response(request, user):
 @google_login.post(schema=schemas.GoogleLoginRequest(), validators=(colander_validator,))
 def login_with_google(request):
     body = request.validated["body"]
-    google = request.registry["auth.google"]
+    google = request.find_service(IGoogleSignIn)
     if "token" in body:
         claims, oauth_tokens = google.verify_id_token(body["token"]), None
     elif "code" in body:
@@ -42,13 +42,13 @@ def login_with_google(request):
             "Provide a Google ID token (token) or an authorization code (code)",
             details={"body": ["token or code is required"]},
         )
-    user = AccountService(request.dbsession).sign_in_with_google(claims, oauth_tokens)
+    user = request.find_service(IAccountService).sign_in_with_google(claims, oauth_tokens)
     return _login_response(request, user)
 
 
 @dev_login.post(schema=schemas.DevLoginRequest(), validators=(colander_validator,))
 def login_for_development(request):
-    user = AccountService(request.dbsession).sign_in_for_development(request.validated["body"]["email"])
+    user = request.find_service(IAccountService).sign_in_for_development(request.validated["body"]["email"])
     return _login_response(request, user)
 
 
@@ -58,7 +58,7 @@ def refresh_tokens(request):
     token = request.validated.get("body", {}).get("refresh_token") or bearer_token(request)
     if not token:
         raise Unauthorized("A refresh token is required")
-    return SessionService.for_request(request).refresh(token)
+    return request.find_service(ISessionService).refresh(token)
 
 
 @me.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(querystring_validator,))
@@ -68,5 +68,5 @@ def current_user(request):
 
 @logout.post(permission=AUTHENTICATED)
 def sign_out(request):
-    SessionService.for_request(request).revoke(request.identity.session_id)
+    request.find_service(ISessionService).revoke(request.identity.session_id)
     return {"message": "Logged out successfully"}

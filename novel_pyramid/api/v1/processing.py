@@ -12,7 +12,7 @@ work is lost to a time-out.
 import colander
 from cornice.validators import colander_validator
 
-from novel_pyramid.accounts.services import AccountService
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1.schemas import EmptyQuery
 from novel_pyramid.auth import AUTHENTICATED
@@ -64,7 +64,7 @@ class StatusRequest(colander.MappingSchema):
 )
 def process_pdf_file(request):
     user = request.identity.user
-    limit = AccountService(request.dbsession).settings_of(user).sentence_length_limit
+    limit = request.find_service(IAccountService).settings_of(user).sentence_length_limit
     jobs = request.find_service(IJobService)
     job = jobs.submit(user.id, request.validated["body"]["pdf_file"], limit)
     if not _prefers_async(request):

@@ -2,13 +2,12 @@
 
 from cornice.validators import colander_validator
 
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.accounts.serializers import settings_json
-from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
-from novel_pyramid.cache import settings_key
 
 user_settings = api_service("v1.settings", "/settings")
 
@@ -17,15 +16,14 @@ user_settings = api_service("v1.settings", "/settings")
     permission=AUTHENTICATED,
     schema=schemas.NoInputRequest(),
     validators=(querystring_validator,),
-    cache_prefetch=(settings_key,),
 )
 def read_settings(request):
-    return settings_json(AccountService.for_request(request).settings_of(request.identity))
+    return settings_json(request.find_service(IAccountService).settings_of(request.identity))
 
 
 @user_settings.post(permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,))
 @user_settings.put(permission=AUTHENTICATED, schema=schemas.SettingsRequest(), validators=(colander_validator,))
 def save_settings(request):
-    saved = AccountService(request.dbsession).update_settings(request.identity, request.validated["body"])
+    saved = request.find_service(IAccountService).update_settings(request.identity, request.validated["body"])
     fields = settings_json(saved)
     return {**fields, "message": "Settings saved successfully", "settings": fields}

@@ -14,7 +14,7 @@ from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
 from novel_pyramid.auth import AUTHENTICATED
-from novel_pyramid.auth.sessions import SessionService
+from novel_pyramid.auth.interfaces import ISessionService
 from novel_pyramid.db.types import isoformat
 from novel_pyramid.errors import NotFound
 from novel_pyramid.schema.types import StrictMapping, string_node
@@ -58,13 +58,13 @@ def session_json(session, current_session_id):
 @sessions.get(permission=AUTHENTICATED, schema=NoInputRequest(), validators=(colander_validator,))
 def list_sessions(request):
     identity = request.identity
-    active = SessionService.for_request(request).active_sessions(identity.id)
+    active = request.find_service(ISessionService).active_sessions(identity.id)
     return {"sessions": [session_json(session, identity.session_id) for session in active]}
 
 
 @session_entry.delete(permission=AUTHENTICATED, schema=SessionEntryRequest(), validators=(colander_validator,))
 def revoke_session(request):
-    service = SessionService.for_request(request)
+    service = request.find_service(ISessionService)
     session_id = request.validated["path"]["id"]
     # Only the caller's own active sessions exist for them: anything else is 404,
     # so the answer never tells whether another user's session id is real.
@@ -79,5 +79,5 @@ def revoke_session(request):
 
 @logout_all.post(permission=AUTHENTICATED, schema=NoInputRequest(), validators=(colander_validator,))
 def sign_out_everywhere(request):
-    revoked = SessionService.for_request(request).revoke_all(request.identity.id)
+    revoked = request.find_service(ISessionService).revoke_all(request.identity.id)
     return {"message": "Signed out of every session", "revoked_sessions": revoked}

@@ -13,7 +13,7 @@ Another user's job is 404 everywhere.
 
 from cornice.validators import colander_validator
 
-from novel_pyramid.accounts.services import AccountService
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v2 import schemas
 from novel_pyramid.auth import AUTHENTICATED
@@ -41,7 +41,7 @@ def create_job(request):
     form = request.validated["body"]
     limit = form.get("sentence_length_limit")
     if limit is None:
-        limit = AccountService(request.dbsession).settings_of(request.identity.user).sentence_length_limit
+        limit = request.find_service(IAccountService).settings_of(request.identity.user).sentence_length_limit
     created = request.find_service(IJobService).submit(request.identity.id, form["pdf_file"], limit)
     return _accepted(request, created)
 

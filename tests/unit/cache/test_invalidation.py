@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from novel_pyramid.accounts.models import User, UserSettings
-from novel_pyramid.cache import cache_from_settings, settings_key, watch_session_factory
+from novel_pyramid.accounts.services import settings_key, stale_keys_of_settings
+from novel_pyramid.cache import StaleKeys, cache_from_settings, watch_session_factory
 from novel_pyramid.cache.invalidation import cache_of, invalidate_after_commit
 from novel_pyramid.cache.regions import NULL_CACHE
 from novel_pyramid.config import load_settings
@@ -23,7 +24,9 @@ def session_factory(cache):
     engine = create_engine("sqlite://")
     ModelBase.metadata.create_all(engine)
     factory = make_session_factory(engine)
-    watch_session_factory(factory, cache)
+    stale_keys = StaleKeys()
+    stale_keys.add(UserSettings, stale_keys_of_settings)
+    watch_session_factory(factory, cache, stale_keys)
     return factory
 
 

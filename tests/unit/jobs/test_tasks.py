@@ -7,7 +7,7 @@ import celery
 
 from novel_pyramid.api.v2.schemas import JobCursor, encode_job_cursor
 from novel_pyramid.config import load_settings
-from novel_pyramid.jobs.history import truncate
+from novel_pyramid.history.services import truncate
 from novel_pyramid.logging.context import task_id_var
 from novel_pyramid.tasks import LoggedTask, celery_config
 

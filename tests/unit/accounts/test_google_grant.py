@@ -3,9 +3,9 @@
 from sqlalchemy import select
 
 from novel_pyramid.accounts.models import User
+from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.db import make_session_factory
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.exporters.google_auth import forget_revoked_grant
 
 
 def add_user(dbsession, **tokens):
@@ -13,6 +13,10 @@ def add_user(dbsession, **tokens):
     dbsession.add(user)
     dbsession.commit()
     return user
+
+
+def forget_revoked_grant(engine, dbsession, user):
+    AccountService(dbsession, session_factory=make_session_factory(engine)).forget_revoked_google_grant(user)
 
 
 def tokens_of(dbsession, user_id):
@@ -24,7 +28,7 @@ def tokens_of(dbsession, user_id):
 def test_the_refused_tokens_are_cleared(engine, dbsession):
     user = add_user(dbsession, google_access_token="a1", google_refresh_token="r1", google_token_expiry=utcnow())
 
-    forget_revoked_grant(make_session_factory(engine), user)
+    forget_revoked_grant(engine, dbsession, user)
 
     assert tokens_of(dbsession, user.id) == (None, None, None)
 
@@ -35,7 +39,7 @@ def test_tokens_stored_by_a_sign_in_meanwhile_are_kept(engine, dbsession):
     user.google_access_token, user.google_refresh_token = "a2", "r2"  # the user signed in again
     dbsession.commit()
 
-    forget_revoked_grant(make_session_factory(engine), refused)
+    forget_revoked_grant(engine, dbsession, refused)
 
     assert tokens_of(dbsession, user.id)[:2] == ("a2", "r2")
 
@@ -43,6 +47,6 @@ def test_tokens_stored_by_a_sign_in_meanwhile_are_kept(engine, dbsession):
 def test_a_grant_of_an_access_token_alone_is_matched_too(engine, dbsession):
     user = add_user(dbsession, google_access_token="a1")
 
-    forget_revoked_grant(make_session_factory(engine), user)
+    forget_revoked_grant(engine, dbsession, user)
 
     assert tokens_of(dbsession, user.id)[:2] == (None, None)

@@ -1,0 +1,37 @@
+"""The history subsystem's service, the one writer of the ``history`` table."""
+
+from zope.interface import Interface
+
+
+class IHistoryService(Interface):
+    """The user's history of processed uploads: listed, deleted, and written when jobs end or are exported.
+
+    Every write joins the caller's transaction (the request's, or a task's own);
+    nothing here commits apart.
+    """
+
+    def latest(user_id, limit):
+        """The newest ``limit`` entries of the user, newest first, as the API shows them (plain data)."""
+
+    def delete(user_id, entry_id):
+        """Delete one of the user's entries; ``NotFound`` when the user has no such entry."""
+
+    def record_job_end(job, completed):
+        """Write (or, after a retry, rewrite) the one entry of a job that ended; ``completed`` or not."""
+
+    def record_job_export(user_id, job_id, url, new_spreadsheet):
+        """Keep the spreadsheet ``url`` a job was exported to on the job's entry.
+
+        An append (not ``new_spreadsheet``) only fills an entry still without a URL.
+        """
+
+    def record_sentences_export(user_id, sentence_count, produced, url, new_spreadsheet):
+        """Keep ``url`` on the entry of the job that produced the exported sentences (v1 exports).
+
+        ``produced(job_id)`` tells whether a job's output is exactly those
+        sentences; without such a job, the newest entry still without a URL
+        takes it. An append only fills an entry still without a URL.
+        """
+
+    def newest_filename(user_id):
+        """The original file name of the user's newest entry, None when there is none."""
