@@ -9,9 +9,9 @@ def querystring_validator(request, schema=None, **kwargs):
     """Validate ``schema["querystring"]`` against the query string, as Cornice's ``colander_validator`` would.
 
     Cornice's validator first gathers every part of the request (headers,
-    cookies, body, path) into one structure: for a GET that reads nothing but
-    its query string, that was a tenth of a cached request's CPU. The schema
-    stays the one source for validation and the OpenAPI document alike.
+    cookies, body, path) into one structure, work wasted on a GET that reads
+    nothing but its query string. The schema stays the one source for
+    validation and the OpenAPI document alike.
     """
     node = schema["querystring"]
     try:

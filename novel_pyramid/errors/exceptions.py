@@ -16,7 +16,7 @@ class AppError(Exception):
     def __init__(self, message, *, details=None, headers=None, extra=None):
         super().__init__(message)
         self.message = message
-        # ``details`` is {field: [messages]} (CONTRACT §2); ``extra`` holds further
+        # ``details`` is {field: [messages]} (docs/api.md, "Everywhere"); ``extra`` holds further
         # top-level keys of the error body, such as a machine-readable reason.
         self.details = details
         self.headers = headers or {}

@@ -63,7 +63,7 @@ class ErrorBody(OpenMapping):
     details = OpenMapping(
         missing=colander.drop,
         additional_properties=FieldMessages(),
-        description="{field: [messages]} for the fields at fault (CONTRACT §2)",
+        description="{field: [messages]} for the fields at fault, each named by its dotted path",
     )
 
 
