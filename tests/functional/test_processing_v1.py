@@ -1,4 +1,4 @@
-"""v1 POST /process-pdf and GET /status/{job_id} (CONTRACT §2), with tasks run in-process (eager)."""
+"""v1 POST /process-pdf and GET /status/{job_id} (docs/api.md, "v1: the frontend's API"), tasks run in-process (eager)."""
 
 import io
 import re
