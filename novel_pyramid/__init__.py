@@ -17,7 +17,6 @@ CORE_INCLUDES = (
     "novel_pyramid.cache",
     "novel_pyramid.accounts",
     "novel_pyramid.history",
-    "novel_pyramid.credits",
     "novel_pyramid.health",
     "novel_pyramid.auth",
     "novel_pyramid.ratelimit",
