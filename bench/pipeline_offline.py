@@ -7,11 +7,13 @@ Run by hand from the repository root::
 It typesets a French novel of about 100,000 words (some 300 A5 pages) with fpdf2 (generated
 sentences with dialogue, soft-hyphenated long words, a running header and page
 numbers), caches it under bench/results/, then prints the figures. Targets:
-extraction of 300 pages in at most 5 s; the local normaliser handling at least
-100,000 words in at most 3 s. Timings are the best and the median of
-``--repeat`` runs, as other work on a shared machine adds noise; the load
-average is printed beside them. The book is typeset in a child process so that
-the peak RSS printed is the pipeline's, not fpdf2's.
+extraction of 300 pages in at most 5 s; the local normaliser (spaCy's parser)
+handling the 100,000 words in under 15 s on one core, its start-up (the lexicon,
+which imports spaCy, and ``fr_core_news_sm``, each printed apart) excluded; the process,
+which does a worker's whole job, under 600 MB of peak RSS. Timings are the best
+and the median of ``--repeat`` runs, as other work on a shared machine adds
+noise; the load average is printed beside them. The book is typeset in a child
+process so that the peak RSS printed is the pipeline's, not fpdf2's.
 """
 
 import argparse
@@ -31,6 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from novel_pyramid.normalizers.local import LocalNormalizer  # noqa: E402
+from novel_pyramid.pipeline import french  # noqa: E402
 from novel_pyramid.pipeline.chunking import chunk_sentences  # noqa: E402
 from novel_pyramid.pipeline.extract import inspect_pdf, iter_paragraphs  # noqa: E402
 from novel_pyramid.pipeline.sentences import split_sentences  # noqa: E402
@@ -195,6 +198,11 @@ def _words(text):
     return re.findall(r"\w+", text)
 
 
+def _rss_mb():
+    status = pathlib.Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+
+
 def timed(function, repeat):
     """``(result, best wall seconds, median wall seconds, best CPU seconds)`` over ``repeat`` calls.
 
@@ -232,6 +240,10 @@ def main():
         print(f"typeset {book.name} in {time.perf_counter() - started:.1f} s (fpdf2, child process)")
     data = book.read_bytes()
 
+    # The layout's lexicon loads on the first hyphen at a line end: its start-up is reported apart.
+    started = time.perf_counter()
+    french.lexicon()
+    lexicon_seconds, rss_with_lexicon_mb = time.perf_counter() - started, _rss_mb()
     pages, inspect_seconds, _, _ = timed(lambda: inspect_pdf(io.BytesIO(data)), options.repeat)
     paragraphs, extract_best, extract_median, extract_cpu = timed(
         lambda: list(iter_paragraphs(io.BytesIO(data))), options.repeat
@@ -243,7 +255,13 @@ def main():
     split_seconds = time.perf_counter() - started
     words = sum(count_words(sentence) for sentence in sentences)
 
+    rss_before_model_mb = _rss_mb()
+    started, cpu_started = time.perf_counter(), time.process_time()
     normalizer = LocalNormalizer()
+    normalizer.warm_up()
+    startup_seconds, startup_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    rss_after_model_mb = _rss_mb()
+    long_words = sum(count_words(sentence) for sentence in sentences if count_words(sentence) > options.limit)
     output, normalize_best, normalize_median, normalize_cpu = timed(
         lambda: [piece for chunk in chunks for piece in normalizer.normalize(chunk, options.limit)],
         options.repeat,
@@ -269,14 +287,20 @@ def main():
     print(f"words                {words}")
     print(f"sentences            {len(sentences)}  (split + chunk {split_seconds:.2f} s)")
     print(f"chunks (default)     {len(chunks)}")
+    print(f"lexicon start-up     {lexicon_seconds:.2f} s (RSS {rss_with_lexicon_mb:.0f} MB after)")
+    print(
+        f"model start-up       {startup_seconds:.2f} s (CPU {startup_cpu:.2f} s): load {french.MODEL} "
+        "(spaCy imported with the lexicon); "
+        f"RSS {rss_before_model_mb:.0f} -> {rss_after_model_mb:.0f} MB"
+    )
     print(
         f"local normaliser     best {normalize_best:.2f} s, median {normalize_median:.2f} s, "
         f"CPU {normalize_cpu:.2f} s for {words} "
         f"words at limit {options.limit} ({words / normalize_best:,.0f} words/s; "
-        "target >= 100,000 words in <= 3 s)"
+        f"{long_words} words in sentences over the limit, parsed; target < 15 s)"
     )
     print(f"output sentences     {len(output)}  (over the limit: {too_long})")
-    print(f"peak RSS             {peak_rss_mb:.0f} MB")
+    print(f"peak RSS             {peak_rss_mb:.0f} MB (target < 600 MB)")
 
 
 if __name__ == "__main__":
