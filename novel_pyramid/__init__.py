@@ -17,6 +17,7 @@ CORE_INCLUDES = (
     "novel_pyramid.cache",
     "novel_pyramid.accounts",
     "novel_pyramid.history",
+    "novel_pyramid.credits",
     "novel_pyramid.health",
     "novel_pyramid.auth",
     "novel_pyramid.ratelimit",
