@@ -1,6 +1,6 @@
 """API v1: wire-compatible with the existing Next.js frontend (docs/api.md, "v1: the frontend's API")."""
 
-from novel_pyramid.api.v1 import auth, exports, health, history, processing, responses, settings
+from novel_pyramid.api.v1 import auth, credits, exports, health, history, processing, responses, settings
 
 SERVICES = (
     health.health,
@@ -15,6 +15,7 @@ SERVICES = (
     exports.export_to_sheet,
     processing.process_pdf,
     processing.job_status,
+    *credits.SERVICES,
 )
 
 
@@ -24,6 +25,7 @@ def includeme(config):
     config.add_openapi_document()
     config.add_openapi_responses(responses.RESPONSES)
     config.add_openapi_responses(exports.RESPONSES)
+    config.add_openapi_responses(credits.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
     # Development sign-in exists only where the settings enable it; production

@@ -1,7 +1,7 @@
 """API v2: the asynchronous, job-centred API (docs/api.md, "v2: jobs as resources")."""
 
 from novel_pyramid.api.v2 import exports as job_exports
-from novel_pyramid.api.v2 import jobs, responses
+from novel_pyramid.api.v2 import credits, jobs, responses
 from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
 
@@ -16,6 +16,10 @@ def includeme(config):
     # Exports of a finished job (novel_pyramid.exporters).
     config.add_openapi_responses(job_exports.RESPONSES)
     for service in job_exports.SERVICES:
+        config.add_cornice_service(service)
+    # Credits: the month's balance and the ledger (novel_pyramid.credits).
+    config.add_openapi_responses(credits.RESPONSES)
+    for service in credits.SERVICES:
         config.add_cornice_service(service)
     # Sign-in sessions: list, revoke one, sign out everywhere.
     for service in SESSION_SERVICES:
