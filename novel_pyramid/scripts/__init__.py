@@ -3,6 +3,7 @@
     novel-pyramid db upgrade [--ini FILE] [--write-revision PATH]
     novel-pyramid db current [--ini FILE]
     novel-pyramid db copy SOURCE_URL TARGET_URL [--replace-target-data] ...
+    novel-pyramid credits grant EMAIL N [--reason TEXT] [--ini FILE]
 
 Each group of subcommands lives in its own module and adds itself to the parser.
 """
@@ -11,7 +12,7 @@ import argparse
 import logging
 import sys
 
-from novel_pyramid.scripts import db
+from novel_pyramid.scripts import credits, db
 
 
 def build_parser():
@@ -21,6 +22,7 @@ def build_parser():
     )
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
     db.add_commands(groups)
+    credits.add_commands(groups)
     return parser
 
 
