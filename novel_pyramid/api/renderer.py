@@ -29,6 +29,8 @@ class ApiJsonRenderer:
 
     def __init__(self, **serializer_options):
         self.serializer_options = serializer_options
+        # Built once: json.dumps builds an encoder per call when given ``default``.
+        self._encoder = json.JSONEncoder(**serializer_options)
 
     def __call__(self, info):
         return self.render
@@ -41,7 +43,12 @@ class ApiJsonRenderer:
                 response.content_type = None
                 return ""
             response.content_type = _content_type(request)
-        return json.dumps(value, default=functools.partial(json_default, request), **self.serializer_options)
+        try:
+            return self._encoder.encode(value)
+        except TypeError:
+            # Something beside JSON's own types: encoded again, with the conversions of json_default.
+            default = functools.partial(json_default, request)
+            return json.JSONEncoder(default=default, **self.serializer_options).encode(value)
 
     def render_errors(self, request):
         """Cornice's hook for a service without an ``error_handler``: the one error body all the same."""
