@@ -5,6 +5,8 @@ import os
 
 from pyramid.config import Configurator
 
+from novel_pyramid.service_container import RequestServiceRegistry
+
 __version__ = "1.0.0"
 
 # Core subsystems, in the order they depend on each other.
@@ -47,6 +49,8 @@ def make_config(settings):
         config.include(include, route_prefix=prefix)
     for plugin in settings["novel_pyramid.includes"]:
         config.include(plugin)
+    # Last, so that it replaces the registry every include of pyramid_services sets.
+    config.set_service_registry(RequestServiceRegistry())
     config.commit()
     return config
 

@@ -35,8 +35,8 @@ class Identity:
 class VerifiedTokens:
     """Remembers the claims of access tokens already verified by this process.
 
-    Verifying a JWT (two base64 passes, JSON, HMAC) was a fifth of the CPU of a
-    cached request. A token is looked up by its exact text, signature included,
+    Verifying a JWT (two base64 passes, JSON, HMAC) costs a fifth of the CPU of
+    a request the cache answers. A token is looked up by its exact text, signature included,
     so only a token that passed ``verify`` here can hit; its expiry is checked on
     every use. Revocation is not the token's business: the session check that
     follows still runs every time.

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 SIGNED_OUT = "This session has been signed out; please sign in again"
 DISABLED = "This account is disabled"
 
-# Built once: constructing the statement per request cost more than running it.
+# Built once: constructing the statement costs more than running it, and it runs on every request.
 SESSION_STANDING = (
     select(User.is_active)
     .select_from(AuthSession)

@@ -11,7 +11,10 @@ class IHistoryService(Interface):
     """
 
     def latest(user_id, limit):
-        """The newest ``limit`` entries of the user, newest first, as the API shows them (plain data)."""
+        """The newest ``limit`` entries of the user, newest first, as the API shows them.
+
+        A ``HistoryPage``: iterating gives the entries as data; a view returns it as it is.
+        """
 
     def delete(user_id, entry_id):
         """Delete one of the user's entries; ``NotFound`` when the user has no such entry."""

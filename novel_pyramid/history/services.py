@@ -16,12 +16,12 @@ from novel_pyramid.history.models import (
     SPREADSHEET_URL_MAX_LENGTH,
     HistoryEntry,
 )
-from novel_pyramid.history.serializers import history_json
+from novel_pyramid.history.serializers import HistoryPage, history_entry_text
 
 log = logging.getLogger(__name__)
 
-# The newest entries of each user are cached as the API shows them; a longer
-# page than this is read from the database.
+# The newest entries of each user are cached, each as the API's JSON text; a
+# longer page than this is read from the database.
 CACHED_ENTRIES = 100
 # Entries whose job is compared with the sentences of a v1 export, at most.
 MAX_EXPORT_CANDIDATES = 10
@@ -29,7 +29,7 @@ MAX_EXPORT_CANDIDATES = 10
 
 def history_key(user_id):
     """The cache key of the user's newest entries; the version changes with the shape of the value."""
-    return f"history.latest.v3:{int(user_id)}"
+    return f"history.latest.v2:{int(user_id)}"
 
 
 def stale_keys_of_entry(entry):
@@ -78,18 +78,18 @@ class HistoryService(CachedReadService):
         return self.db.connection().execute(LATEST_PAGE, {"user_id": user_id, "limit": limit}).all()
 
     def latest(self, user_id, limit):
-        """The newest ``limit`` entries; the newest ``CACHED_ENTRIES`` come from the cache.
+        """The newest ``limit`` entries (a ``HistoryPage``); the newest ``CACHED_ENTRIES`` come from the cache.
 
         Every ORM write of a history row, and ``delete`` below, forgets the
         cached list once its transaction commits (novel_pyramid.cache).
         """
         if limit > CACHED_ENTRIES:
-            return [history_json(row) for row in self._latest_rows(user_id, limit)]
+            return HistoryPage([history_entry_text(row) for row in self._latest_rows(user_id, limit)])
         newest = self.cache.get_or_create(
             history_key(user_id),
-            lambda: [history_json(row) for row in self._latest_rows(user_id, CACHED_ENTRIES)],
+            lambda: [history_entry_text(row) for row in self._latest_rows(user_id, CACHED_ENTRIES)],
         )
-        return newest[:limit]
+        return HistoryPage(newest[:limit])
 
     def delete(self, user_id, entry_id):
         # Another user's entry is reported as missing: its existence is not ours to reveal.
