@@ -10,9 +10,9 @@ import colander
 from sqlalchemy import select
 from zope.interface import implementer
 
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.accounts.models import User
 from novel_pyramid.accounts.naming import sheet_name_from_pattern
-from novel_pyramid.accounts.services import AccountService
 from novel_pyramid.db.types import isoformat, new_uuid, utcnow
 from novel_pyramid.errors import AppError, Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import UnknownExporter, get_exporter, registered_exporters
@@ -22,8 +22,8 @@ from novel_pyramid.exporters.interfaces import RESULT_FILE, RESULT_URL, IExportS
 from novel_pyramid.exporters.sources import iter_chunk_sentences, job_source, sentence_list_source
 from novel_pyramid.exporters.status import COMPLETED, FAILED, QUEUED, RUNNING, IExportStatusStore
 from novel_pyramid.exporters.v1_sheet_request import V1_FIELD_NAMES, plan_v1_export
+from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.jobs.interfaces import IJobService
-from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.tasks.interfaces import ITaskSender
 
@@ -66,8 +66,10 @@ def _job_produced(session_factory, job_id, sentences):
 
 @implementer(IExportService)
 class ExportService:
-    def __init__(self, dbsession, registry, jobs, statuses, tasks):
+    def __init__(self, dbsession, registry, jobs, statuses, tasks, history, accounts):
         self.db = dbsession
+        self.history = history
+        self.accounts = accounts
         # The exporter plugins are named utilities of the registry.
         self.registry = registry
         self.jobs = jobs
@@ -85,6 +87,8 @@ class ExportService:
             request.find_service(IJobService),
             request.find_service(IExportStatusStore),
             request.find_service(ITaskSender),
+            request.find_service(IHistoryService),
+            request.find_service(IAccountService),
         )
 
     # -- v1 ---------------------------------------------------------------------
@@ -111,7 +115,7 @@ class ExportService:
                 error.details = {V1_FIELD_NAMES.get(name, name): messages for name, messages in error.details.items()}
             raise
         sentences = body["sentences"]
-        HistoryService(self.db).record_sentences_export(
+        self.history.record_sentences_export(
             user.id,
             len(sentences),
             lambda job_id: _job_produced(self.session_factory, job_id, sentences),
@@ -130,10 +134,10 @@ class ExportService:
         """
         if title and folder_id:
             return title, folder_id
-        settings = AccountService(self.db).settings_of(user)
+        settings = self.accounts.settings_of(user)
         if not title:
             pattern = settings.default_sheet_name_pattern
-            filename = HistoryService(self.db).newest_filename(user.id) if pattern and "{filename}" in pattern else None
+            filename = self.history.newest_filename(user.id) if pattern and "{filename}" in pattern else None
             title = sheet_name_from_pattern(pattern, filename)
         return title, folder_id or settings.default_folder_id
 
@@ -219,7 +223,7 @@ class ExportService:
         """
         if options.get("mode", NEW) != NEW or (options.get("title") and options.get("folder_id")):
             return options
-        settings = AccountService(self.db).settings_of(user)
+        settings = self.accounts.settings_of(user)
         defaults = {}
         if not options.get("title") and settings.default_sheet_name_pattern:
             defaults["title"] = sheet_name_from_pattern(settings.default_sheet_name_pattern, job.original_filename)
@@ -239,7 +243,7 @@ class ExportService:
                 _blame_default_folder(error)
             raise
         new_spreadsheet = options.get("mode", NEW) == NEW
-        HistoryService(self.db).record_job_export(user.id, job.id, result.url, new_spreadsheet)
+        self.history.record_job_export(user.id, job.id, result.url, new_spreadsheet)
         return result
 
     def download_job(self, user, job_id, exporter_name, raw_options):
@@ -257,7 +261,7 @@ class ExportService:
         except GoogleGrantRevoked:
             # Until they sign in again the user holds no grant: sign-ins report
             # has_sheets_access false, and exports are refused without asking Google.
-            AccountService(self.db, session_factory=self.session_factory).forget_revoked_google_grant(user)
+            self.accounts.forget_revoked_google_grant(user)
             raise
 
     def exporter(self, name, result_kind):

@@ -17,7 +17,7 @@ from zope.interface import implementer
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge
-from novel_pyramid.history.services import HistoryService
+from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
@@ -49,17 +49,22 @@ def chunk_task(chunk_id):
 class JobService:
     """Jobs of one user: ``dbsession`` is the request's; ``session_factory`` serves what commits apart."""
 
-    def __init__(self, dbsession, session_factory, tasks, settings):
+    def __init__(self, dbsession, session_factory, tasks, settings, history):
         self.db = dbsession
         self.session_factory = session_factory
         self.tasks = tasks
         self.settings = settings
+        self.history = history
 
     @classmethod
     def create_service(cls, context, request):
         registry = request.registry
         return cls(
-            request.dbsession, registry["db.session_factory"], request.find_service(ITaskSender), registry.settings
+            request.dbsession,
+            registry["db.session_factory"],
+            request.find_service(ITaskSender),
+            registry.settings,
+            request.find_service(IHistoryService),
         )
 
     def get(self, user_id, job_id):
@@ -113,7 +118,7 @@ class JobService:
             .values(status=ChunkStatus.CANCELLED)
         )
         self.db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job.id))
-        HistoryService(self.db).record_job_end(job, completed=False)
+        self.history.record_job_end(job, completed=False)
         return job
 
     def delete(self, user_id, job_id):

@@ -153,17 +153,23 @@ def test_history_and_settings_are_read_from_the_database_while_redis_is_paused(a
     with pausable_redis.paused():
         (history, first_elapsed) = answered_within(10, lambda: app.get("/api/v1/history", headers=headers))
         settings, settings_elapsed = answered_within(5, lambda: app.get("/api/v1/settings", headers=headers))
+        # Each read waits out its own calls until the breaker has seen enough failures;
+        # from then on nobody waits.
+        _, again_elapsed = answered_within(5, lambda: app.get("/api/v1/settings", headers=headers))
         # A write while Redis hangs: its invalidation cannot reach the cache now.
         changed, _ = answered_within(
             5, lambda: app.put_json("/api/v1/settings", {"sentence_length_limit": 14}, headers=headers)
         )
         after_write, _ = answered_within(5, lambda: app.get("/api/v1/settings", headers=headers))
-    print(f"\nreads, Redis paused: first {first_elapsed:.2f} s, then {settings_elapsed * 1000:.1f} ms")
+    print(
+        f"\nreads, Redis paused: history {first_elapsed:.2f} s, settings {settings_elapsed:.2f} s, "
+        f"then {again_elapsed * 1000:.1f} ms"
+    )
 
     assert [entry["original_filename"] for entry in history.json] == ["roman.pdf"]
     assert settings.json["sentence_length_limit"] == 12
     assert changed.json["sentence_length_limit"] == 14 and after_write.json["sentence_length_limit"] == 14
-    assert first_elapsed < FIRST_ANSWER_WITHIN_SECONDS and settings_elapsed < AT_ONCE_SECONDS
+    assert first_elapsed + settings_elapsed < FIRST_ANSWER_WITHIN_SECONDS and again_elapsed < AT_ONCE_SECONDS
 
     # Redis answers again with the entry of 12 still stored: the missed invalidation
     # is sent before this process reads the cache again, so 12 is never served.
@@ -186,8 +192,10 @@ def test_rate_limits_fail_open_without_waiting_while_redis_is_paused(make_app, p
     # Over the limit of 2, yet every request passes, uncounted.
     assert [response.status_int for response, _ in answers] == [200] * 5
     assert all("X-RateLimit-Limit" not in response.headers for response, _ in answers)
-    assert answers[0][1] < FIRST_ANSWER_WITHIN_SECONDS
-    assert all(elapsed < AT_ONCE_SECONDS for _, elapsed in answers[1:])
+    # A request makes two Redis calls (its counter, its cache read): the breaker has
+    # seen enough failures within the first two, and nobody waits after them.
+    assert answers[0][1] + answers[1][1] < FIRST_ANSWER_WITHIN_SECONDS
+    assert all(elapsed < AT_ONCE_SECONDS for _, elapsed in answers[2:])
 
     time.sleep(BREAKER_RESET_SECONDS)
     assert app.get("/api/v1/settings", headers=headers).headers["X-RateLimit-Limit"] == "2"
@@ -232,7 +240,7 @@ def test_everything_recovers_once_redis_answers_again(app, pausable_redis, dbses
     assert app.get("/api/v1/settings", headers=headers).headers["X-RateLimit-Limit"] == "1000"
     pausable_redis.reset_command_calls()
     app.get("/api/v1/settings", headers=headers)
-    assert "mget" in pausable_redis.command_calls()  # the cache is read again
+    assert "get" in pausable_redis.command_calls()  # the cache is read again
 
 
 REQUEST_THREADS = 4

@@ -43,9 +43,11 @@ def test_a_redelivered_task_of_a_settled_export_does_nothing():
     store = MemoryExportStatusStore()
     store.update("e1", status="completed", url="https://x")
     with testing.testConfig() as config:
-        # No database, jobs or task sender: any attempt to export would fail loudly.
+        # No database, jobs, task sender, history or accounts: any attempt to export would fail loudly.
         config.registry["db.session_factory"] = None
-        service = ExportService(None, config.registry, jobs=None, statuses=store, tasks=None)
+        service = ExportService(
+            None, config.registry, jobs=None, statuses=store, tasks=None, history=None, accounts=None
+        )
         assert service.export_in_background("e1", 1, "job", "google_sheets", {}) is None
 
     assert store.get("e1")["url"] == "https://x"
