@@ -15,10 +15,12 @@ rules in the database itself.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from zope.interface import implementer
 
 from novel_pyramid.credits.errors import InsufficientCredits
@@ -94,13 +96,13 @@ class Settlement:
 
 
 @implementer(ICreditService)
+@dataclass
 class CreditService:
-    def __init__(self, db, prices, counter, monthly_grant, clock=utcnow):
-        self.db = db
-        self.prices = prices
-        self.counter = counter
-        self.monthly_grant = monthly_grant
-        self._clock = clock
+    db: Session
+    prices: IPriceTable
+    counter: ITokenCounter
+    monthly_grant: int
+    clock: Callable[[], datetime.datetime] = utcnow
 
     @classmethod
     def create_service(cls, context, request):
@@ -114,7 +116,7 @@ class CreditService:
     # -- reading ----------------------------------------------------------------------------
 
     def summary(self, user_id):
-        now = self._clock()
+        now = self.clock()
         month = month_of(now)
         self._open_month(user_id, month)
         gains = func.sum(case((CreditEntry.delta_credits > 0, CreditEntry.delta_credits), else_=0))
@@ -138,7 +140,7 @@ class CreditService:
         )
 
     def balance(self, user_id):
-        month = month_of(self._clock())
+        month = month_of(self.clock())
         self._open_month(user_id, month)
         return self._balance_of(user_id, month)
 
@@ -177,7 +179,7 @@ class CreditService:
     def reserve(self, user_id, credits, job_id, description=None):
         if credits < 0:
             raise ValueError("a reservation cannot be negative")
-        month = month_of(self._clock())
+        month = month_of(self.clock())
         self._open_month(user_id, month)
         if self._entry_of(job_id, (Reason.JOB_RESERVE,)) is not None:
             raise Conflict("Credits are already reserved for this job.")
@@ -219,7 +221,7 @@ class CreditService:
         return self._settlement(reservation, closing)
 
     def adjust(self, user_id, delta_credits, description):
-        month = month_of(self._clock())
+        month = month_of(self.clock())
         self._open_month(user_id, month)
         balance = self._lock(user_id, month)
         if balance + delta_credits < 0:
@@ -280,7 +282,7 @@ class CreditService:
             job_id=job_id,
             pricing_version=self.prices.version,
             description=description,
-            created_at=self._clock(),
+            created_at=self.clock(),
         )
         self.db.add(entry)
         self.db.flush()
@@ -307,7 +309,7 @@ class CreditService:
             job_id=reservation.job_id,
             pricing_version=reservation.pricing_version,
             description=description,
-            created_at=self._clock(),
+            created_at=self.clock(),
         )
         self.db.add(entry)
         self.db.flush()
