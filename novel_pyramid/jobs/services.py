@@ -6,12 +6,14 @@ their tasks once it has committed, so that a broker that is down gives a 503
 at once and leaves nothing behind (``db.own_transaction``).
 """
 
+import dataclasses
 import hashlib
 import io
 import os
 import time
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 from zope.interface import implementer
 
 from novel_pyramid.db import own_transaction
@@ -46,15 +48,15 @@ def chunk_task(chunk_id):
 
 
 @implementer(IJobService)
+@dataclasses.dataclass
 class JobService:
-    """Jobs of one user: ``dbsession`` is the request's; ``session_factory`` serves what commits apart."""
+    """Jobs of one user: ``db`` is the request's session; ``session_factory`` serves what commits apart."""
 
-    def __init__(self, dbsession, session_factory, tasks, settings, history):
-        self.db = dbsession
-        self.session_factory = session_factory
-        self.tasks = tasks
-        self.settings = settings
-        self.history = history
+    db: Session
+    session_factory: sessionmaker
+    tasks: ITaskSender
+    settings: dict
+    history: IHistoryService
 
     @classmethod
     def create_service(cls, context, request):
