@@ -1,10 +1,12 @@
 """Sign-in sessions: start one, rotate its refresh token, revoke it."""
 
+import dataclasses
 import datetime
 import hmac
 import logging
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 from zope.interface import implementer
 
 from novel_pyramid.auth.interfaces import IAccessTokens, IRefreshSuccessors, ISessionService
@@ -22,6 +24,7 @@ ALREADY_USED = "This refresh token was already used; please sign in again"
 
 
 @implementer(ISessionService)
+@dataclasses.dataclass
 class SessionService:
     """Owns the refresh-token life cycle; access tokens come from ``AccessTokens``.
 
@@ -29,15 +32,14 @@ class SessionService:
     (zero: never); ``successors`` derives that successor (``RefreshSuccessors``).
     """
 
-    def __init__(self, dbsession, access_tokens, successors, refresh_lifetime, reuse_interval, session_factory=None):
-        self.db = dbsession
-        self.access_tokens = access_tokens
-        self.successors = successors
-        self.refresh_lifetime = refresh_lifetime
-        self.reuse_interval = reuse_interval
-        # Revocation after token reuse must survive the 401 that rolls the
-        # request's transaction back, so it commits on a session of its own.
-        self.session_factory = session_factory
+    db: Session
+    access_tokens: IAccessTokens
+    successors: IRefreshSuccessors
+    refresh_lifetime: datetime.timedelta
+    reuse_interval: datetime.timedelta
+    # Revocation after token reuse must survive the 401 that rolls the
+    # request's transaction back, so it commits on a session of its own.
+    session_factory: sessionmaker | None = None
 
     @classmethod
     def create_service(cls, context, request):
