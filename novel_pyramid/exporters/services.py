@@ -4,10 +4,13 @@ Views and the background export task call this service and nothing else;
 every failure is raised as a domain error (``novel_pyramid.errors``).
 """
 
+import dataclasses
 import logging
 
 import colander
+from pyramid.registry import Registry
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from zope.interface import implementer
 
 from novel_pyramid.accounts.interfaces import IAccountService
@@ -65,19 +68,22 @@ def _job_produced(session_factory, job_id, sentences):
 
 
 @implementer(IExportService)
+@dataclasses.dataclass
 class ExportService:
-    def __init__(self, dbsession, registry, jobs, statuses, tasks, history, accounts):
-        self.db = dbsession
-        self.history = history
-        self.accounts = accounts
-        # The exporter plugins are named utilities of the registry.
-        self.registry = registry
-        self.jobs = jobs
-        self.statuses = statuses
-        self.tasks = tasks
+    db: Session
+    # The exporter plugins are named utilities of the registry.
+    registry: Registry
+    jobs: IJobService
+    statuses: IExportStatusStore
+    tasks: ITaskSender
+    history: IHistoryService
+    accounts: IAccountService
+
+    @property
+    def session_factory(self):
         # Job rows are read in short transactions of their own: downloads stream
         # after the request's transaction has ended (see exporters.sources).
-        self.session_factory = registry["db.session_factory"]
+        return self.registry["db.session_factory"]
 
     @classmethod
     def create_service(cls, context, request):
