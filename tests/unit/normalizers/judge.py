@@ -61,6 +61,16 @@ def judge_model():
         return _model
 
 
+def _share(part, whole, empty):
+    """A verdict's property: its count ``part`` as a share of its count ``whole``, ``empty`` when that is zero."""
+
+    def share(verdict):
+        total = getattr(verdict, whole)
+        return getattr(verdict, part) / total if total else empty
+
+    return property(share)
+
+
 @dataclasses.dataclass
 class Verdict:
     """The judge's counts for one limit; ``examples`` holds a few faults to read."""
@@ -79,29 +89,12 @@ class Verdict:
     words_kept: int = 0
     examples: list = dataclasses.field(default_factory=list)
 
-    @property
-    def dangling_share(self):
-        return self.dangling / self.cuts if self.cuts else 0.0
-
-    @property
-    def inside_share(self):
-        return self.inside / self.cuts if self.cuts else 0.0
-
-    @property
-    def avoidable_dangling_share(self):
-        return self.avoidable_dangling / self.cuts if self.cuts else 0.0
-
-    @property
-    def avoidable_inside_share(self):
-        return self.avoidable_inside / self.cuts if self.cuts else 0.0
-
-    @property
-    def words_kept_share(self):
-        return self.words_kept / self.words if self.words else 1.0
-
-    @property
-    def within_limit_share(self):
-        return self.pieces_within_limit / self.pieces if self.pieces else 1.0
+    dangling_share = _share("dangling", "cuts", 0.0)
+    inside_share = _share("inside", "cuts", 0.0)
+    avoidable_dangling_share = _share("avoidable_dangling", "cuts", 0.0)
+    avoidable_inside_share = _share("avoidable_inside", "cuts", 0.0)
+    words_kept_share = _share("words_kept", "words", 1.0)
+    within_limit_share = _share("pieces_within_limit", "pieces", 1.0)
 
 
 def judge(sentences, pieces_of, limit, *, examples=5):
