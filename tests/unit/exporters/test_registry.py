@@ -12,7 +12,7 @@ from novel_pyramid.exporters import (
     load_exporter,
     registered_exporters,
 )
-from tests.fakes.distributions import install_distribution, uninstall_module
+from tests.fakes.distributions import distribution_fixture
 
 THIRD_PARTY_MODULE = '''\
 """An exporter shipped by someone else, knowing only our interface."""
@@ -47,24 +47,15 @@ def odd_kind(settings):
     exporter.result_kind = "fax"
     return exporter
 '''
+THIRD_PARTY_ENTRY_POINTS = {
+    "lines": "thirdparty_lines:factory",
+    "broken": "thirdparty_lines:not_an_exporter",
+    "odd": "thirdparty_lines:odd_kind",
+}
 
-
-@pytest.fixture
-def third_party_plugin(tmp_path, monkeypatch):
-    install_distribution(
-        tmp_path,
-        monkeypatch,
-        "thirdparty_lines",
-        THIRD_PARTY_MODULE,
-        ENTRY_POINT_GROUP,
-        {
-            "lines": "thirdparty_lines:factory",
-            "broken": "thirdparty_lines:not_an_exporter",
-            "odd": "thirdparty_lines:odd_kind",
-        },
-    )
-    yield
-    uninstall_module("thirdparty_lines")
+third_party_plugin = distribution_fixture(
+    "thirdparty_lines", THIRD_PARTY_MODULE, ENTRY_POINT_GROUP, THIRD_PARTY_ENTRY_POINTS
+)
 
 
 def test_our_exporters_are_declared_as_entry_points():

@@ -15,7 +15,7 @@ from novel_pyramid.normalizers import (
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from novel_pyramid.normalizers.interfaces import INormalizer
 from novel_pyramid.normalizers.local import LocalNormalizer
-from tests.fakes.distributions import install_distribution, uninstall_module
+from tests.fakes.distributions import distribution_fixture
 
 THIRD_PARTY_MODULE = '''\
 """A normaliser shipped by someone else, knowing only our interface."""
@@ -44,21 +44,12 @@ def factory(settings):
 def not_a_normalizer(settings):
     return object()
 '''
+THIRD_PARTY_ENTRY_POINTS = {"shout": "thirdparty_shout:factory", "mute": "thirdparty_shout:not_a_normalizer"}
 
-
-@pytest.fixture
-def third_party_plugin(tmp_path, monkeypatch):
-    """Install, for this test only, a distribution declaring ``shout`` (and a broken ``mute``)."""
-    install_distribution(
-        tmp_path,
-        monkeypatch,
-        "thirdparty_shout",
-        THIRD_PARTY_MODULE,
-        ENTRY_POINT_GROUP,
-        {"shout": "thirdparty_shout:factory", "mute": "thirdparty_shout:not_a_normalizer"},
-    )
-    yield
-    uninstall_module("thirdparty_shout")
+# For the tests that ask for it: a distribution declaring ``shout`` (and a broken ``mute``).
+third_party_plugin = distribution_fixture(
+    "thirdparty_shout", THIRD_PARTY_MODULE, ENTRY_POINT_GROUP, THIRD_PARTY_ENTRY_POINTS
+)
 
 
 def test_our_normalizers_are_declared_as_entry_points():
