@@ -2,10 +2,10 @@
 
 import pytest
 from pyramid.config import Configurator
-from pyramid.request import Request, apply_request_extensions
 from zope.interface import Interface
 
 from novel_pyramid.service_container import RequestServiceRegistry
+from novel_pyramid.tasks import blank_request
 
 
 class IThing(Interface):
@@ -32,27 +32,20 @@ def registry():
     return config.registry
 
 
-def new_request(registry):
-    request = Request.blank("/")
-    request.registry = registry
-    apply_request_extensions(request)
-    return request
-
-
 def test_a_factory_runs_once_per_request_and_gets_the_request(registry):
-    request = new_request(registry)
+    request = blank_request(registry)
     thing = request.find_service(IThing, context=None)
     assert thing == ("any", None, request)
     assert request.find_service(IThing, context=None) is thing
-    assert new_request(registry).find_service(IThing, context=None) is not thing
+    assert blank_request(registry).find_service(IThing, context=None) is not thing
 
 
 def test_a_registered_instance_is_the_same_for_every_request(registry):
-    assert new_request(registry).find_service(IShared) is new_request(registry).find_service(IShared)
+    assert blank_request(registry).find_service(IShared) is blank_request(registry).find_service(IShared)
 
 
 def test_a_factory_registered_for_a_context_class_serves_that_context(registry):
-    request, root = new_request(registry), Root()
+    request, root = blank_request(registry), Root()
     assert request.find_service(IThing, context=root) == ("root", root, request)
     assert request.find_service(IThing, context=Root()) is not request.find_service(IThing, context=root)
 
@@ -62,4 +55,4 @@ def test_an_unregistered_service_is_a_lookup_error(registry):
         pass
 
     with pytest.raises(LookupError):
-        new_request(registry).find_service(IMissing)
+        blank_request(registry).find_service(IMissing)
