@@ -31,15 +31,6 @@ def test_ligatures_apostrophes_and_spaces_are_normalised():
         ("un ter\u00adrible", "orage", "un terrible orage"),
         ("ter\u00ad", "rible", "terrible"),
         ("un trait —", "puis rien", "un trait — puis rien"),
-    ],
-)
-def test_line_joining(first, second, joined):
-    assert list(paragraphs_from_pages([[first, second]])) == [joined]
-
-
-@pytest.mark.parametrize(
-    ("first", "second", "joined"),
-    [
         # An inversion cut anywhere keeps its real hyphens, and only those.
         ("« Viens ! » deman-", "da-t-il.", "« Viens ! » demanda-t-il."),
         ("« Viens ! » demand-", "a-t-il.", "« Viens ! » demanda-t-il."),
@@ -80,7 +71,7 @@ def test_line_joining(first, second, joined):
         ("schtroumpfa-", "t-il.", "schtroumpfa-t-il."),
     ],
 )
-def test_line_end_hyphenation_is_resolved_with_the_lexicon(first, second, joined):
+def test_line_joining(first, second, joined):
     assert list(paragraphs_from_pages([[first, second]])) == [joined]
 
 
