@@ -4,48 +4,54 @@ import pytest
 
 from novel_pyramid.pipeline.sentences import split_sentences
 
+
+def whole(sentence):
+    """A case whose text stays one sentence."""
+    return sentence, [sentence]
+
+
 CASES = [
     # Plain sentence ends.
     ("Il pleut. Elle sort.", ["Il pleut.", "Elle sort."]),
     ("Il pleut ! Elle sort ? Non.", ["Il pleut !", "Elle sort ?", "Non."]),
     # Titles and abbreviations.
     ("M. Dupont arriva. Il salua.", ["M. Dupont arriva.", "Il salua."]),
-    ("MM. Durand et Martin partirent.", ["MM. Durand et Martin partirent."]),
+    whole("MM. Durand et Martin partirent."),
     ("Mme. Bovary rêvait. Mlle. Rouault aussi.", ["Mme. Bovary rêvait.", "Mlle. Rouault aussi."]),
     ("Le Dr. Rieux soignait. Le Pr. Martin aussi.", ["Le Dr. Rieux soignait.", "Le Pr. Martin aussi."]),
-    ("Il habitait rue St. Jacques, près de Ste. Anne.", ["Il habitait rue St. Jacques, près de Ste. Anne."]),
+    whole("Il habitait rue St. Jacques, près de Ste. Anne."),
     ("Voir p. 12 et pp. 30-34. Puis lire.", ["Voir p. 12 et pp. 30-34.", "Puis lire."]),
-    ("Il cite Hugo (cf. Les Misérables) souvent.", ["Il cite Hugo (cf. Les Misérables) souvent."]),
-    ("Des fruits, par ex. Pommes et poires.", ["Des fruits, par ex. Pommes et poires."]),
-    ("En 52 av. J.-C. César vainquit.", ["En 52 av. J.-C. César vainquit."]),
-    ("Vers 300 apr. J.-C. Rome déclina.", ["Vers 300 apr. J.-C. Rome déclina."]),
+    whole("Il cite Hugo (cf. Les Misérables) souvent."),
+    whole("Des fruits, par ex. Pommes et poires."),
+    whole("En 52 av. J.-C. César vainquit."),
+    whole("Vers 300 apr. J.-C. Rome déclina."),
     ("Des pommes, des poires, etc. Puis il partit.", ["Des pommes, des poires, etc.", "Puis il partit."]),
-    ("Des pommes, etc. et du pain.", ["Des pommes, etc. et du pain."]),
+    whole("Des pommes, etc. et du pain."),
     # Initials and acronyms.
-    ("Il lisait J. Verne le soir.", ["Il lisait J. Verne le soir."]),
-    ("Il travaillait à la S.N.C.F. Depuis vingt ans.", ["Il travaillait à la S.N.C.F. Depuis vingt ans."]),
+    whole("Il lisait J. Verne le soir."),
+    whole("Il travaillait à la S.N.C.F. Depuis vingt ans."),
     # Numbers.
     ("Pi vaut 3.14 environ. Il le sait.", ["Pi vaut 3.14 environ.", "Il le sait."]),
     ("Il gagnait 1.000 francs. C'était peu.", ["Il gagnait 1.000 francs.", "C'était peu."]),
     # Dialogue: incises after ? and !, closing quotes kept with their sentence.
-    ("« Viens-tu ? demanda-t-il.", ["« Viens-tu ? demanda-t-il."]),
+    whole("« Viens-tu ? demanda-t-il."),
     ("« Viens-tu ? » demanda-t-il. Elle sourit.", ["« Viens-tu ? » demanda-t-il.", "Elle sourit."]),
-    ("« Quelle horreur ! » s'écria-t-elle.", ["« Quelle horreur ! » s'écria-t-elle."]),
+    whole("« Quelle horreur ! » s'écria-t-elle."),
     ("« Je viens, dit-il, ce soir. » Elle sourit.", ["« Je viens, dit-il, ce soir. »", "Elle sourit."]),
     ("— Oui, dit-il. — Non ! répondit-elle.", ["— Oui, dit-il.", "— Non ! répondit-elle."]),
     ("Il dit : « Non. » Puis il partit.", ["Il dit : « Non. »", "Puis il partit."]),
     # A quotation of several sentences is split like any text; the marks stay with their words.
     ("« Je viens. Attends-moi. » Il partit.", ["« Je viens.", "Attends-moi. »", "Il partit."]),
-    ("“Tu viens ?” demanda-t-elle.", ["“Tu viens ?” demanda-t-elle."]),
+    whole("“Tu viens ?” demanda-t-elle."),
     # Ellipses: a lowercase word continues the sentence.
-    ("Il hésita… puis il entra.", ["Il hésita… puis il entra."]),
-    ("Il hésita... puis il entra.", ["Il hésita... puis il entra."]),
+    whole("Il hésita… puis il entra."),
+    whole("Il hésita... puis il entra."),
     ("Il attendit… Personne ne vint.", ["Il attendit…", "Personne ne vint."]),
     ("Il attendit... Personne ne vint.", ["Il attendit...", "Personne ne vint."]),
     ("Il attendit… — Qui est là ?", ["Il attendit…", "— Qui est là ?"]),
     # Whitespace is normalised.
     ("  Il   pleut.\n Elle\tsort.  ", ["Il pleut.", "Elle sort."]),
-    ("Sans point final", ["Sans point final"]),
+    whole("Sans point final"),
 ]
 
 
