@@ -6,11 +6,8 @@ most other programs show it as a stray character.
 
 import csv
 import io
-import unicodedata
 
-from zope.interface import implementer
-
-from novel_pyramid.exporters.interfaces import RESULT_FILE, ExportResult, IExporter
+from novel_pyramid.exporters.files import FileExporter
 from novel_pyramid.exporters.options import flag_node, include_original_node
 from novel_pyramid.schema.types import StrictMapping
 
@@ -31,17 +28,6 @@ class CsvOptions(StrictMapping):
 
 def escape_formula(text):
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def download_filename(title, extension):
-    """An ASCII file name from the job's title ("Le Père Goriot.pdf" -> "Le Pere Goriot.csv").
-
-    Plain ASCII because HTTP headers are Latin-1 and browsers disagree on the rest.
-    """
-    stem = title.rsplit(".", 1)[0] if title.lower().endswith(".pdf") else title
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    safe = "".join(char if char.isalnum() or char in " -_" else "_" for char in ascii_stem).strip()
-    return f"{(safe or 'sentences')[:100]}.{extension}"
 
 
 def csv_lines(source, options):
@@ -71,19 +57,10 @@ def csv_lines(source, options):
         yield buffer.getvalue().encode("utf-8")
 
 
-@implementer(IExporter)
-class CsvExporter:
+class CsvExporter(FileExporter):
     name = "csv"
-    result_kind = RESULT_FILE
+    content_type = "text/csv; charset=utf-8"
     options_schema = CsvOptions()
 
-    @classmethod
-    def from_settings(cls, settings):
-        return cls()
-
-    def export(self, source, options, owner):
-        return ExportResult(
-            body=csv_lines(source, options),
-            content_type="text/csv; charset=utf-8",
-            filename=download_filename(source.title, "csv"),
-        )
+    def body(self, source, options):
+        return csv_lines(source, options)

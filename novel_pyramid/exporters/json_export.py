@@ -7,10 +7,7 @@ mark: JSON forbids one (RFC 8259).
 
 import json
 
-from zope.interface import implementer
-
-from novel_pyramid.exporters.csv_export import download_filename
-from novel_pyramid.exporters.interfaces import RESULT_FILE, ExportResult, IExporter
+from novel_pyramid.exporters.files import FileExporter
 from novel_pyramid.exporters.options import include_original_node
 from novel_pyramid.schema.types import StrictMapping
 
@@ -40,19 +37,10 @@ def json_document(source, options):
     yield "".join(pieces).encode("utf-8")
 
 
-@implementer(IExporter)
-class JsonExporter:
+class JsonExporter(FileExporter):
     name = "json"
-    result_kind = RESULT_FILE
+    content_type = "application/json; charset=utf-8"
     options_schema = JsonOptions()
 
-    @classmethod
-    def from_settings(cls, settings):
-        return cls()
-
-    def export(self, source, options, owner):
-        return ExportResult(
-            body=json_document(source, options),
-            content_type="application/json; charset=utf-8",
-            filename=download_filename(source.title, "json"),
-        )
+    def body(self, source, options):
+        return json_document(source, options)

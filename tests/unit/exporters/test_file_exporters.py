@@ -8,7 +8,8 @@ import colander
 import pytest
 from zope.interface.verify import verifyObject
 
-from novel_pyramid.exporters.csv_export import CsvExporter, download_filename
+from novel_pyramid.exporters.csv_export import CsvExporter
+from novel_pyramid.exporters.files import download_filename
 from novel_pyramid.exporters.google_sheets import GoogleSheetsExporter
 from novel_pyramid.exporters.interfaces import RESULT_FILE, ExportSource, IExporter, SentenceRow
 from novel_pyramid.exporters.json_export import JsonExporter
