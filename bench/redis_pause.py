@@ -49,12 +49,7 @@ class Timings:
         self._lock = threading.Lock()
 
     def timed(self, call):
-        started = time.monotonic()
-        try:
-            status = call().status_code
-        except requests.RequestException as error:
-            status = type(error).__name__
-        elapsed = time.monotonic() - started
+        status, elapsed = servers.timed_request(call)
         with self._lock:
             self.samples.append((status, elapsed))
         return status

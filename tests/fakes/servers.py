@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
+import requests
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 HOST = "127.0.0.1"
@@ -55,6 +56,16 @@ def wait_for_port(port, timeout=20.0):
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
+
+
+def timed_request(call):
+    """Make the HTTP request ``call()`` makes: (its status code, or the name of its requests error; seconds)."""
+    started = time.monotonic()
+    try:
+        status = call().status_code
+    except requests.RequestException as error:
+        status = type(error).__name__
+    return status, time.monotonic() - started
 
 
 # -- Redis -----------------------------------------------------------------------------------

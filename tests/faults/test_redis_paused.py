@@ -20,7 +20,7 @@ from webtest.http import StopableWSGIServer
 from novel_pyramid.db import make_engine
 from novel_pyramid.jobs.models import Job
 from tests.fakes.pdfs import text_pdf
-from tests.fakes.servers import redis_fixture
+from tests.fakes.servers import redis_fixture, timed_request
 from tests.functional.conftest import bearer
 from tests.functional.test_cache import add_history_entry
 
@@ -265,25 +265,15 @@ def test_twice_as_many_uploads_as_request_threads_do_not_starve_the_server(serve
     uploads, probes = [], []
     start = threading.Barrier(2 * REQUEST_THREADS + 1)
 
-    def timed(results, call):
-        started = time.monotonic()
-        try:
-            status = call().status_code
-        except requests.RequestException as error:
-            status = type(error).__name__
-        results.append((status, time.monotonic() - started))
-
     def uploader(path):
         start.wait()
-        timed(
-            uploads,
-            lambda: requests.post(served + path, files={"pdf_file": ("roman.pdf", pdf)}, headers=headers, timeout=15),
-        )
+        files = {"pdf_file": ("roman.pdf", pdf)}
+        uploads.append(timed_request(lambda: requests.post(served + path, files=files, headers=headers, timeout=15)))
 
     def prober():
         start.wait()
         for _ in range(10):
-            timed(probes, lambda: requests.get(served + LIVE, timeout=15))
+            probes.append(timed_request(lambda: requests.get(served + LIVE, timeout=15)))
             time.sleep(0.1)
 
     with pausable_redis.paused():
