@@ -105,26 +105,6 @@ class Spreadsheet:
     def first_tab(self):
         return self.tabs[0]
 
-    @property
-    def sheet_title(self):
-        return self.first_tab.title
-
-    @property
-    def row_count(self):
-        return self.first_tab.row_count
-
-    @property
-    def column_count(self):
-        return self.first_tab.column_count
-
-    @property
-    def frozen_rows(self):
-        return self.first_tab.frozen_rows
-
-    @property
-    def cells(self):
-        return self.first_tab.cells
-
     def row(self, number):
         return self.first_tab.row(number)
 

@@ -80,7 +80,8 @@ def test_google_sheets_options_title_and_folder(sheets_app, signed_in, make_job,
     )
 
     spreadsheet = google_apis.only_spreadsheet()
-    assert (spreadsheet.title, spreadsheet.parents, spreadsheet.column_count) == ("Mes phrases", ["folder-abc"], 2)
+    assert (spreadsheet.title, spreadsheet.parents) == ("Mes phrases", ["folder-abc"])
+    assert spreadsheet.first_tab.column_count == 2
 
 
 def test_google_sheets_append_with_columns_and_sharing(sheets_app, signed_in, make_job, google_apis, dbsession):

@@ -34,7 +34,8 @@ def test_small_exports_write_header_and_rows(sheets_app, signed_in, google_apis,
         "spreadsheet_url": f"https://docs.google.com/spreadsheets/d/{spreadsheet.id}/edit",
     }
     assert spreadsheet.title == "Le Père Goriot"
-    assert (spreadsheet.row_count, spreadsheet.column_count, spreadsheet.frozen_rows) == (count + 1, 2, 1)
+    tab = spreadsheet.first_tab
+    assert (tab.row_count, tab.column_count, tab.frozen_rows) == (count + 1, 2, 1)
     assert spreadsheet.row(1) == ["Index", "Sentence"]
     assert [spreadsheet.row(n + 1) for n in range(1, count + 1)] == [[n, s] for n, s in enumerate(sentences, 1)]
     writes = [r for r in google_apis.api_requests if r.method == "PUT"]
@@ -77,7 +78,7 @@ def test_ten_thousand_sentences_are_written_in_batches_within_limits(sheets_app,
     for write in writes:
         assert len(write.body["values"]) <= 2000
         assert len(str(write.body).encode()) < 2_000_000
-    assert spreadsheet.row_count == 10_001
+    assert spreadsheet.first_tab.row_count == 10_001
     assert spreadsheet.row(10_001) == [10_000, sentences[-1]]
     assert spreadsheet.row(2001) == [2000, sentences[1999]]
 

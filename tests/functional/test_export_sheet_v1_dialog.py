@@ -87,7 +87,7 @@ def test_a_disabled_header_drops_its_column(sheets_app, signed_in, google_apis):
     export(sheets_app, signed_in(), headers=headers)
 
     spreadsheet = google_apis.only_spreadsheet()
-    assert spreadsheet.column_count == 1
+    assert spreadsheet.first_tab.column_count == 1
     (write,) = writes(google_apis)
     assert write.path.endswith("!A1:A6")
     assert write.body["values"] == [["Phrase"], *([s] for s in SENTENCES)]
@@ -97,7 +97,7 @@ def test_a_subset_keeps_each_sentences_number(sheets_app, signed_in, google_apis
     export(sheets_app, signed_in(), sentenceIndices=[4, 1])
 
     spreadsheet = google_apis.only_spreadsheet()
-    assert spreadsheet.row_count == 3
+    assert spreadsheet.first_tab.row_count == 3
     (write,) = writes(google_apis)
     assert write.path.endswith("!A1:B3")
     # In the order of the text, numbered as in the full list (1-based).
@@ -107,7 +107,7 @@ def test_a_subset_keeps_each_sentences_number(sheets_app, signed_in, google_apis
 def test_new_mode_tab_name_names_the_tab(sheets_app, signed_in, google_apis):
     export(sheets_app, signed_in(), tabName="Chapitre 1")
 
-    assert google_apis.only_spreadsheet().sheet_title == "Chapitre 1"
+    assert google_apis.only_spreadsheet().first_tab.title == "Chapitre 1"
     assert writes(google_apis)[0].path.endswith("/values/'Chapitre 1'!A1:B6")
 
 
@@ -266,7 +266,7 @@ def test_ten_thousand_sentences_appended_in_batches(sheets_app, signed_in, googl
         "A8043:B10042",
     ]
     assert all(len(str(p.body).encode()) < 2_000_000 for p in puts)
-    assert spreadsheet.row_count == 10_042
+    assert spreadsheet.first_tab.row_count == 10_042
     assert spreadsheet.row(42)[:2] == ["42", "Déjà là 42."]
     assert spreadsheet.row(43)[:2] == [1, sentences[0]]
     assert spreadsheet.row(10_042)[:2] == [10_000, sentences[-1]]
