@@ -114,26 +114,19 @@ class FakeGoogleApis(FakeHTTPService):
     def token_url(self):
         return self.base_url + "/token"
 
-    def handler(self):
-        fake = self
+    class Handler(JsonHandlerMixin, BaseHTTPRequestHandler):
+        json_content_type = "application/json; charset=UTF-8"
 
-        class Handler(JsonHandlerMixin, BaseHTTPRequestHandler):
-            json_content_type = "application/json; charset=UTF-8"
+        def _handle(self):
+            url = urlsplit(self.path)
+            query = {key: values[0] for key, values in parse_qs(url.query).items()}
+            body = self.read_form() if url.path == "/token" else self.read_json()
+            request = RecordedRequest(self.command, unquote(url.path), query, body, self.headers.get("Authorization"))
+            self.fake.requests.append(request)
+            status, payload = self.fake.respond(request)
+            self.send_json(status, payload)
 
-            def _handle(self):
-                url = urlsplit(self.path)
-                query = {key: values[0] for key, values in parse_qs(url.query).items()}
-                body = self.read_form() if url.path == "/token" else self.read_json()
-                request = RecordedRequest(
-                    self.command, unquote(url.path), query, body, self.headers.get("Authorization")
-                )
-                fake.requests.append(request)
-                status, payload = fake.respond(request)
-                self.send_json(status, payload)
-
-            do_GET = do_POST = do_PUT = do_PATCH = _handle
-
-        return Handler
+        do_GET = do_POST = do_PUT = do_PATCH = _handle
 
     # -- the protocol -----------------------------------------------------------
     def respond(self, request):

@@ -94,29 +94,24 @@ class FakeGoogle(FakeHTTPService):
     def token_url(self):
         return self.base_url + "/token"
 
-    def handler(self):
-        fake = self
+    class Handler(JsonHandlerMixin, BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.startswith("/oauth2/v1/certs"):
+                self.send_json(200, {KEY_ID: self.fake.cert_pem})
+            else:
+                self.send_json(404, {"error": "not_found"})
 
-        class Handler(JsonHandlerMixin, BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path.startswith("/oauth2/v1/certs"):
-                    self.send_json(200, {KEY_ID: fake.cert_pem})
+        def do_POST(self):
+            form = self.read_form()
+            self.fake.token_requests.append(form)
+            if self.fake.token_status is not None:
+                self.send_json(self.fake.token_status, {"error": "backend_error"})
+            elif self.path != "/token":
+                self.send_json(404, {"error": "not_found"})
+            elif form.get("grant_type") == "authorization_code" and form.get("code") in self.fake.codes:
+                if form.get("client_id") != self.fake.client_id:
+                    self.send_json(401, {"error": "invalid_client"})
                 else:
-                    self.send_json(404, {"error": "not_found"})
-
-            def do_POST(self):
-                form = self.read_form()
-                fake.token_requests.append(form)
-                if fake.token_status is not None:
-                    self.send_json(fake.token_status, {"error": "backend_error"})
-                elif self.path != "/token":
-                    self.send_json(404, {"error": "not_found"})
-                elif form.get("grant_type") == "authorization_code" and form.get("code") in fake.codes:
-                    if form.get("client_id") != fake.client_id:
-                        self.send_json(401, {"error": "invalid_client"})
-                    else:
-                        self.send_json(200, fake.codes.pop(form["code"]))
-                else:
-                    self.send_json(400, {"error": "invalid_grant", "error_description": "Bad Request"})
-
-        return Handler
+                    self.send_json(200, self.fake.codes.pop(form["code"]))
+            else:
+                self.send_json(400, {"error": "invalid_grant", "error_description": "Bad Request"})

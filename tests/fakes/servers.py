@@ -213,13 +213,12 @@ def redis_fixture(name, *, scope="function", on_missing=unavailable):
 class FakeHTTPService:
     """A fake service's HTTP server on 127.0.0.1 (a free port), serving from a daemon thread.
 
-    Subclasses return their ``BaseHTTPRequestHandler`` class from ``handler()``.
+    Subclasses give ``Handler``, their ``BaseHTTPRequestHandler`` class (with
+    ``JsonHandlerMixin``, its requests reach the fake service as ``self.fake``).
     """
 
+    Handler = None
     _server = None
-
-    def handler(self):
-        raise NotImplementedError
 
     @property
     def base_url(self):
@@ -227,7 +226,8 @@ class FakeHTTPService:
         return f"http://{host}:{port}"
 
     def start(self):
-        self._server = ThreadingHTTPServer((HOST, 0), self.handler())
+        self._server = ThreadingHTTPServer((HOST, 0), self.Handler)
+        self._server.fake = self
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -241,6 +241,11 @@ class JsonHandlerMixin:
     """For a ``BaseHTTPRequestHandler`` of a fake service: read JSON or form bodies, answer JSON, log nothing."""
 
     json_content_type = "application/json"
+
+    @property
+    def fake(self):
+        """The ``FakeHTTPService`` this request came to."""
+        return self.server.fake
 
     def send_json(self, status, payload, headers=None):
         """Answer ``payload`` (JSON-encoded unless already bytes) with this status and Content-Length."""

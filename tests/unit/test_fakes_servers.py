@@ -40,12 +40,9 @@ def test_a_restarted_redis_answers_at_the_same_url_empty(redis_server):
 
 
 class EchoService(servers.FakeHTTPService):
-    def handler(self):
-        class Echo(servers.JsonHandlerMixin, BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.send_json(201, {"got": self.read_json()}, headers={"X-Fake": "yes"})
-
-        return Echo
+    class Handler(servers.JsonHandlerMixin, BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_json(201, {"got": self.read_json()}, headers={"X-Fake": "yes"})
 
 
 def test_a_fake_service_reads_and_answers_json():
