@@ -1,7 +1,7 @@
 """API v2: the asynchronous, job-centred API (docs/api.md, "v2: jobs as resources")."""
 
-from novel_pyramid.api.v2 import exports as job_exports
 from novel_pyramid.api.v2 import credits, jobs, responses
+from novel_pyramid.api.v2 import exports as job_exports
 from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
 
