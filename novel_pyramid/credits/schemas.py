@@ -3,7 +3,7 @@
 import colander
 
 from novel_pyramid.credits.pricing import PREFERENCES
-from novel_pyramid.schema.types import QueryInt, StrictMapping, string_node
+from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictMapping, string_node
 
 LEDGER_DEFAULT_LIMIT = 100
 LEDGER_MAX_LIMIT = 1000
@@ -29,14 +29,6 @@ def month_node():
 
 def limit_node():
     return colander.SchemaNode(QueryInt(), validator=colander.Range(1, LEDGER_MAX_LIMIT), missing=LEDGER_DEFAULT_LIMIT)
-
-
-class EmptyQuery(StrictMapping):
-    pass
-
-
-class NoInputRequest(colander.MappingSchema):
-    querystring = EmptyQuery(missing={})
 
 
 class LedgerQuery(StrictMapping):

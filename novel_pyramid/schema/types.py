@@ -96,6 +96,16 @@ class StrictMapping(colander.MappingSchema):
         return JsonObject(read_only=self.read_only_fields)
 
 
+class EmptyQuery(StrictMapping):
+    """A query string with no parameters: any parameter is refused."""
+
+
+class NoInputRequest(colander.MappingSchema):
+    """Endpoints that take nothing still refuse unknown query parameters."""
+
+    querystring = EmptyQuery(missing={})
+
+
 class HeadersMapping(colander.MappingSchema):
     """Headers: only the ones we read are validated; the rest are not ours to judge."""
 

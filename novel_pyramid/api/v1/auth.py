@@ -11,6 +11,7 @@ from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.auth.interfaces import IGoogleSignIn, ISessionService
 from novel_pyramid.auth.policy import bearer_token
 from novel_pyramid.errors import InvalidInput, Unauthorized
+from novel_pyramid.schema.types import NoInputRequest
 
 google_login = api_service("v1.auth.google", "/auth/google")
 refresh = api_service("v1.auth.refresh", "/auth/refresh")
@@ -61,7 +62,7 @@ def refresh_tokens(request):
     return request.find_service(ISessionService).refresh(token)
 
 
-@me.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(querystring_validator,))
+@me.get(permission=AUTHENTICATED, schema=NoInputRequest(), validators=(querystring_validator,))
 def current_user(request):
     return user_json(request.identity.user)
 

@@ -17,7 +17,7 @@ from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.credits.models import Reason
 from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.credits.serializers import entry_json, estimate_json, summary_json
-from novel_pyramid.schema.types import StrictInt, StrictMapping, StrictString
+from novel_pyramid.schema.types import NoInputRequest, StrictInt, StrictMapping, StrictString
 
 credits_me = api_service("v1.credits.me", "/credits/me")
 credits_ledger = api_service("v1.credits.ledger", "/credits/ledger")
@@ -26,7 +26,7 @@ credits_estimate = api_service("v1.credits.estimate", "/credits/estimate")
 SERVICES = (credits_me, credits_ledger, credits_estimate)
 
 
-@credits_me.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(querystring_validator,))
+@credits_me.get(permission=AUTHENTICATED, schema=NoInputRequest(), validators=(querystring_validator,))
 def read_credits(request):
     return summary_json(request.find_service(ICreditService).summary(request.identity.id))
 

@@ -2,10 +2,10 @@
 
 from novel_pyramid import __version__
 from novel_pyramid.api import api_service
-from novel_pyramid.api.v1 import schemas
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.health import run_health_checks
 from novel_pyramid.ratelimit import EXEMPT
+from novel_pyramid.schema.types import NoInputRequest
 
 SERVICE_NAME = "French Novel Tool API"
 
@@ -14,7 +14,7 @@ health = api_service("v1.health", "/health")
 liveness = api_service("v1.health.live", "/health/live")
 
 
-@health.get(schema=schemas.NoInputRequest(), validators=(querystring_validator,), rate_limit=EXEMPT)
+@health.get(schema=NoInputRequest(), validators=(querystring_validator,), rate_limit=EXEMPT)
 def readiness(request):
     status, checks = run_health_checks(request.registry)
     body = {
@@ -33,6 +33,6 @@ def readiness(request):
     return body
 
 
-@liveness.get(schema=schemas.NoInputRequest(), validators=(querystring_validator,), rate_limit=EXEMPT)
+@liveness.get(schema=NoInputRequest(), validators=(querystring_validator,), rate_limit=EXEMPT)
 def alive(request):
     return {"status": "alive"}

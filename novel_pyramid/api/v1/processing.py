@@ -14,13 +14,12 @@ from cornice.validators import colander_validator
 
 from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
-from novel_pyramid.api.v1.schemas import EmptyQuery
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.schemas import uploaded_pdf_node
 from novel_pyramid.jobs.serializers import v1_status_json
-from novel_pyramid.schema.types import HeadersMapping, string_node
+from novel_pyramid.schema.types import EmptyQuery, HeadersMapping, string_node
 
 process_pdf = api_service("v1.process_pdf", "/process-pdf")
 job_status = api_service("v1.status", "/status/{job_id}")

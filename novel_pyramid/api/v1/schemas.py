@@ -11,6 +11,7 @@ from novel_pyramid.accounts.models import (
 from novel_pyramid.schema.types import (
     ClearableInt,
     ClearableString,
+    EmptyQuery,
     QueryInt,
     StrictInt,
     StrictMapping,
@@ -51,16 +52,6 @@ class RefreshBody(StrictMapping):
 
 class RefreshRequest(colander.MappingSchema):
     body = RefreshBody(missing={})
-
-
-class EmptyQuery(StrictMapping):
-    pass
-
-
-class NoInputRequest(colander.MappingSchema):
-    """Endpoints that take nothing still refuse unknown query parameters."""
-
-    querystring = EmptyQuery(missing={})
 
 
 # Google Drive ids are URL-safe base64 text; "root" names the top of My Drive.

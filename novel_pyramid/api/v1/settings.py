@@ -8,13 +8,14 @@ from novel_pyramid.api import api_service
 from novel_pyramid.api.v1 import schemas
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.schema.types import NoInputRequest
 
 user_settings = api_service("v1.settings", "/settings")
 
 
 @user_settings.get(
     permission=AUTHENTICATED,
-    schema=schemas.NoInputRequest(),
+    schema=NoInputRequest(),
     validators=(querystring_validator,),
 )
 def read_settings(request):

@@ -17,21 +17,13 @@ from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.auth.interfaces import ISessionService
 from novel_pyramid.db.types import isoformat
 from novel_pyramid.errors import NotFound
-from novel_pyramid.schema.types import StrictMapping, string_node
+from novel_pyramid.schema.types import EmptyQuery, NoInputRequest, string_node
 
 sessions = api_service("v2.auth.sessions", "/auth/sessions")
 session_entry = api_service("v2.auth.session", "/auth/sessions/{id}")
 logout_all = api_service("v2.auth.logout_all", "/auth/logout-all")
 
 SERVICES = (sessions, session_entry, logout_all)
-
-
-class EmptyQuery(StrictMapping):
-    pass
-
-
-class NoInputRequest(colander.MappingSchema):
-    querystring = EmptyQuery(missing={})
 
 
 class SessionPath(colander.MappingSchema):

@@ -13,7 +13,7 @@ from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.credits import schemas
 from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.credits.serializers import entry_json, summary_json
-from novel_pyramid.schema.types import StrictMapping, StrictString
+from novel_pyramid.schema.types import NoInputRequest, StrictMapping, StrictString
 
 credits = api_service("v2.credits", "/credits")
 credits_ledger = api_service("v2.credits_ledger", "/credits/ledger")
@@ -21,7 +21,7 @@ credits_ledger = api_service("v2.credits_ledger", "/credits/ledger")
 SERVICES = (credits, credits_ledger)
 
 
-@credits.get(permission=AUTHENTICATED, schema=schemas.NoInputRequest(), validators=(querystring_validator,))
+@credits.get(permission=AUTHENTICATED, schema=NoInputRequest(), validators=(querystring_validator,))
 def read_credits(request):
     summary = request.find_service(ICreditService).summary(request.identity.id)
     return {

@@ -11,7 +11,7 @@ import colander
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.schemas import uploaded_pdf_node
-from novel_pyramid.schema.types import QueryInt, StrictMapping, string_node
+from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictMapping, string_node
 
 JOBS_DEFAULT_LIMIT = 20
 JOBS_MAX_LIMIT = 100
@@ -59,10 +59,6 @@ class CreateJobForm(StrictMapping):
         missing=colander.drop,
         description="Longest sentence kept, in words; defaults to the user's setting.",
     )
-
-
-class EmptyQuery(StrictMapping):
-    pass
 
 
 class CreateJobRequest(colander.MappingSchema):
