@@ -37,7 +37,6 @@ def includeme(config):
         storage = storage_from_url(
             settings["ratelimit.storage_url"] or settings["redis_url"], redis_connections(config.registry)
         )
-    config.registry["ratelimit.storage"] = storage
     prefix = settings["ratelimit.key_prefix"]
     for bucket, rate in configured_rates(settings).items():
         if enabled and rate != EXEMPT:
