@@ -26,6 +26,7 @@ CORE_INCLUDES = (
     "novel_pyramid.normalizers",
     "novel_pyramid.tasks",
     "novel_pyramid.jobs",
+    "novel_pyramid.estimates",
     "novel_pyramid.exporters",
 )
 

@@ -489,6 +489,13 @@ SETTINGS = (
         1.1,
         doc="Factor over a heuristic estimate's tokens (prompts, dense text), so most jobs cost no more.",
     ),
+    Setting(
+        "credits.estimate.max_pages",
+        "CREDITS_ESTIMATE_MAX_PAGES",
+        as_int(1, 20000),
+        300,
+        doc="Pages a PDF estimate reads; a longer book's cost is scaled from them (capped, with a warning).",
+    ),
     # Handed in by code, never read from INI text or the environment: the test suite's.
     Setting(
         "db.engine",

@@ -1,6 +1,6 @@
 """API v1: wire-compatible with the existing Next.js frontend (docs/api.md, "v1: the frontend's API")."""
 
-from novel_pyramid.api.v1 import auth, credits, exports, health, history, processing, responses, settings
+from novel_pyramid.api.v1 import auth, credits, estimates, exports, health, history, processing, responses, settings
 
 SERVICES = (
     health.health,
@@ -16,6 +16,7 @@ SERVICES = (
     processing.process_pdf,
     processing.job_status,
     *credits.SERVICES,
+    *estimates.SERVICES,
 )
 
 
@@ -26,6 +27,7 @@ def includeme(config):
     config.add_openapi_responses(responses.RESPONSES)
     config.add_openapi_responses(exports.RESPONSES)
     config.add_openapi_responses(credits.RESPONSES)
+    config.add_openapi_responses(estimates.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
     # Development sign-in exists only where the settings enable it; production

@@ -1,0 +1,114 @@
+"""v1 estimates of an uploaded PDF (docs/api.md, "Estimates of a PDF").
+
+``POST /extract-pdf-text``  multipart ``pdf_file``: its text and page count
+``POST /estimate-pdf``      multipart ``pdf_file`` and ``model_preference``: what normalising it would cost
+"""
+
+import colander
+from cornice.validators import colander_validator
+
+from novel_pyramid.api import api_service
+from novel_pyramid.api.openapi.responses import ERROR, Response
+from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.credits.pricing import PREFERENCES
+from novel_pyramid.estimates.interfaces import IEstimateService
+from novel_pyramid.estimates.serializers import estimate_json, text_json
+from novel_pyramid.jobs.schemas import uploaded_pdf_node
+from novel_pyramid.ratelimit.rates import PROCESSING_BUCKET
+from novel_pyramid.schema.types import EmptyQuery, StrictInt, StrictMapping, StrictString, string_node
+
+extract_pdf_text = api_service("v1.extract_pdf_text", "/extract-pdf-text")
+estimate_pdf = api_service("v1.estimate_pdf", "/estimate-pdf")
+
+SERVICES = (extract_pdf_text, estimate_pdf)
+
+
+class ExtractForm(colander.MappingSchema):
+    """multipart/form-data; fields other than ``pdf_file`` are ignored, as for /process-pdf."""
+
+    pdf_file = uploaded_pdf_node()
+
+
+class ExtractRequest(colander.MappingSchema):
+    body = ExtractForm()
+    querystring = EmptyQuery(missing={})
+
+
+class EstimateForm(colander.MappingSchema):
+    pdf_file = uploaded_pdf_node()
+    model_preference = string_node(
+        validator=colander.OneOf(PREFERENCES),
+        missing="balanced",
+        description="balanced, quality or speed: which model (settings credits.model.*).",
+    )
+
+
+class EstimateRequest(colander.MappingSchema):
+    body = EstimateForm()
+    querystring = EmptyQuery(missing={})
+
+
+# Reading a PDF costs what a job's upload check does, so both count against the processing bucket.
+@extract_pdf_text.post(
+    permission=AUTHENTICATED,
+    schema=ExtractRequest(),
+    validators=(colander_validator,),
+    rate_limit=PROCESSING_BUCKET,
+    accepts_files=True,
+)
+def extract_text(request):
+    extracted = request.find_service(IEstimateService).extract_text(request.validated["body"]["pdf_file"])
+    return text_json(extracted)
+
+
+@estimate_pdf.post(
+    permission=AUTHENTICATED,
+    schema=EstimateRequest(),
+    validators=(colander_validator,),
+    rate_limit=PROCESSING_BUCKET,
+    accepts_files=True,
+)
+def estimate(request):
+    body = request.validated["body"]
+    return estimate_json(request.find_service(IEstimateService).estimate(body["pdf_file"], body["model_preference"]))
+
+
+# -- what they answer (the OpenAPI document) ---------------------------------------------------
+
+
+def _int(**kwargs):
+    return colander.SchemaNode(StrictInt(), **kwargs)
+
+
+def _text(**kwargs):
+    return colander.SchemaNode(StrictString(), **kwargs)
+
+
+class PdfTextBody(StrictMapping):
+    text = colander.SchemaNode(StrictString(allow_empty=True), description="Paragraphs, separated by blank lines")
+    page_count = _int()
+
+
+class PdfEstimateBody(StrictMapping):
+    page_count = _int()
+    file_size = _int(description="Bytes")
+    image_count = _int(description="Distinct images the pages draw")
+    estimated_tokens = _int()
+    estimated_credits = _int()
+    model = _text()
+    model_preference = _text(validator=colander.OneOf(PREFERENCES))
+    pricing_rate = colander.SchemaNode(colander.Float(), description="Credits per 1,000 tokens")
+    pricing_version = _text()
+    estimation_method = _text(validator=colander.OneOf(["heuristic", "api"]))
+    capped = colander.SchemaNode(
+        colander.Boolean(), description="Over credits.estimate.max_pages pages: scaled from the first ones"
+    )
+    warning = _text(missing=colander.drop, description="Why the figures are approximate (capped)")
+
+
+TOO_LARGE = Response(ERROR.schema, "The file is larger than MAX_FILE_SIZE")
+
+RESPONSES = {
+    ("v1.extract_pdf_text", "POST"): {200: PdfTextBody(), 413: TOO_LARGE},
+    ("v1.estimate_pdf", "POST"): {200: PdfEstimateBody(), 413: TOO_LARGE},
+}
