@@ -45,6 +45,14 @@ class ICreditService(Interface):
         ``Settlement``; ``NotFound`` when the job reserved nothing.
         """
 
+    def settle_usage(job_id, model, read_text, written_text):
+        """``settle`` the job at what reading ``read_text`` and writing ``written_text`` with ``model`` cost.
+
+        The tokens come from ``ITokenCounter.used`` (a heuristic: the worker does
+        not yet count the model's tokens); a model the price table no longer
+        prices settles at the reservation.
+        """
+
     def refund(job_id):
         """Give a failed or cancelled job's whole reservation back (a ``job_refund`` entry).
 
@@ -83,3 +91,6 @@ class ITokenCounter(Interface):
 
     def count(text, model):
         """Tokens (read and written) that normalising ``text`` with ``model`` is expected to use."""
+
+    def used(read_text, written_text):
+        """Tokens a finished job used, from the text it read and the text it wrote."""

@@ -106,6 +106,10 @@ class HeuristicTokenCounter:
         # Rounded first, so that float noise (220.00000000000003) does not cost a token.
         return math.ceil(round(tokens, 6))
 
+    def used(self, read_text, written_text):
+        # A measure, not a forecast: no output ratio or safety margin, the lengths are known.
+        return math.ceil(round((len(read_text) + len(written_text)) / self.chars_per_token, 6))
+
 
 def rate_json(rate):
     """A rate for JSON: an integer when it is whole, else a float."""

@@ -1,9 +1,22 @@
-"""Colander schemas of the credits requests: query strings and the estimate's body."""
+"""Colander schemas of the credits requests: query strings, the estimate, a job's confirmation and finalisation."""
 
 import colander
 
+from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
 from novel_pyramid.credits.pricing import PREFERENCES
-from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictMapping, string_node
+from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictInt, StrictMapping, string_node
+
+
+class StrictBool(colander.Boolean):
+    """A JSON boolean: not "true", not 1."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "Must be true or false")
+        return cstruct
+
 
 LEDGER_DEFAULT_LIMIT = 100
 LEDGER_MAX_LIMIT = 1000
@@ -70,3 +83,63 @@ class EstimateBody(StrictMapping):
 class EstimateRequest(colander.MappingSchema):
     body = EstimateBody()
     querystring = EmptyQuery(missing={})
+
+
+# A reservation above this is a forged estimate: no book within the page limit costs that much.
+MAX_RESERVATION_CREDITS = 1_000_000
+CONFIRM_MAX_BODY_BYTES = 16 * 1024
+
+
+class ProcessingSettings(StrictMapping):
+    """The options the frontend sends with a confirmation, kept on the job for its upload."""
+
+    sentence_length_limit = colander.SchemaNode(
+        StrictInt(),
+        validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT),
+        missing=colander.drop,
+    )
+    gemini_model = string_node(max_length=64, missing=colander.drop)
+    ignore_dialogue = colander.SchemaNode(StrictBool(), missing=colander.drop)
+    preserve_formatting = colander.SchemaNode(StrictBool(), missing=colander.drop)
+    fix_hyphenation = colander.SchemaNode(StrictBool(), missing=colander.drop)
+    min_sentence_length = colander.SchemaNode(StrictInt(), validator=colander.Range(1, 100), missing=colander.drop)
+
+
+class ConfirmBody(StrictMapping):
+    estimated_credits = colander.SchemaNode(
+        StrictInt(),
+        validator=colander.Range(1, MAX_RESERVATION_CREDITS),
+        description="The estimate's estimated_credits: what is reserved.",
+    )
+    model_preference = string_node(
+        validator=colander.OneOf(PREFERENCES),
+        description="balanced, quality or speed: which model (settings credits.model.*).",
+    )
+    processing_settings = ProcessingSettings(missing={})
+
+
+class ConfirmRequest(colander.MappingSchema):
+    body = ConfirmBody()
+    querystring = EmptyQuery(missing={})
+
+
+class CreditsJobPath(colander.MappingSchema):
+    id = string_node(max_length=64)
+
+
+class CreditsJobRequest(colander.MappingSchema):
+    path = CreditsJobPath()
+    querystring = EmptyQuery(missing={})
+
+
+class FinalizeBody(StrictMapping):
+    """What the frontend sends; accepted and ignored: the server settles from what the job used."""
+
+    actual_tokens = colander.SchemaNode(StrictInt(), missing=colander.drop)
+    success = colander.SchemaNode(StrictBool(), missing=colander.drop)
+    error_message = string_node(min_length=0, max_length=2000, missing=colander.drop)
+    error_code = string_node(min_length=0, max_length=64, missing=colander.drop)
+
+
+class FinalizeRequest(CreditsJobRequest):
+    body = FinalizeBody(missing={})

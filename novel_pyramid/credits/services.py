@@ -211,6 +211,13 @@ class CreditService:
             closing = self._close(reservation, balance, reserved - charged, Reason.JOB_FINAL, description)
         return self._settlement(reservation, closing)
 
+    def settle_usage(self, job_id, model, read_text, written_text):
+        try:
+            rate = self.prices.rate_of(model)
+        except KeyError:
+            return self.settle(job_id, self._reservation(job_id).delta_credits * -1)
+        return self.settle(job_id, self.prices.credits_for(self.counter.used(read_text, written_text), rate))
+
     def refund(self, job_id):
         reservation = self._reservation(job_id)
         balance = self._lock(reservation.user_id, reservation.month)

@@ -6,7 +6,7 @@ from zope.interface import Attribute, Interface
 class IJobService(Interface):
     """The jobs of the API: every lookup is scoped to the user, another user's job is "not found".
 
-    Per request. Reads, ``cancel`` and ``delete`` work in the request's
+    Per request. Reads, ``confirm``, ``cancel`` and ``delete`` work in the request's
     transaction. ``submit`` and ``retry`` commit apart from it, in transactions
     of their own (``db.own_transaction``), and send their tasks once that has
     committed, so that a worker finds the job and a broker that is down
@@ -27,7 +27,24 @@ class IJobService(Interface):
         """``(index, text)`` pairs of a completed job from ``start``, at most ``limit``; and whether more follow."""
 
     def cancel(user_id, job_id):
-        """Stop a queued or running job (pending chunks are never started); idempotent, ``Conflict`` once ended."""
+        """Stop a waiting, queued or running job (pending chunks are never started) and refund its reservation.
+
+        Idempotent; ``Conflict`` once ended.
+        """
+
+    def confirm(user_id, *, estimated_credits, model_preference, sentence_length_limit, processing_settings):
+        """Create a job waiting for its upload and reserve its credits, in the request's transaction.
+
+        Stores the estimate, the preference's model and the pricing version on
+        the job. ``InsufficientCredits`` (402) when the balance is short: the
+        request's transaction then writes nothing, the job included.
+        """
+
+    def settled_credits(user_id, job_id):
+        """``(job, settlement)`` of the user's ended job, its reservation closed (idempotent).
+
+        ``Conflict`` while the job has not ended; ``NotFound`` when it reserved nothing.
+        """
 
     def delete(user_id, job_id):
         """Delete a job and its chunks, cancelling a running one first; its history entry stays."""

@@ -24,6 +24,8 @@ from novel_pyramid.db.types import new_uuid, utcnow
 
 
 class JobStatus(enum.StrEnum):
+    # Confirmed with a reservation of credits; no upload yet, so no task either.
+    AWAITING_UPLOAD = "awaiting_upload"
     QUEUED = "queued"
     PROCESSING = "processing"
     COMPLETED = "completed"
@@ -79,6 +81,11 @@ class Job(ModelBase):
     # the upload, renewed by its heartbeat, checked on every write it makes.
     lease_token: Mapped[str | None] = mapped_column(String(32))
     lease_expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    # What a confirmed job reserved (``credits``): None for a job submitted without a reservation.
+    estimated_credits: Mapped[int | None] = mapped_column(Integer)
+    model: Mapped[str | None] = mapped_column(String(64))
+    pricing_version: Mapped[str | None] = mapped_column(String(32))
+    processing_settings: Mapped[dict | None] = mapped_column(JSON)
 
     chunks: Mapped[list["JobChunk"]] = relationship(
         back_populates="job",

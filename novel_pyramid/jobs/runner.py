@@ -40,6 +40,7 @@ from zope.interface import implementer
 
 from novel_pyramid.cache import IAppCache
 from novel_pyramid.cache.regions import NULL_CACHE
+from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
@@ -49,12 +50,13 @@ from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
-from novel_pyramid.jobs.settlement import UNSETTLED, Step, finish_job, settle_chunk
+from novel_pyramid.jobs.settlement import UNSETTLED, Step, close_reservation, finish_job, settle_chunk
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline import extraction_digest
 from novel_pyramid.pipeline.chunking import chunk_sentences
 from novel_pyramid.pipeline.extract import iter_paragraphs
 from novel_pyramid.pipeline.sentences import split_sentences
+from novel_pyramid.tasks import blank_request
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +75,10 @@ __all__ = ["MAX_CHUNK_ATTEMPTS", "JobRunner", "Step"]
 
 @implementer(IJobRunner)
 class JobRunner:
-    def __init__(self, session_factory, normalizer, settings, results=None, leases=None):
+    def __init__(self, session_factory, normalizer, settings, results=None, leases=None, registry=None):
         self.session_factory = session_factory
+        # Finds the credits ledger for the transaction that ends a job (``credits_of``).
+        self.registry = registry
         self.normalizer = normalizer
         self.settings = settings
         self.results = results or ChunkResults()
@@ -90,7 +94,16 @@ class JobRunner:
             registry.settings,
             ChunkResults(cache),
             request.find_service(ILeaseKeeper),
+            registry,
         )
+
+    def credits_of(self, db):
+        """The ``ICreditService`` in ``db``'s transaction, found as a task finds a service; None without a registry."""
+        if self.registry is None:
+            return None
+        request = blank_request(self.registry)
+        request.dbsession = db
+        return request.find_service(ICreditService)
 
     def _lease(self, token, now):
         return lease_values(self.leases.timings, token, now)
@@ -280,7 +293,7 @@ class JobRunner:
         # Chunks that settled during extraction could not finish the job; if
         # they all have, finishing falls to this step.
         if job.chunks_done + job.chunks_failed >= job.chunks_total:
-            finish_job(db, job)
+            finish_job(db, job, self.credits_of)
 
     def _chunks_of(self, data):
         paragraphs = iter_paragraphs(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
@@ -299,7 +312,7 @@ class JobRunner:
         with self._transaction() as (_, db):
             job_id = db.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
             if job_id is not None:
-                settle_chunk(db, chunk_id, job_id, None, failure)
+                settle_chunk(db, chunk_id, job_id, None, failure, credits_of=self.credits_of)
 
     def _fail_extraction(self, db, job_id, failure, token=None):
         """Fail the job: with ``token`` only under that lease, without only while no live lease holds it."""
@@ -320,7 +333,9 @@ class JobRunner:
         if moved:
             db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
             log.info("Job %s failed at extraction (%s): %s", job_id, failure.code, failure.message)
-            HistoryService(db).record_job_end(db.get(Job, job_id, populate_existing=True), completed=False)
+            job = db.get(Job, job_id, populate_existing=True)
+            HistoryService(db).record_job_end(job, completed=False)
+            close_reservation(db, job, self.credits_of)
 
     @staticmethod
     def _waiting_chunk_ids(db, job_id):
@@ -348,13 +363,15 @@ class JobRunner:
             # the same text since this chunk was extracted.
             known = self.results.lookup(db, key)
             if known is not None:
-                settle_chunk(db, chunk_id, job_id, known, None, lease_token=token)
+                settle_chunk(db, chunk_id, job_id, known, None, lease_token=token, credits_of=self.credits_of)
                 return
         try:
             with self.leases.holding(JobChunk, token):
                 output, failure = self._normalize(chunk_id, sentences, limit)
                 with self._transaction() as (_, db):
-                    settled = settle_chunk(db, chunk_id, job_id, output, failure, lease_token=token)
+                    settled = settle_chunk(
+                        db, chunk_id, job_id, output, failure, lease_token=token, credits_of=self.credits_of
+                    )
                     if settled and failure is None:
                         self.results.remember(db, key, output)
             if not settled:
@@ -393,7 +410,7 @@ class JobRunner:
             db.execute(update(JobChunk).where(*claimable).values(status=ChunkStatus.CANCELLED, **NO_LEASE))
             return None
         if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
-            settle_chunk(db, chunk_id, job.id, None, too_many_attempts(chunk.attempts))
+            settle_chunk(db, chunk_id, job.id, None, too_many_attempts(chunk.attempts), credits_of=self.credits_of)
             return None
         claimed = db.execute(
             update(JobChunk)

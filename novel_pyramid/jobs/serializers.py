@@ -40,3 +40,37 @@ def v2_job_json(job, links):
         "updated_at": isoformat(job.updated_at),
         "links": links,
     }
+
+
+# The frontend knows no "awaiting_upload" or "queued": both are its "pending".
+FRONTEND_STATUS = {JobStatus.AWAITING_UPLOAD: "pending", JobStatus.QUEUED: "pending"}
+
+
+def frontend_status(job):
+    return FRONTEND_STATUS.get(job.status, job.status)
+
+
+def v1_credits_job_json(job, settlement):
+    """The frontend's ``Job`` (``GET /credits/jobs/{id}``) as far as our fields go; ``settlement`` may be None."""
+    return {
+        "id": job.id,
+        "user_id": job.user_id,
+        "status": frontend_status(job),
+        "original_filename": job.original_filename,
+        "model": job.model,
+        "estimated_credits": job.estimated_credits,
+        "actual_credits": settlement.actual_credits if settlement is not None else None,
+        "pricing_version": job.pricing_version,
+        "progress_percent": job.progress_percent,
+        "current_step": job.step,
+        "error_message": job.error_message,
+        "error_code": job.error_code,
+        "total_chunks": job.chunks_total,
+        "processed_chunks": job.chunks_done,
+        "processing_settings": job.processing_settings,
+        "is_cancelled": job.status == JobStatus.CANCELLED,
+        "started_at": isoformat(job.started_at),
+        "completed_at": isoformat(job.finished_at),
+        "created_at": isoformat(job.created_at),
+        "updated_at": isoformat(job.updated_at),
+    }

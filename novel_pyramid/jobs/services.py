@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from zope.interface import implementer
 
+from novel_pyramid.credits.interfaces import ICreditService, IPriceTable
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge
@@ -23,12 +24,14 @@ from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
-from novel_pyramid.jobs.settlement import Step
+from novel_pyramid.jobs.settlement import Step, close_reservation
 from novel_pyramid.pipeline.extract import inspect_pdf
 from novel_pyramid.tasks.interfaces import ITaskSender
 
 FILENAME_MAX_LENGTH = 255
 ACTIVE = (JobStatus.QUEUED, JobStatus.PROCESSING)
+# A confirmed job waiting for its upload can be cancelled too (its reservation is refunded).
+CANCELLABLE = (JobStatus.AWAITING_UPLOAD, *ACTIVE)
 # Waiting polls often at first (a book seen before completes well within a
 # second) and never less often than this, so an ended job is noticed at most
 # this late; a poll is one primary-key read.
@@ -57,6 +60,8 @@ class JobService:
     tasks: ITaskSender
     settings: dict
     history: IHistoryService
+    credits: ICreditService
+    prices: IPriceTable
 
     @classmethod
     def create_service(cls, context, request):
@@ -67,6 +72,8 @@ class JobService:
             request.find_service(ITaskSender),
             registry.settings,
             request.find_service(IHistoryService),
+            request.find_service(ICreditService),
+            request.find_service(IPriceTable),
         )
 
     def get(self, user_id, job_id):
@@ -102,7 +109,7 @@ class JobService:
             return job
         moved = self.db.execute(
             update(Job)
-            .where(Job.id == job.id, Job.status.in_(ACTIVE))
+            .where(Job.id == job.id, Job.status.in_(CANCELLABLE))
             .values(
                 status=JobStatus.CANCELLED,
                 step=Step.FINISHED,
@@ -121,12 +128,44 @@ class JobService:
         )
         self.db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job.id))
         self.history.record_job_end(job, completed=False)
+        close_reservation(self.db, job, self._credits_of)
         return job
+
+    def confirm(self, user_id, *, estimated_credits, model_preference, sentence_length_limit, processing_settings):
+        """A job waiting for its upload, its credits reserved, in the request's transaction."""
+        job = Job(
+            user_id=user_id,
+            status=JobStatus.AWAITING_UPLOAD,
+            step=Step.AWAITING_UPLOAD,
+            sentence_length_limit=sentence_length_limit,
+            normalizer=self.settings["normalizer"],
+            estimated_credits=estimated_credits,
+            model=self.prices.model_for(model_preference),
+            pricing_version=self.prices.version,
+            processing_settings=processing_settings,
+        )
+        self.db.add(job)
+        self.db.flush()
+        self.credits.reserve(user_id, estimated_credits, job.id, description=f"Reserved for job {job.id}")
+        return job
+
+    def settled_credits(self, user_id, job_id):
+        """The ended job and its closed ``Settlement``; closes it first if its end left it open."""
+        job = self.get(user_id, job_id)
+        if not JobStatus(job.status).is_final:
+            raise Conflict(f"The job is {job.status}; its credits are settled once it has ended.")
+        if self.credits.settlement_of(job.id) is None:
+            raise NotFound("This job reserved no credits.")
+        close_reservation(self.db, job, self._credits_of)
+        return job, self.credits.settlement_of(job.id)
+
+    def _credits_of(self, db):
+        return self.credits
 
     def delete(self, user_id, job_id):
         """Delete a job and its chunks; a running job is cancelled first. Its history entry stays."""
         job = self.get(user_id, job_id)
-        if job.status in ACTIVE:
+        if job.status in CANCELLABLE:
             self.cancel(user_id, job_id)
         self.db.delete(job)
         self.db.flush()

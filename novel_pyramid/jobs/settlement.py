@@ -24,14 +24,18 @@ UNSETTLED = (ChunkStatus.PENDING, ChunkStatus.PROCESSING)
 class Step:
     """What a job is doing now (``Job.step``)."""
 
+    AWAITING_UPLOAD = "awaiting_upload"
     QUEUED = "queued"
     EXTRACTING = "extracting"
     NORMALIZING = "normalizing"
     FINISHED = "finished"
 
 
-def settle_chunk(db, chunk_id, job_id, output, failure, lease_token=None):
+def settle_chunk(db, chunk_id, job_id, output, failure, lease_token=None, credits_of=None):
     """Record a chunk's output (``failure`` None) or its ``jobs.failures.Failure``; finish the job if it was the last.
+
+    ``credits_of(db)`` is the ``ICreditService`` on ``db`` that closes the job's
+    reservation when it ends (``close_reservation``).
 
     With ``lease_token``, only while the chunk carries that lease (fencing);
     without, only while no live lease holds it. False when the chunk did not
@@ -58,12 +62,12 @@ def settle_chunk(db, chunk_id, job_id, output, failure, lease_token=None):
     job = db.get(Job, job_id, populate_existing=True)
     settled = job.chunks_done + job.chunks_failed
     if job.status == JobStatus.PROCESSING and job.step == Step.NORMALIZING and settled >= job.chunks_total:
-        finish_job(db, job)
+        finish_job(db, job, credits_of)
     return True
 
 
-def finish_job(db, job):
-    """Complete the job, or fail it when a chunk failed; write its history entry. Once only."""
+def finish_job(db, job, credits_of=None):
+    """Complete the job, or fail it when a chunk failed; write its history entry and close its credits. Once only."""
     if job.chunks_failed:
         # The job reports its first failed chunk, by code and message.
         first_code, first_message = db.execute(
@@ -87,3 +91,27 @@ def finish_job(db, job):
         db.refresh(job)
         log.info("Job %s %s (%s sentences)", job.id, job.status, job.sentences_count)
         HistoryService(db).record_job_end(job, completed=job.status == JobStatus.COMPLETED)
+        close_reservation(db, job, credits_of)
+
+
+def close_reservation(db, job, credits_of):
+    """Settle an ended job's reservation in ``db``'s transaction: at its cost once completed, else refunded whole.
+
+    Only a job confirmed with a reservation (``estimated_credits``) has one.
+    The cost is counted from the text the job read and wrote, with the
+    credits' token heuristic: the normalisers do not report the model's own
+    token counts yet. The ledger's settle and refund are idempotent.
+    """
+    credits = credits_of(db) if credits_of is not None and job.estimated_credits is not None else None
+    if credits is None:
+        return
+    if job.status != JobStatus.COMPLETED:
+        credits.refund(job.id)
+        return
+    read, written = [], []
+    for inputs, outputs in db.execute(
+        select(JobChunk.input_sentences, JobChunk.output_sentences).where(JobChunk.job_id == job.id)
+    ):
+        read.extend(inputs or ())
+        written.extend(outputs or ())
+    credits.settle_usage(job.id, job.model, " ".join(read), " ".join(written))

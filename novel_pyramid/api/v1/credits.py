@@ -3,11 +3,15 @@
 ``GET  /credits/me``        the current month's figures
 ``GET  /credits/ledger``    ``?month=YYYY-MM&limit=``: entries, newest first
 ``POST /credits/estimate``  ``{text, model_preference}``: what normalising the text would cost
+``POST /credits/jobs/confirm``        reserve an estimate's credits for a job waiting for its upload
+``GET  /credits/jobs/{id}``           the job in the frontend's Job shape
+``POST /credits/jobs/{id}/finalize``  the ended job's settled credits (the server settles; the body is ignored)
 """
 
 import colander
 from cornice.validators import colander_validator
 
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.api.validators import querystring_validator
@@ -17,13 +21,19 @@ from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.credits.models import Reason
 from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.credits.serializers import entry_json, estimate_json, summary_json
+from novel_pyramid.jobs.interfaces import IJobService
+from novel_pyramid.jobs.serializers import frontend_status, v1_credits_job_json
 from novel_pyramid.schema.types import NoInputRequest, StrictInt, StrictMapping, StrictString
 
 credits_me = api_service("v1.credits.me", "/credits/me")
 credits_ledger = api_service("v1.credits.ledger", "/credits/ledger")
 credits_estimate = api_service("v1.credits.estimate", "/credits/estimate")
 
-SERVICES = (credits_me, credits_ledger, credits_estimate)
+credits_job_confirm = api_service("v1.credits.jobs.confirm", "/credits/jobs/confirm")
+credits_job = api_service("v1.credits.jobs.item", "/credits/jobs/{id}")
+credits_job_finalize = api_service("v1.credits.jobs.finalize", "/credits/jobs/{id}/finalize")
+
+SERVICES = (credits_me, credits_ledger, credits_estimate, credits_job_confirm, credits_job, credits_job_finalize)
 
 
 @credits_me.get(permission=AUTHENTICATED, schema=NoInputRequest(), validators=(querystring_validator,))
@@ -50,6 +60,63 @@ def estimate_credits(request):
     body = request.validated["body"]
     service = request.find_service(ICreditService)
     return estimate_json(service.estimate(request.identity.id, body["text"], body["model_preference"]))
+
+
+@credits_job_confirm.post(
+    permission=AUTHENTICATED,
+    schema=schemas.ConfirmRequest(),
+    validators=(colander_validator,),
+    max_body_bytes=schemas.CONFIRM_MAX_BODY_BYTES,
+)
+def confirm_job(request):
+    body = request.validated["body"]
+    options = body["processing_settings"]
+    limit = options.get("sentence_length_limit")
+    if limit is None:
+        limit = request.find_service(IAccountService).settings_of(request.identity.user).sentence_length_limit
+    job = request.find_service(IJobService).confirm(
+        request.identity.id,
+        estimated_credits=body["estimated_credits"],
+        model_preference=body["model_preference"],
+        sentence_length_limit=limit,
+        processing_settings=options,
+    )
+    return {
+        "job_id": job.id,
+        "status": frontend_status(job),
+        "estimated_credits": job.estimated_credits,
+        "reserved": True,
+        "message": f"{job.estimated_credits} credits reserved; upload the PDF to start the job.",
+    }
+
+
+@credits_job.get(permission=AUTHENTICATED, schema=schemas.CreditsJobRequest(), validators=(colander_validator,))
+def read_credits_job(request):
+    job = request.find_service(IJobService).get(request.identity.id, request.validated["path"]["id"])
+    return v1_credits_job_json(job, request.find_service(ICreditService).settlement_of(job.id))
+
+
+@credits_job_finalize.post(permission=AUTHENTICATED, schema=schemas.FinalizeRequest(), validators=(colander_validator,))
+def finalize_job(request):
+    # Whatever the body says (actual_tokens, success), the cost is the one the server settled.
+    job, settlement = request.find_service(IJobService).settled_credits(
+        request.identity.id, request.validated["path"]["id"]
+    )
+    body = {
+        "job_id": job.id,
+        "status": frontend_status(job),
+        "estimated_credits": settlement.reserved,
+        "actual_credits": settlement.actual_credits,
+        # The frontend's sign: what the job cost beyond its estimate (negative: given back).
+        "adjustment": -settlement.adjustment,
+        "refunded": settlement.refunded,
+    }
+    if settlement.refunded:
+        body["refund_amount"] = settlement.adjustment
+        body["message"] = f"The job {job.status}; its {settlement.reserved} reserved credits were refunded."
+    else:
+        body["message"] = f"The job cost {settlement.actual_credits} credits; {settlement.reserved} were reserved."
+    return body
 
 
 # -- what they answer (the OpenAPI document) ---------------------------------------------------
@@ -110,7 +177,71 @@ class EstimateBody(StrictMapping):
     message = _text(missing=colander.drop, description="Why it is not allowed")
 
 
+class ConfirmBody(StrictMapping):
+    job_id = _text()
+    status = _text(validator=colander.OneOf(["pending"]))
+    estimated_credits = _int()
+    reserved = colander.SchemaNode(colander.Boolean())
+    message = _text()
+
+
+def _nullable_int(**kwargs):
+    return colander.SchemaNode(StrictInt(), nullable=True, **kwargs)
+
+
+def _nullable_time(**kwargs):
+    return colander.SchemaNode(colander.DateTime(), nullable=True, **kwargs)
+
+
+FRONTEND_STATUSES = ["pending", "processing", "completed", "failed", "cancelled"]
+
+
+class FrontendJobBody(StrictMapping):
+    """The frontend's Job, as far as our fields go."""
+
+    id = _text()
+    user_id = _int()
+    status = _text(validator=colander.OneOf(FRONTEND_STATUSES))
+    original_filename = _nullable_text()
+    model = _nullable_text()
+    estimated_credits = _nullable_int()
+    actual_credits = _nullable_int(description="Once the job has ended and its credits are settled")
+    pricing_version = _nullable_text()
+    progress_percent = _int()
+    current_step = _text()
+    error_message = _nullable_text()
+    error_code = _nullable_text()
+    total_chunks = _int()
+    processed_chunks = _int()
+    processing_settings = colander.SchemaNode(colander.Mapping(unknown="preserve"), nullable=True)
+    is_cancelled = colander.SchemaNode(colander.Boolean())
+    started_at = _nullable_time()
+    completed_at = _nullable_time()
+    created_at = colander.SchemaNode(colander.DateTime())
+    updated_at = colander.SchemaNode(colander.DateTime())
+
+
+class FinalizeBody(StrictMapping):
+    job_id = _text()
+    status = _text(validator=colander.OneOf(["completed", "failed", "cancelled"]))
+    estimated_credits = _int(description="What was reserved")
+    actual_credits = _int(description="What the job cost, as the server counted it")
+    adjustment = _int(description="actual_credits - estimated_credits")
+    refunded = colander.SchemaNode(colander.Boolean())
+    refund_amount = _int(missing=colander.drop, description="A refunded job's whole reservation")
+    message = _text()
+
+
 RESPONSES = {
+    ("v1.credits.jobs.confirm", "POST"): {
+        200: ConfirmBody(),
+        402: Response(ERROR.schema, "The balance does not cover the estimate; nothing was written"),
+    },
+    ("v1.credits.jobs.item", "GET"): {200: FrontendJobBody()},
+    ("v1.credits.jobs.finalize", "POST"): {
+        200: FinalizeBody(),
+        409: Response(ERROR.schema, "The job has not ended yet"),
+    },
     ("v1.credits.me", "GET"): {200: CreditSummaryBody()},
     ("v1.credits.ledger", "GET"): {200: LedgerBody()},
     ("v1.credits.estimate", "POST"): {

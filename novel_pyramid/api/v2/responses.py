@@ -12,7 +12,7 @@ from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.jobs.failures import FAILURE_CODES
 from novel_pyramid.schema.types import StrictInt, StrictMapping, StrictString
 
-JOB_STATUSES = ["queued", "processing", "completed", "failed", "cancelled"]
+JOB_STATUSES = ["awaiting_upload", "queued", "processing", "completed", "failed", "cancelled"]
 
 
 def _text(**kwargs):
