@@ -8,7 +8,9 @@ from novel_pyramid.jobs.models import JobStatus
 
 
 def v1_status_json(job, sentences=None):
-    body = {"job_id": job.id, "status": job.status, "progress_percent": job.progress_percent}
+    # /status predates confirmed jobs: one waiting for its upload has not started, as a queued one.
+    status = JobStatus.QUEUED if job.status == JobStatus.AWAITING_UPLOAD else job.status
+    body = {"job_id": job.id, "status": status, "progress_percent": job.progress_percent}
     if job.status == JobStatus.COMPLETED:
         body["sentences"] = sentences
     elif job.error_message and job.status in (JobStatus.FAILED, JobStatus.CANCELLED):

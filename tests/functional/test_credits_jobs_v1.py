@@ -82,6 +82,9 @@ def test_confirm_reserves_and_creates_a_job_awaiting_its_upload(app, headers, db
     read = app.get(f"/api/v1/credits/jobs/{job.id}", headers=headers).json
     assert read["status"] == "pending" and read["estimated_credits"] == 40 and read["actual_credits"] is None
     assert read["model"] == "gemini-2.5-flash" and read["current_step"] == "awaiting_upload"
+    # The older status endpoints know the waiting job too, each in its own words.
+    assert app.get(f"/api/v1/status/{job.id}", headers=headers).json["status"] == "queued"
+    assert app.get(f"/api/v2/jobs/{job.id}", headers=headers).json["status"] == "awaiting_upload"
 
 
 def test_confirm_beyond_the_balance_is_402_and_writes_nothing(app, headers, dbsession):
