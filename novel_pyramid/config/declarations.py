@@ -35,7 +35,7 @@ class Setting:
 
 
 # The rate-limit buckets' rates (docs/api.md, "Everywhere"); RATELIMIT_LIMITS changes some of them.
-DEFAULT_BUCKET_RATES = "process-pdf=10/hour, export=5/hour, default=100/hour"
+DEFAULT_BUCKET_RATES = "process-pdf=10/hour, estimate=30/hour, export=5/hour, default=100/hour"
 
 SETTINGS = (
     Setting("novel_pyramid.includes", None, as_list, (), doc="Extra packages to include (plugins), one per line."),

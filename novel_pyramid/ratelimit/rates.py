@@ -8,5 +8,7 @@ declared with its default in ``novel_pyramid.config.declarations``).
 from novel_pyramid.config.rates import EXEMPT  # noqa: F401
 
 PROCESSING_BUCKET = "process-pdf"
+# Reading a PDF for an estimate; its own bucket, so that estimating a book does not spend an upload.
+ESTIMATE_BUCKET = "estimate"
 EXPORT_BUCKET = "export"
 DEFAULT_BUCKET = "default"

@@ -202,3 +202,20 @@ def test_too_large_a_request_is_refused_from_its_content_length(make_app, header
 @pytest.mark.parametrize("path", [EXTRACT, ESTIMATE])
 def test_estimates_need_a_signed_in_user(app, path):
     app.post(path, upload_files=upload(), status=401)
+
+
+def test_estimates_have_their_own_rate_limit_bucket_and_spend_no_upload(make_app, headers):
+    app = make_app(
+        **{
+            "ratelimit.enabled": "true",
+            "ratelimit.storage_url": "memory://",
+            "ratelimit.limits": "estimate=2/hour, process-pdf=1/hour",
+        }
+    )
+
+    app.post(ESTIMATE, upload_files=upload(), headers=headers)
+    app.post(EXTRACT, upload_files=upload(), headers=headers)
+    refused = app.post(ESTIMATE, upload_files=upload(), headers=headers, status=429)
+
+    assert refused.json["code"] == "rate_limited" and refused.headers["X-RateLimit-Limit"] == "2"
+    app.post("/api/v1/process-pdf", upload_files=upload(), headers=headers, status=200)

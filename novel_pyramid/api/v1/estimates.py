@@ -14,7 +14,7 @@ from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.estimates.interfaces import IEstimateService
 from novel_pyramid.estimates.serializers import estimate_json, text_json
 from novel_pyramid.jobs.schemas import uploaded_pdf_node
-from novel_pyramid.ratelimit.rates import PROCESSING_BUCKET
+from novel_pyramid.ratelimit.rates import ESTIMATE_BUCKET
 from novel_pyramid.schema.types import EmptyQuery, StrictInt, StrictMapping, StrictString, string_node
 
 extract_pdf_text = api_service("v1.extract_pdf_text", "/extract-pdf-text")
@@ -48,12 +48,11 @@ class EstimateRequest(colander.MappingSchema):
     querystring = EmptyQuery(missing={})
 
 
-# Reading a PDF costs what a job's upload check does, so both count against the processing bucket.
 @extract_pdf_text.post(
     permission=AUTHENTICATED,
     schema=ExtractRequest(),
     validators=(colander_validator,),
-    rate_limit=PROCESSING_BUCKET,
+    rate_limit=ESTIMATE_BUCKET,
     accepts_files=True,
 )
 def extract_text(request):
@@ -65,7 +64,7 @@ def extract_text(request):
     permission=AUTHENTICATED,
     schema=EstimateRequest(),
     validators=(colander_validator,),
-    rate_limit=PROCESSING_BUCKET,
+    rate_limit=ESTIMATE_BUCKET,
     accepts_files=True,
 )
 def estimate(request):

@@ -28,6 +28,7 @@ def test_the_documented_default_rates():
     limits = load_settings({}, {})["ratelimit.limits"]
     assert {bucket: str(rate) for bucket, rate in limits.items()} == {
         "process-pdf": "10 per hour",
+        "estimate": "30 per hour",
         "export": "5 per hour",
         "default": "100 per hour",
     }
@@ -35,7 +36,12 @@ def test_the_documented_default_rates():
 
 def test_buckets_named_replace_their_default_and_the_others_keep_it():
     limits = load_settings({}, {"RATELIMIT_LIMITS": "export=exempt, default=3/minute"})["ratelimit.limits"]
-    assert limits == {"process-pdf": Rate(10, 3600), "export": EXEMPT, "default": Rate(3, 60)}
+    assert limits == {
+        "process-pdf": Rate(10, 3600),
+        "estimate": Rate(30, 3600),
+        "export": EXEMPT,
+        "default": Rate(3, 60),
+    }
     assert load_settings({}, {})["ratelimit.route_limits"] == {}
 
 
