@@ -4,19 +4,7 @@ import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
 from novel_pyramid.credits.pricing import PREFERENCES
-from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictInt, StrictMapping, string_node
-
-
-class StrictBool(colander.Boolean):
-    """A JSON boolean: not "true", not 1."""
-
-    def deserialize(self, node, cstruct):
-        if cstruct is colander.null:
-            return cstruct
-        if not isinstance(cstruct, bool):
-            raise colander.Invalid(node, "Must be true or false")
-        return cstruct
-
+from novel_pyramid.schema.types import EmptyQuery, JsonBoolean, QueryInt, StrictInt, StrictMapping, string_node
 
 LEDGER_DEFAULT_LIMIT = 100
 LEDGER_MAX_LIMIT = 1000
@@ -99,9 +87,9 @@ class ProcessingSettings(StrictMapping):
         missing=colander.drop,
     )
     gemini_model = string_node(max_length=64, missing=colander.drop)
-    ignore_dialogue = colander.SchemaNode(StrictBool(), missing=colander.drop)
-    preserve_formatting = colander.SchemaNode(StrictBool(), missing=colander.drop)
-    fix_hyphenation = colander.SchemaNode(StrictBool(), missing=colander.drop)
+    ignore_dialogue = colander.SchemaNode(JsonBoolean(), missing=colander.drop)
+    preserve_formatting = colander.SchemaNode(JsonBoolean(), missing=colander.drop)
+    fix_hyphenation = colander.SchemaNode(JsonBoolean(), missing=colander.drop)
     min_sentence_length = colander.SchemaNode(StrictInt(), validator=colander.Range(1, 100), missing=colander.drop)
 
 
@@ -136,7 +124,7 @@ class FinalizeBody(StrictMapping):
     """What the frontend sends; accepted and ignored: the server settles from what the job used."""
 
     actual_tokens = colander.SchemaNode(StrictInt(), missing=colander.drop)
-    success = colander.SchemaNode(StrictBool(), missing=colander.drop)
+    success = colander.SchemaNode(JsonBoolean(), missing=colander.drop)
     error_message = string_node(min_length=0, max_length=2000, missing=colander.drop)
     error_code = string_node(min_length=0, max_length=64, missing=colander.drop)
 

@@ -8,7 +8,7 @@ colander.Boolean, which takes any string as true.
 
 import colander
 
-from novel_pyramid.schema.types import StrictMapping
+from novel_pyramid.schema.types import JsonBoolean, StrictMapping
 
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
@@ -71,21 +71,6 @@ def folder_id_node(**kwargs):
         validator=colander.Length(1, 255),
         **kwargs,
     )
-
-
-class JsonBoolean(colander.Boolean):
-    """A JSON ``true`` or ``false`` and nothing else (colander.Boolean takes any string as true)."""
-
-    def deserialize(self, node, cstruct):
-        if cstruct is colander.null:
-            return cstruct
-        if not isinstance(cstruct, bool):
-            raise colander.Invalid(node, "Must be true or false")
-        return cstruct
-
-    def json_schema(self, node):
-        """For the OpenAPI document (novel_pyramid.api.openapi.converter)."""
-        return {"type": "boolean"}
 
 
 def boolean_node(default=False, **kwargs):

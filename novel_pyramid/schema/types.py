@@ -192,3 +192,18 @@ def string_node(min_length=1, max_length=None, validator=None, **kwargs):
         validator=colander.All(length, validator) if validator else length,
         **kwargs,
     )
+
+
+class JsonBoolean(colander.Boolean):
+    """A JSON ``true`` or ``false`` and nothing else (colander.Boolean takes any string as true)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "Must be true or false")
+        return cstruct
+
+    def json_schema(self, node):
+        """For the OpenAPI document (novel_pyramid.api.openapi.converter)."""
+        return {"type": "boolean"}

@@ -68,3 +68,16 @@ def truncated_pdf():
 
 def as_upload(data):
     return io.BytesIO(data)
+
+
+def bad_uploads():
+    """``(files, words of the error)`` of uploads that every upload route refuses with a 400, and their ids."""
+    cases = {
+        "wrong-field": ([("document", "roman.pdf", b"%PDF-1.4")], "pdf_file"),
+        "not-a-pdf": ([("pdf_file", "roman.pdf", b"Bonjour, je ne suis pas un PDF.")], "not a PDF"),
+        "empty": ([("pdf_file", "roman.pdf", b"")], "empty"),
+        "truncated": ([("pdf_file", "roman.pdf", truncated_pdf())], "damaged"),
+        "encrypted": ([("pdf_file", "roman.pdf", text_pdf(encrypt=True))], "password"),
+        "image-only": ([("pdf_file", "scan.pdf", image_only_pdf())], "no text"),
+    }
+    return {"argvalues": list(cases.values()), "ids": list(cases)}

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from novel_pyramid.credits.models import CreditEntry
 from novel_pyramid.jobs.models import Job, JobUpload
-from tests.fakes.pdfs import A5_MM, image_only_pdf, novel_paragraphs, text_pdf, truncated_pdf
+from tests.fakes.pdfs import A5_MM, bad_uploads, novel_paragraphs, text_pdf
 
 EXTRACT = "/api/v1/extract-pdf-text"
 ESTIMATE = "/api/v1/estimate-pdf"
@@ -147,18 +147,7 @@ def test_a_book_over_the_page_cap_is_estimated_from_its_first_pages_and_says_so(
 
 
 @pytest.mark.parametrize("path", [EXTRACT, ESTIMATE])
-@pytest.mark.parametrize(
-    "files, reason",
-    [
-        ([("document", "roman.pdf", b"%PDF-1.4")], "pdf_file"),
-        ([("pdf_file", "roman.pdf", b"Bonjour, je ne suis pas un PDF.")], "not a PDF"),
-        ([("pdf_file", "roman.pdf", b"")], "empty"),
-        ([("pdf_file", "roman.pdf", truncated_pdf())], "damaged"),
-        ([("pdf_file", "roman.pdf", text_pdf(encrypt=True))], "password"),
-        ([("pdf_file", "scan.pdf", image_only_pdf())], "no text"),
-    ],
-    ids=["no-file", "not-a-pdf", "empty", "truncated", "encrypted", "image-only"],
-)
+@pytest.mark.parametrize("files, reason", **bad_uploads())
 def test_bad_uploads_are_a_400_json_error(app, headers, dbsession, path, files, reason):
     response = app.post(path, upload_files=files, headers=headers, status=400)
 

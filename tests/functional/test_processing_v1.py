@@ -12,7 +12,7 @@ from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.models import Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.pipeline.words import count_words
 from tests.fakes.gemini_server import http_error
-from tests.fakes.pdfs import image_only_pdf, text_pdf, truncated_pdf
+from tests.fakes.pdfs import bad_uploads, text_pdf
 from tests.functional.conftest import SMALL_CHUNKS
 
 PROCESS = "/api/v1/process-pdf"
@@ -85,18 +85,7 @@ def test_long_file_names_are_cut_for_history(app, headers, dbsession):
     assert len(entry.original_filename) == 128 and entry.original_filename.startswith("éé")
 
 
-@pytest.mark.parametrize(
-    "files, reason",
-    [
-        ([("document", "roman.pdf", b"%PDF-1.4")], "pdf_file"),
-        ([("pdf_file", "roman.pdf", b"Bonjour, je ne suis pas un PDF.")], "not a PDF"),
-        ([("pdf_file", "roman.pdf", b"")], "empty"),
-        ([("pdf_file", "roman.pdf", truncated_pdf())], "damaged"),
-        ([("pdf_file", "roman.pdf", text_pdf(encrypt=True))], "password"),
-        ([("pdf_file", "scan.pdf", image_only_pdf())], "no text"),
-    ],
-    ids=["wrong-field", "not-a-pdf", "empty", "truncated", "encrypted", "image-only"],
-)
+@pytest.mark.parametrize("files, reason", **bad_uploads())
 def test_bad_uploads_are_refused_at_once_and_leave_nothing_behind(app, headers, dbsession, files, reason):
     response = app.post(PROCESS, upload_files=files, headers=headers, status=400)
 
