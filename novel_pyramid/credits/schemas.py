@@ -32,6 +32,15 @@ def limit_node():
     return colander.SchemaNode(QueryInt(), validator=colander.Range(1, LEDGER_MAX_LIMIT), missing=LEDGER_DEFAULT_LIMIT)
 
 
+def model_preference_node(**kwargs):
+    """balanced, quality or speed: the user's choice of model."""
+    return string_node(
+        validator=colander.OneOf(PREFERENCES),
+        description="balanced, quality or speed: which model (settings credits.model.*).",
+        **kwargs,
+    )
+
+
 class LedgerQuery(StrictMapping):
     month = month_node()
     limit = limit_node()
@@ -61,11 +70,7 @@ class LedgerPageRequest(colander.MappingSchema):
 
 class EstimateBody(StrictMapping):
     text = string_node(max_length=ESTIMATE_MAX_CHARACTERS, description="The text to normalise.")
-    model_preference = string_node(
-        validator=colander.OneOf(PREFERENCES),
-        missing="balanced",
-        description="balanced, quality or speed: which model (settings credits.model.*).",
-    )
+    model_preference = model_preference_node(missing="balanced")
 
 
 class EstimateRequest(colander.MappingSchema):
@@ -99,10 +104,7 @@ class ConfirmBody(StrictMapping):
         validator=colander.Range(1, MAX_RESERVATION_CREDITS),
         description="The estimate's estimated_credits: what is reserved.",
     )
-    model_preference = string_node(
-        validator=colander.OneOf(PREFERENCES),
-        description="balanced, quality or speed: which model (settings credits.model.*).",
-    )
+    model_preference = model_preference_node()
     processing_settings = ProcessingSettings(missing={})
 
 

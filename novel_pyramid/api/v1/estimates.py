@@ -11,11 +11,12 @@ from novel_pyramid.api import api_service
 from novel_pyramid.api.openapi.responses import ERROR, Response
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.credits.pricing import PREFERENCES
+from novel_pyramid.credits.schemas import model_preference_node
 from novel_pyramid.estimates.interfaces import IEstimateService
 from novel_pyramid.estimates.serializers import estimate_json, text_json
 from novel_pyramid.jobs.schemas import uploaded_pdf_node
 from novel_pyramid.ratelimit.rates import ESTIMATE_BUCKET
-from novel_pyramid.schema.types import EmptyQuery, StrictInt, StrictMapping, StrictString, string_node
+from novel_pyramid.schema.types import EmptyQuery, StrictInt, StrictMapping, StrictString
 
 extract_pdf_text = api_service("v1.extract_pdf_text", "/extract-pdf-text")
 estimate_pdf = api_service("v1.estimate_pdf", "/estimate-pdf")
@@ -36,11 +37,7 @@ class ExtractRequest(colander.MappingSchema):
 
 class EstimateForm(colander.MappingSchema):
     pdf_file = uploaded_pdf_node()
-    model_preference = string_node(
-        validator=colander.OneOf(PREFERENCES),
-        missing="balanced",
-        description="balanced, quality or speed: which model (settings credits.model.*).",
-    )
+    model_preference = model_preference_node(missing="balanced")
 
 
 class EstimateRequest(colander.MappingSchema):
