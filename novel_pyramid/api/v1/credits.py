@@ -50,11 +50,12 @@ def list_ledger(request):
     return [entry_json(entry) for entry in entries]
 
 
+# A JSON body of the signed-in user, validated against the view's schema.
+JSON_BODY_VIEW = {"permission": AUTHENTICATED, "validators": (colander_validator,)}
+
+
 @credits_estimate.post(
-    permission=AUTHENTICATED,
-    schema=schemas.EstimateRequest(),
-    validators=(colander_validator,),
-    max_body_bytes=schemas.ESTIMATE_MAX_BODY_BYTES,
+    schema=schemas.EstimateRequest(), max_body_bytes=schemas.ESTIMATE_MAX_BODY_BYTES, **JSON_BODY_VIEW
 )
 def estimate_credits(request):
     body = request.validated["body"]
@@ -63,10 +64,7 @@ def estimate_credits(request):
 
 
 @credits_job_confirm.post(
-    permission=AUTHENTICATED,
-    schema=schemas.ConfirmRequest(),
-    validators=(colander_validator,),
-    max_body_bytes=schemas.CONFIRM_MAX_BODY_BYTES,
+    schema=schemas.ConfirmRequest(), max_body_bytes=schemas.CONFIRM_MAX_BODY_BYTES, **JSON_BODY_VIEW
 )
 def confirm_job(request):
     body = request.validated["body"]

@@ -45,25 +45,22 @@ class EstimateRequest(colander.MappingSchema):
     querystring = EmptyQuery(missing={})
 
 
-@extract_pdf_text.post(
-    permission=AUTHENTICATED,
-    schema=ExtractRequest(),
-    validators=(colander_validator,),
-    rate_limit=ESTIMATE_BUCKET,
-    accepts_files=True,
-)
+# Both read an upload of the signed-in user, counted in the estimate bucket.
+UPLOAD_VIEW = {
+    "permission": AUTHENTICATED,
+    "validators": (colander_validator,),
+    "rate_limit": ESTIMATE_BUCKET,
+    "accepts_files": True,
+}
+
+
+@extract_pdf_text.post(schema=ExtractRequest(), **UPLOAD_VIEW)
 def extract_text(request):
     extracted = request.find_service(IEstimateService).extract_text(request.validated["body"]["pdf_file"])
     return text_json(extracted)
 
 
-@estimate_pdf.post(
-    permission=AUTHENTICATED,
-    schema=EstimateRequest(),
-    validators=(colander_validator,),
-    rate_limit=ESTIMATE_BUCKET,
-    accepts_files=True,
-)
+@estimate_pdf.post(schema=EstimateRequest(), **UPLOAD_VIEW)
 def estimate(request):
     body = request.validated["body"]
     return estimate_json(request.find_service(IEstimateService).estimate(body["pdf_file"], body["model_preference"]))

@@ -13,11 +13,12 @@ import colander
 from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
+from novel_pyramid.api.v2.schemas import UuidPath
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.auth.interfaces import ISessionService
 from novel_pyramid.db.types import isoformat
 from novel_pyramid.errors import NotFound
-from novel_pyramid.schema.types import EmptyQuery, NoInputRequest, string_node
+from novel_pyramid.schema.types import EmptyQuery, NoInputRequest
 
 sessions = api_service("v2.auth.sessions", "/auth/sessions")
 session_entry = api_service("v2.auth.session", "/auth/sessions/{id}")
@@ -26,12 +27,8 @@ logout_all = api_service("v2.auth.logout_all", "/auth/logout-all")
 SERVICES = (sessions, session_entry, logout_all)
 
 
-class SessionPath(colander.MappingSchema):
-    id = string_node(max_length=36)
-
-
 class SessionEntryRequest(colander.MappingSchema):
-    path = SessionPath()
+    path = UuidPath()
     querystring = EmptyQuery(missing={})
 
 

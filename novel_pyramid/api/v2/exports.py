@@ -18,6 +18,7 @@ from pyramid.response import Response as FileResponse
 from novel_pyramid.api import api_service
 from novel_pyramid.api.openapi.converter import to_json_schema
 from novel_pyramid.api.openapi.responses import ERROR, Response
+from novel_pyramid.api.v2.schemas import UuidPath
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.exporters import RESULT_FILE, RESULT_URL, registered_exporters
 from novel_pyramid.exporters.interfaces import IExportService
@@ -28,10 +29,6 @@ job_export_download = api_service("v2.job_export_download", "/jobs/{id}/exports/
 export_status = api_service("v2.export_status", "/exports/{export_id}")
 
 SERVICES = (job_exports, job_export_download, export_status)
-
-
-class JobPath(colander.MappingSchema):
-    id = string_node(max_length=36)
 
 
 def _exporters_of_kind(registry, result_kind):
@@ -56,7 +53,7 @@ def _export_bodies(registry, schema):
     return {"type": "object", "required": ["exporter"], "oneOf": bodies} if bodies else schema
 
 
-class DownloadPath(JobPath):
+class DownloadPath(UuidPath):
     name = string_node(max_length=64, json_schema_of=_download_names)
 
 
@@ -75,12 +72,12 @@ class ExportBody(colander.MappingSchema):
 
 
 class ExportRequest(colander.MappingSchema):
-    path = JobPath()
+    path = UuidPath()
     body = ExportBody(json_schema_of=_export_bodies)
 
 
 class ListRequest(colander.MappingSchema):
-    path = JobPath()
+    path = UuidPath()
 
 
 class DownloadRequest(colander.MappingSchema):

@@ -76,12 +76,14 @@ class JobListRequest(colander.MappingSchema):
     querystring = JobListQuery(missing={})
 
 
-class JobPath(colander.MappingSchema):
+class UuidPath(colander.MappingSchema):
+    """A resource named in the path by its id (a UUID: jobs, sessions)."""
+
     id = string_node(max_length=36)
 
 
 class JobRequest(colander.MappingSchema):
-    path = JobPath()
+    path = UuidPath()
     querystring = EmptyQuery(missing={})
 
 
@@ -98,5 +100,5 @@ class SentencesQuery(StrictMapping):
 
 
 class SentencesRequest(colander.MappingSchema):
-    path = JobPath()
+    path = UuidPath()
     querystring = SentencesQuery(missing={})
