@@ -35,9 +35,35 @@ from http import HTTPStatus
 
 import colander
 
-from novel_pyramid.schema.types import StrictString
+from novel_pyramid.schema.types import StrictInt, StrictString
 
 REGISTRY_KEY = "openapi.responses"
+
+
+# The fields answers are made of. Timestamps are ISO 8601 UTC with a Z
+# (docs/api.md, "Everywhere"), documented as RFC 3339 date-times.
+def text_field(**kwargs):
+    return colander.SchemaNode(StrictString(), **kwargs)
+
+
+def nullable_text_field(**kwargs):
+    return colander.SchemaNode(StrictString(allow_empty=True), nullable=True, **kwargs)
+
+
+def integer_field(**kwargs):
+    return colander.SchemaNode(StrictInt(), **kwargs)
+
+
+def nullable_integer_field(**kwargs):
+    return colander.SchemaNode(StrictInt(), nullable=True, **kwargs)
+
+
+def timestamp_field(**kwargs):
+    return colander.SchemaNode(colander.DateTime(), **kwargs)
+
+
+def nullable_timestamp_field(**kwargs):
+    return colander.SchemaNode(colander.DateTime(), nullable=True, **kwargs)
 
 
 class OpenMapping(colander.MappingSchema):

@@ -13,7 +13,15 @@ from cornice.validators import colander_validator
 
 from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
-from novel_pyramid.api.openapi.responses import ERROR, Response
+from novel_pyramid.api.openapi.responses import (
+    ERROR,
+    Response,
+    integer_field,
+    nullable_integer_field,
+    nullable_text_field,
+    nullable_timestamp_field,
+    text_field,
+)
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.credits import schemas
@@ -23,7 +31,7 @@ from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.credits.serializers import entry_json, estimate_json, summary_json
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.serializers import frontend_status, v1_credits_job_json
-from novel_pyramid.schema.types import NoInputRequest, StrictInt, StrictMapping, StrictString
+from novel_pyramid.schema.types import NoInputRequest, StrictMapping
 
 credits_me = api_service("v1.credits.me", "/credits/me")
 credits_ledger = api_service("v1.credits.ledger", "/credits/ledger")
@@ -120,39 +128,27 @@ def finalize_job(request):
 # -- what they answer (the OpenAPI document) ---------------------------------------------------
 
 
-def _int(**kwargs):
-    return colander.SchemaNode(StrictInt(), **kwargs)
-
-
-def _text(**kwargs):
-    return colander.SchemaNode(StrictString(), **kwargs)
-
-
-def _nullable_text(**kwargs):
-    return colander.SchemaNode(StrictString(allow_empty=True), nullable=True, **kwargs)
-
-
 class CreditSummaryBody(StrictMapping):
     """balance = granted + adjusted - used + refunded."""
 
-    balance = _int(description="Credits left this month")
-    granted = _int(description="This month's grant")
-    used = _int(description="Taken by jobs: reservations, and costs beyond them")
-    refunded = _int(description="Given back to jobs: refunds, and reservations beyond the cost")
-    adjusted = _int(description="Changes made by an administrator")
-    month = _text(description="YYYY-MM (UTC)")
+    balance = integer_field(description="Credits left this month")
+    granted = integer_field(description="This month's grant")
+    used = integer_field(description="Taken by jobs: reservations, and costs beyond them")
+    refunded = integer_field(description="Given back to jobs: refunds, and reservations beyond the cost")
+    adjusted = integer_field(description="Changes made by an administrator")
+    month = text_field(description="YYYY-MM (UTC)")
     next_reset = colander.SchemaNode(colander.DateTime(), description="When the next month's grant is due")
 
 
 class LedgerEntryBody(StrictMapping):
-    id = _int()
-    user_id = _int()
-    month = _text()
-    delta_credits = _int(description="Positive: credits given; negative: credits taken")
-    reason = _text(validator=colander.OneOf([reason.value for reason in Reason]))
-    job_id = _nullable_text()
-    pricing_version = _nullable_text()
-    description = _nullable_text()
+    id = integer_field()
+    user_id = integer_field()
+    month = text_field()
+    delta_credits = integer_field(description="Positive: credits given; negative: credits taken")
+    reason = text_field(validator=colander.OneOf([reason.value for reason in Reason]))
+    job_id = nullable_text_field()
+    pricing_version = nullable_text_field()
+    description = nullable_text_field()
     timestamp = colander.SchemaNode(colander.DateTime())
 
 
@@ -163,32 +159,24 @@ class LedgerBody(colander.SequenceSchema):
 
 
 class EstimateBody(StrictMapping):
-    model = _text()
-    model_preference = _text(validator=colander.OneOf(PREFERENCES))
-    estimated_tokens = _int()
-    estimated_credits = _int()
+    model = text_field()
+    model_preference = text_field(validator=colander.OneOf(PREFERENCES))
+    estimated_tokens = integer_field()
+    estimated_credits = integer_field()
     pricing_rate = colander.SchemaNode(colander.Float(), description="Credits per 1,000 tokens")
-    pricing_version = _text()
-    estimation_method = _text(validator=colander.OneOf(["heuristic", "api"]))
-    current_balance = _int()
+    pricing_version = text_field()
+    estimation_method = text_field(validator=colander.OneOf(["heuristic", "api"]))
+    current_balance = integer_field()
     allowed = colander.SchemaNode(colander.Boolean(), description="Whether the balance covers the estimate")
-    message = _text(missing=colander.drop, description="Why it is not allowed")
+    message = text_field(missing=colander.drop, description="Why it is not allowed")
 
 
 class ConfirmBody(StrictMapping):
-    job_id = _text()
-    status = _text(validator=colander.OneOf(["pending"]))
-    estimated_credits = _int()
+    job_id = text_field()
+    status = text_field(validator=colander.OneOf(["pending"]))
+    estimated_credits = integer_field()
     reserved = colander.SchemaNode(colander.Boolean())
-    message = _text()
-
-
-def _nullable_int(**kwargs):
-    return colander.SchemaNode(StrictInt(), nullable=True, **kwargs)
-
-
-def _nullable_time(**kwargs):
-    return colander.SchemaNode(colander.DateTime(), nullable=True, **kwargs)
+    message = text_field()
 
 
 FRONTEND_STATUSES = ["pending", "processing", "completed", "failed", "cancelled"]
@@ -197,37 +185,37 @@ FRONTEND_STATUSES = ["pending", "processing", "completed", "failed", "cancelled"
 class FrontendJobBody(StrictMapping):
     """The frontend's Job, as far as our fields go."""
 
-    id = _text()
-    user_id = _int()
-    status = _text(validator=colander.OneOf(FRONTEND_STATUSES))
-    original_filename = _nullable_text()
-    model = _nullable_text()
-    estimated_credits = _nullable_int()
-    actual_credits = _nullable_int(description="Once the job has ended and its credits are settled")
-    pricing_version = _nullable_text()
-    progress_percent = _int()
-    current_step = _text()
-    error_message = _nullable_text()
-    error_code = _nullable_text()
-    total_chunks = _int()
-    processed_chunks = _int()
+    id = text_field()
+    user_id = integer_field()
+    status = text_field(validator=colander.OneOf(FRONTEND_STATUSES))
+    original_filename = nullable_text_field()
+    model = nullable_text_field()
+    estimated_credits = nullable_integer_field()
+    actual_credits = nullable_integer_field(description="Once the job has ended and its credits are settled")
+    pricing_version = nullable_text_field()
+    progress_percent = integer_field()
+    current_step = text_field()
+    error_message = nullable_text_field()
+    error_code = nullable_text_field()
+    total_chunks = integer_field()
+    processed_chunks = integer_field()
     processing_settings = colander.SchemaNode(colander.Mapping(unknown="preserve"), nullable=True)
     is_cancelled = colander.SchemaNode(colander.Boolean())
-    started_at = _nullable_time()
-    completed_at = _nullable_time()
+    started_at = nullable_timestamp_field()
+    completed_at = nullable_timestamp_field()
     created_at = colander.SchemaNode(colander.DateTime())
     updated_at = colander.SchemaNode(colander.DateTime())
 
 
 class FinalizeBody(StrictMapping):
-    job_id = _text()
-    status = _text(validator=colander.OneOf(["completed", "failed", "cancelled"]))
-    estimated_credits = _int(description="What was reserved")
-    actual_credits = _int(description="What the job cost, as the server counted it")
-    adjustment = _int(description="actual_credits - estimated_credits")
+    job_id = text_field()
+    status = text_field(validator=colander.OneOf(["completed", "failed", "cancelled"]))
+    estimated_credits = integer_field(description="What was reserved")
+    actual_credits = integer_field(description="What the job cost, as the server counted it")
+    adjustment = integer_field(description="actual_credits - estimated_credits")
     refunded = colander.SchemaNode(colander.Boolean())
-    refund_amount = _int(missing=colander.drop, description="A refunded job's whole reservation")
-    message = _text()
+    refund_amount = integer_field(missing=colander.drop, description="A refunded job's whole reservation")
+    message = text_field()
 
 
 RESPONSES = {

@@ -8,7 +8,7 @@ import colander
 from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
-from novel_pyramid.api.openapi.responses import ERROR, Response
+from novel_pyramid.api.openapi.responses import ERROR, Response, integer_field, text_field
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.credits.schemas import model_preference_node
@@ -16,7 +16,7 @@ from novel_pyramid.estimates.interfaces import IEstimateService
 from novel_pyramid.estimates.serializers import estimate_json, text_json
 from novel_pyramid.jobs.schemas import uploaded_pdf_node
 from novel_pyramid.ratelimit.rates import ESTIMATE_BUCKET
-from novel_pyramid.schema.types import EmptyQuery, StrictInt, StrictMapping, StrictString
+from novel_pyramid.schema.types import EmptyQuery, StrictMapping, StrictString
 
 extract_pdf_text = api_service("v1.extract_pdf_text", "/extract-pdf-text")
 estimate_pdf = api_service("v1.estimate_pdf", "/estimate-pdf")
@@ -69,34 +69,26 @@ def estimate(request):
 # -- what they answer (the OpenAPI document) ---------------------------------------------------
 
 
-def _int(**kwargs):
-    return colander.SchemaNode(StrictInt(), **kwargs)
-
-
-def _text(**kwargs):
-    return colander.SchemaNode(StrictString(), **kwargs)
-
-
 class PdfTextBody(StrictMapping):
     text = colander.SchemaNode(StrictString(allow_empty=True), description="Paragraphs, separated by blank lines")
-    page_count = _int()
+    page_count = integer_field()
 
 
 class PdfEstimateBody(StrictMapping):
-    page_count = _int()
-    file_size = _int(description="Bytes")
-    image_count = _int(description="Distinct images the pages draw")
-    estimated_tokens = _int()
-    estimated_credits = _int()
-    model = _text()
-    model_preference = _text(validator=colander.OneOf(PREFERENCES))
+    page_count = integer_field()
+    file_size = integer_field(description="Bytes")
+    image_count = integer_field(description="Distinct images the pages draw")
+    estimated_tokens = integer_field()
+    estimated_credits = integer_field()
+    model = text_field()
+    model_preference = text_field(validator=colander.OneOf(PREFERENCES))
     pricing_rate = colander.SchemaNode(colander.Float(), description="Credits per 1,000 tokens")
-    pricing_version = _text()
-    estimation_method = _text(validator=colander.OneOf(["heuristic", "api"]))
+    pricing_version = text_field()
+    estimation_method = text_field(validator=colander.OneOf(["heuristic", "api"]))
     capped = colander.SchemaNode(
         colander.Boolean(), description="Over credits.estimate.max_pages pages: scaled from the first ones"
     )
-    warning = _text(missing=colander.drop, description="Why the figures are approximate (capped)")
+    warning = text_field(missing=colander.drop, description="Why the figures are approximate (capped)")
 
 
 TOO_LARGE = Response(ERROR.schema, "The file is larger than MAX_FILE_SIZE")

@@ -8,61 +8,56 @@ only the other statuses are declared here. A new v1 service adds its entry here.
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
-from novel_pyramid.api.openapi.responses import ERROR, RETRY_AFTER, OpenMapping, Response
-from novel_pyramid.schema.types import StrictInt, StrictMapping, StrictString
-
-
-def _text(**kwargs):
-    return colander.SchemaNode(StrictString(), **kwargs)
-
-
-def _nullable_text():
-    return colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
-
-
-def _timestamp(**kwargs):
-    # ISO 8601 UTC with a Z (docs/api.md, "Everywhere"); documented as RFC 3339 date-time.
-    return colander.SchemaNode(colander.DateTime(), **kwargs)
+from novel_pyramid.api.openapi.responses import (
+    ERROR,
+    RETRY_AFTER,
+    OpenMapping,
+    Response,
+    nullable_text_field,
+    text_field,
+    timestamp_field,
+)
+from novel_pyramid.schema.types import StrictInt, StrictMapping
 
 
 class MessageBody(StrictMapping):
-    message = _text()
+    message = text_field()
 
 
 class HealthCheck(OpenMapping):
-    status = _text(validator=colander.OneOf(["up", "down"]))
+    status = text_field(validator=colander.OneOf(["up", "down"]))
     required = colander.SchemaNode(colander.Boolean(), description="Down and required: the service is unready")
     latency_ms = colander.SchemaNode(colander.Float())
-    error = _text(missing=colander.drop)
+    error = text_field(missing=colander.drop)
 
 
 class HealthBody(OpenMapping):
     """Readiness; more keys may be added (docs/api.md, "v1: the frontend's API")."""
 
-    status = _text(validator=colander.OneOf(["healthy", "degraded", "unhealthy"]))
-    service = _text()
-    version = _text()
+    status = text_field(validator=colander.OneOf(["healthy", "degraded", "unhealthy"]))
+    service = text_field()
+    version = text_field()
     checks = OpenMapping(additional_properties=HealthCheck())
-    error = _text(missing=colander.drop, description="Which required backend is down (503 only)")
-    warning = _text(missing=colander.drop, description="Which optional backend is down (degraded)")
+    error = text_field(missing=colander.drop, description="Which required backend is down (503 only)")
+    warning = text_field(missing=colander.drop, description="Which optional backend is down (degraded)")
 
 
 class LivenessBody(StrictMapping):
-    status = _text(validator=colander.OneOf(["alive"]))
+    status = text_field(validator=colander.OneOf(["alive"]))
 
 
 class UserBody(StrictMapping):
     id = colander.SchemaNode(StrictInt())
-    email = _text()
-    name = _nullable_text()
-    picture = _nullable_text()
-    created_at = _timestamp()
-    last_login = _timestamp(nullable=True)
+    email = text_field()
+    name = nullable_text_field()
+    picture = nullable_text_field()
+    created_at = timestamp_field()
+    last_login = timestamp_field(nullable=True)
 
 
 class TokensBody(StrictMapping):
-    access_token = _text()
-    refresh_token = _text(
+    access_token = text_field()
+    refresh_token = text_field(
         description=(
             "A new one each time, replacing the one presented: that one, presented again within "
             "JWT_REFRESH_REUSE_INTERVAL_SECONDS (concurrent refreshes), answers the same new one; "
@@ -72,7 +67,7 @@ class TokensBody(StrictMapping):
 
 
 class LoginBody(TokensBody):
-    message = _text(validator=colander.OneOf(["Login successful"]))
+    message = text_field(validator=colander.OneOf(["Login successful"]))
     user = UserBody()
     has_sheets_access = colander.SchemaNode(colander.Boolean())
 
@@ -84,23 +79,23 @@ class SettingsBody(OpenMapping):
         StrictInt(),
         validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT),
     )
-    updated_at = _timestamp(nullable=True)
+    updated_at = timestamp_field(nullable=True)
 
 
 class SavedSettingsBody(SettingsBody):
     """The settings fields at top level, plus a message and the same fields under ``settings``."""
 
-    message = _text(validator=colander.OneOf(["Settings saved successfully"]))
+    message = text_field(validator=colander.OneOf(["Settings saved successfully"]))
     settings = SettingsBody()
 
 
 class HistoryEntryBody(StrictMapping):
     id = colander.SchemaNode(StrictInt())
-    timestamp = _timestamp()
-    original_filename = _nullable_text()
+    timestamp = timestamp_field()
+    original_filename = nullable_text_field()
     processed_sentences_count = colander.SchemaNode(StrictInt(), nullable=True)
-    spreadsheet_url = _nullable_text()
-    error_message = _nullable_text()
+    spreadsheet_url = nullable_text_field()
+    error_message = nullable_text_field()
 
 
 class HistoryListBody(colander.SequenceSchema):
@@ -110,7 +105,7 @@ class HistoryListBody(colander.SequenceSchema):
 
 
 class Sentences(colander.SequenceSchema):
-    sentence = _text()
+    sentence = text_field()
 
 
 class SentencesBody(StrictMapping):
@@ -118,16 +113,16 @@ class SentencesBody(StrictMapping):
 
 
 class JobAcceptedBody(StrictMapping):
-    job_id = _text()
-    status_url = _text(validator=colander.url)
+    job_id = text_field()
+    status_url = text_field(validator=colander.url)
 
 
 class JobStatusBody(StrictMapping):
-    job_id = _text()
-    status = _text(validator=colander.OneOf(["queued", "processing", "completed", "failed", "cancelled"]))
+    job_id = text_field()
+    status = text_field(validator=colander.OneOf(["queued", "processing", "completed", "failed", "cancelled"]))
     progress_percent = colander.SchemaNode(StrictInt(), validator=colander.Range(0, 100))
     sentences = Sentences(missing=colander.drop, description="Once completed")
-    error = _text(missing=colander.drop, description="Why it failed or was cancelled")
+    error = text_field(missing=colander.drop, description="Why it failed or was cancelled")
 
 
 RESPONSES = {

@@ -8,23 +8,15 @@ Exports declare theirs beside their services (``novel_pyramid.api.v2.exports``).
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
-from novel_pyramid.api.openapi.responses import ERROR, Response
+from novel_pyramid.api.openapi.responses import ERROR, Response, text_field, timestamp_field
 from novel_pyramid.jobs.failures import FAILURE_CODES
 from novel_pyramid.schema.types import StrictInt, StrictMapping, StrictString
 
 JOB_STATUSES = ["awaiting_upload", "queued", "processing", "completed", "failed", "cancelled"]
 
 
-def _text(**kwargs):
-    return colander.SchemaNode(StrictString(), **kwargs)
-
-
 def _count(**kwargs):
     return colander.SchemaNode(StrictInt(), validator=colander.Range(min=0), **kwargs)
-
-
-def _timestamp(**kwargs):
-    return colander.SchemaNode(colander.DateTime(), **kwargs)
 
 
 class JobProgress(StrictMapping):
@@ -35,36 +27,36 @@ class JobProgress(StrictMapping):
 
 
 class JobLinks(StrictMapping):
-    self = _text(validator=colander.url)
-    cancel = _text(validator=colander.url)
-    retry = _text(validator=colander.url)
-    sentences = _text(validator=colander.url, missing=colander.drop, description="Once completed")
-    exports = _text(validator=colander.url, missing=colander.drop, description="Once completed")
+    self = text_field(validator=colander.url)
+    cancel = text_field(validator=colander.url)
+    retry = text_field(validator=colander.url)
+    sentences = text_field(validator=colander.url, missing=colander.drop, description="Once completed")
+    exports = text_field(validator=colander.url, missing=colander.drop, description="Once completed")
 
 
 class JobBody(StrictMapping):
-    id = _text()
-    status = _text(validator=colander.OneOf(JOB_STATUSES))
-    step = _text(description="What the job is doing now")
+    id = text_field()
+    status = text_field(validator=colander.OneOf(JOB_STATUSES))
+    step = text_field(description="What the job is doing now")
     original_filename = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
     sentence_length_limit = colander.SchemaNode(
         StrictInt(), validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT)
     )
-    normalizer = _text()
+    normalizer = text_field()
     progress = JobProgress()
     sentences_count = _count(nullable=True, description="Once completed")
     error = colander.SchemaNode(
         StrictString(allow_empty=True), nullable=True, description="Why it failed or was cancelled, in our words"
     )
-    error_code = _text(
+    error_code = text_field(
         validator=colander.OneOf(FAILURE_CODES),
         nullable=True,
         description="Why, as a stable code (upstream_*: the rewriting service failed)",
     )
-    created_at = _timestamp()
-    started_at = _timestamp(nullable=True)
-    finished_at = _timestamp(nullable=True)
-    updated_at = _timestamp()
+    created_at = timestamp_field()
+    started_at = timestamp_field(nullable=True)
+    finished_at = timestamp_field(nullable=True)
+    updated_at = timestamp_field()
     links = JobLinks()
 
 
@@ -76,12 +68,12 @@ class JobPage(StrictMapping):
     """Newest first; pass next_cursor back as ?cursor= for the next page."""
 
     items = JobItems()
-    next_cursor = _text(nullable=True)
+    next_cursor = text_field(nullable=True)
 
 
 class Sentence(StrictMapping):
     index = _count()
-    text = _text()
+    text = text_field()
 
 
 class SentenceItems(colander.SequenceSchema):
@@ -90,14 +82,14 @@ class SentenceItems(colander.SequenceSchema):
 
 class SentencePage(StrictMapping):
     items = SentenceItems()
-    next_cursor = _text(nullable=True)
+    next_cursor = text_field(nullable=True)
 
 
 class SessionBody(StrictMapping):
-    id = _text()
-    created_at = _timestamp()
-    last_used_at = _timestamp(nullable=True)
-    expires_at = _timestamp(nullable=True)
+    id = text_field()
+    created_at = timestamp_field()
+    last_used_at = timestamp_field(nullable=True)
+    expires_at = timestamp_field(nullable=True)
     user_agent = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
     ip_address = colander.SchemaNode(StrictString(allow_empty=True), nullable=True)
     current = colander.SchemaNode(colander.Boolean(), description="The session making this request")
@@ -112,7 +104,7 @@ class SessionsBody(StrictMapping):
 
 
 class SignedOutEverywhereBody(StrictMapping):
-    message = _text()
+    message = text_field()
     revoked_sessions = _count()
 
 
