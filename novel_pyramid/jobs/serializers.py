@@ -76,3 +76,33 @@ def v1_credits_job_json(job, settlement):
         "created_at": isoformat(job.created_at),
         "updated_at": isoformat(job.updated_at),
     }
+
+
+def v1_confirmed_job_json(job):
+    """``POST /credits/jobs/confirm``: the job waiting for its upload, its credits reserved."""
+    return {
+        "job_id": job.id,
+        "status": frontend_status(job),
+        "estimated_credits": job.estimated_credits,
+        "reserved": True,
+        "message": f"{job.estimated_credits} credits reserved; upload the PDF to start the job.",
+    }
+
+
+def v1_finalized_job_json(job, settlement):
+    """``POST /credits/jobs/{id}/finalize``: the ended job's credits, as the server settled them."""
+    body = {
+        "job_id": job.id,
+        "status": frontend_status(job),
+        "estimated_credits": settlement.reserved,
+        "actual_credits": settlement.actual_credits,
+        # The frontend's sign: what the job cost beyond its estimate (negative: given back).
+        "adjustment": -settlement.adjustment,
+        "refunded": settlement.refunded,
+    }
+    if settlement.refunded:
+        body["refund_amount"] = settlement.adjustment
+        body["message"] = f"The job {job.status}; its {settlement.reserved} reserved credits were refunded."
+    else:
+        body["message"] = f"The job cost {settlement.actual_credits} credits; {settlement.reserved} were reserved."
+    return body

@@ -30,7 +30,7 @@ from novel_pyramid.credits.models import Reason
 from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.credits.serializers import entry_json, estimate_json, summary_json
 from novel_pyramid.jobs.interfaces import IJobService
-from novel_pyramid.jobs.serializers import frontend_status, v1_credits_job_json
+from novel_pyramid.jobs.serializers import v1_confirmed_job_json, v1_credits_job_json, v1_finalized_job_json
 from novel_pyramid.schema.types import NoInputRequest, StrictMapping
 
 credits_me = api_service("v1.credits.me", "/credits/me")
@@ -87,13 +87,7 @@ def confirm_job(request):
         sentence_length_limit=limit,
         processing_settings=options,
     )
-    return {
-        "job_id": job.id,
-        "status": frontend_status(job),
-        "estimated_credits": job.estimated_credits,
-        "reserved": True,
-        "message": f"{job.estimated_credits} credits reserved; upload the PDF to start the job.",
-    }
+    return v1_confirmed_job_json(job)
 
 
 @credits_job.get(permission=AUTHENTICATED, schema=schemas.CreditsJobRequest(), validators=(colander_validator,))
@@ -108,21 +102,7 @@ def finalize_job(request):
     job, settlement = request.find_service(IJobService).settled_credits(
         request.identity.id, request.validated["path"]["id"]
     )
-    body = {
-        "job_id": job.id,
-        "status": frontend_status(job),
-        "estimated_credits": settlement.reserved,
-        "actual_credits": settlement.actual_credits,
-        # The frontend's sign: what the job cost beyond its estimate (negative: given back).
-        "adjustment": -settlement.adjustment,
-        "refunded": settlement.refunded,
-    }
-    if settlement.refunded:
-        body["refund_amount"] = settlement.adjustment
-        body["message"] = f"The job {job.status}; its {settlement.reserved} reserved credits were refunded."
-    else:
-        body["message"] = f"The job cost {settlement.actual_credits} credits; {settlement.reserved} were reserved."
-    return body
+    return v1_finalized_job_json(job, settlement)
 
 
 # -- what they answer (the OpenAPI document) ---------------------------------------------------
