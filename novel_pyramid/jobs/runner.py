@@ -50,7 +50,7 @@ from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
-from novel_pyramid.jobs.settlement import UNSETTLED, Step, close_reservation, finish_job, settle_chunk
+from novel_pyramid.jobs.settlement import UNSETTLED, Step, finish_job, record_job_end, settle_chunk
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline import extraction_digest
 from novel_pyramid.pipeline.chunking import chunk_sentences
@@ -334,8 +334,7 @@ class JobRunner:
             db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
             log.info("Job %s failed at extraction (%s): %s", job_id, failure.code, failure.message)
             job = db.get(Job, job_id, populate_existing=True)
-            HistoryService(db).record_job_end(job, completed=False)
-            close_reservation(db, job, self.credits_of)
+            record_job_end(db, job, HistoryService(db), self.credits_of)
 
     @staticmethod
     def _waiting_chunk_ids(db, job_id):

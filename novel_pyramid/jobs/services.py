@@ -24,7 +24,7 @@ from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
-from novel_pyramid.jobs.settlement import Step, close_reservation
+from novel_pyramid.jobs.settlement import Step, close_reservation, record_job_end
 from novel_pyramid.pipeline.extract import inspect_pdf
 from novel_pyramid.tasks.interfaces import ITaskSender
 
@@ -127,8 +127,7 @@ class JobService:
             .values(status=ChunkStatus.CANCELLED)
         )
         self.db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job.id))
-        self.history.record_job_end(job, completed=False)
-        close_reservation(self.db, job, self._credits_of)
+        record_job_end(self.db, job, self.history, self._credits_of)
         return job
 
     def confirm(self, user_id, *, estimated_credits, model_preference, sentence_length_limit, processing_settings):

@@ -90,8 +90,13 @@ def finish_job(db, job, credits_of=None):
     if moved:
         db.refresh(job)
         log.info("Job %s %s (%s sentences)", job.id, job.status, job.sentences_count)
-        HistoryService(db).record_job_end(job, completed=job.status == JobStatus.COMPLETED)
-        close_reservation(db, job, credits_of)
+        record_job_end(db, job, HistoryService(db), credits_of)
+
+
+def record_job_end(db, job, history, credits_of):
+    """What every ended job leaves, in the transaction that ends it: its history entry, its reservation closed."""
+    history.record_job_end(job, completed=job.status == JobStatus.COMPLETED)
+    close_reservation(db, job, credits_of)
 
 
 def close_reservation(db, job, credits_of):
