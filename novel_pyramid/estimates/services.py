@@ -14,9 +14,8 @@ import pypdf
 from zope.interface import implementer
 
 from novel_pyramid.credits.interfaces import IPriceTable, ITokenCounter
-from novel_pyramid.errors.exceptions import PayloadTooLarge
 from novel_pyramid.estimates.interfaces import IEstimateService
-from novel_pyramid.pipeline.extract import inspect_pdf, iter_paragraphs
+from novel_pyramid.pipeline.extract import inspect_pdf, iter_paragraphs, read_limited
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -93,10 +92,7 @@ class EstimateService:
         )
 
     def _read(self, upload):
-        data = upload.file.read(self.max_file_size + 1)
-        if len(data) > self.max_file_size:
-            raise PayloadTooLarge(f"The file is larger than the limit of {self.max_file_size} bytes.")
-        return data
+        return read_limited(upload.file, self.max_file_size)
 
     def _text_of(self, data):
         return PARAGRAPH_SEPARATOR.join(iter_paragraphs(io.BytesIO(data), max_pages=self.max_pages))

@@ -19,13 +19,13 @@ from zope.interface import implementer
 from novel_pyramid.credits.interfaces import ICreditService, IPriceTable
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.errors import Conflict, InvalidPdf, NotFound, PayloadTooLarge
+from novel_pyramid.errors import Conflict, InvalidPdf, NotFound
 from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.settlement import Step, close_reservation, record_job_end
-from novel_pyramid.pipeline.extract import inspect_pdf
+from novel_pyramid.pipeline.extract import inspect_pdf, read_limited
 from novel_pyramid.tasks.interfaces import ITaskSender
 
 FILENAME_MAX_LENGTH = 255
@@ -173,7 +173,7 @@ class JobService:
     def submit(self, user_id, upload, sentence_length_limit):
         """``upload`` is the multipart field (``.file``, ``.filename``)."""
         self.tasks.refuse_while_down()
-        data = _read_limited(upload.file, self.settings["max_file_size"])
+        data = read_limited(upload.file, self.settings["max_file_size"])
         # Bad files are refused now; the text of good ones is extracted by a worker.
         inspect_pdf(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
         with own_transaction(self.session_factory) as (manager, db):
@@ -285,13 +285,6 @@ def _users_job(db, user_id, job_id):
 def _sentences(db, job_id):
     outputs = db.scalars(select(JobChunk.output_sentences).where(JobChunk.job_id == job_id).order_by(JobChunk.position))
     return [sentence for output in outputs for sentence in output or ()]
-
-
-def _read_limited(stream, max_size):
-    data = stream.read(max_size + 1)
-    if len(data) > max_size:
-        raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
-    return data
 
 
 def _clean_filename(filename):

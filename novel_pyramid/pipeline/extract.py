@@ -16,7 +16,7 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError, LimitReachedError
 from pypdf.generic import ArrayObject, StreamObject
 
-from novel_pyramid.errors.exceptions import InvalidPdf
+from novel_pyramid.errors.exceptions import InvalidPdf, PayloadTooLarge
 from novel_pyramid.pipeline.layout import (
     ends_sentence,
     normalise_characters,
@@ -52,6 +52,14 @@ _PYPDF_LIMITS = {
     # Novels seldom draw form XObjects; each one drawn is parsed in full.
     "xform_maximum_invocations_per_extraction": 200,
 }
+
+
+def read_limited(stream, max_size):
+    """The bytes of an uploaded file; ``PayloadTooLarge`` when it holds more than ``max_size``."""
+    data = stream.read(max_size + 1)
+    if len(data) > max_size:
+        raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+    return data
 
 
 def inspect_pdf(stream, *, max_pages=DEFAULT_MAX_PAGES):
