@@ -14,14 +14,6 @@ def api_service(name, path, **kwargs):
     return Service(name=name, path=path, **kwargs)
 
 
-def json_text_response(request, text):
-    """The answer of a view that already holds its body as JSON text (a renderer would only re-encode it)."""
-    response = request.response
-    response.content_type = "application/json"
-    response.body = text.encode("utf-8")
-    return response
-
-
 def includeme(config):
     # Replaces Cornice's renderer of the same name, which every service uses.
     config.add_renderer("cornicejson", ApiJsonRenderer())
