@@ -80,14 +80,6 @@ class TokenSecurityPolicy:
     def identity(self, request):
         return self._identity_of_request.get_or_create(request)
 
-    def claimed_user_id(self, request):
-        """The user id of a valid access token, before its session is checked; else None."""
-        try:
-            claims = self._claims(request)
-        except Unauthorized:
-            return None
-        return None if claims is None else int(claims["sub"])
-
     def _claims(self, request):
         token = bearer_token(request)
         if token is None:
