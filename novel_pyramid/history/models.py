@@ -2,8 +2,8 @@
 
 import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from novel_pyramid.db import ModelBase
 from novel_pyramid.db.types import utcnow
@@ -28,3 +28,10 @@ class HistoryEntry(ModelBase):
     spreadsheet_url: Mapped[str | None] = mapped_column(String(SPREADSHEET_URL_MAX_LENGTH))
     error_message: Mapped[str | None] = mapped_column(String(ERROR_MESSAGE_MAX_LENGTH))
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), index=True)
+    # The settings the job ran with: {sentence_length, gemini_model, advanced_options}.
+    settings: Mapped[dict | None] = mapped_column(JSON)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    # Where a failed job stopped: upload, extract, analyze, normalize or export.
+    failed_step: Mapped[str | None] = mapped_column(String(16))
+    # The result as [{normalized, original}], kept so it outlives the job's chunks; loaded only by the detail.
+    sentences: Mapped[list | None] = deferred(mapped_column(JSON))

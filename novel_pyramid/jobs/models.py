@@ -86,6 +86,14 @@ class Job(ModelBase):
     model: Mapped[str | None] = mapped_column(String(64))
     pricing_version: Mapped[str | None] = mapped_column(String(32))
     processing_settings: Mapped[dict | None] = mapped_column(JSON)
+    # What the model used, summed over the chunks as they settle: the settlement's measure.
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    model_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Tokens used since the current reservation was made (a retry reserves again).
+    round_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The broker's id of the job's extraction task.
+    task_id: Mapped[str | None] = mapped_column(String(64))
 
     chunks: Mapped[list["JobChunk"]] = relationship(
         back_populates="job",
@@ -135,6 +143,15 @@ class JobChunk(ModelBase):
     status: Mapped[str] = mapped_column(String(16), default=ChunkStatus.PENDING)
     input_sentences: Mapped[list] = mapped_column(JSON)
     output_sentences: Mapped[list | None] = mapped_column(JSON)
+    # For each output sentence, the position in ``input_sentences`` of the sentence it came from.
+    output_sources: Mapped[list | None] = mapped_column(JSON)
+    # The pages of the book the chunk's sentences were read from (1-based, inclusive).
+    start_page: Mapped[int | None] = mapped_column(Integer)
+    end_page: Mapped[int | None] = mapped_column(Integer)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    model_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    settled_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(32))
@@ -159,4 +176,5 @@ class ChunkResult(ModelBase):
 
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     output_sentences: Mapped[list] = mapped_column(JSON)
+    output_sources: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
