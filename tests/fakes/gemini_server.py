@@ -1,10 +1,15 @@
-"""A fake Gemini API: a local HTTP server speaking the ``generateContent`` protocol.
+"""A fake Gemini API: a local HTTP server speaking the ``generateContent`` and ``countTokens`` protocols.
 
 The real google-genai SDK is pointed at it through ``HttpOptions(base_url=...)``,
 so tests exercise the SDK's own request building, error mapping and response
 parsing. Each test scripts what the next calls answer; once the script runs
 out, the server falls back to a "smart" answer that splits every long input
 sentence with a simple rule, so any input gets a valid answer.
+
+Token counts are deterministic: a text of ``n`` characters is ``ceil(n / 4)``
+tokens (``count_tokens``), for ``countTokens`` answers and for the
+``usageMetadata`` every ``generateContent`` answer carries (prompt: the system
+instruction and every part of the contents; candidates: the answer's text).
 
 Use in tests::
 
@@ -24,6 +29,7 @@ import collections
 import dataclasses
 import itertools
 import json
+import math
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +38,9 @@ from novel_pyramid.pipeline.words import count_words
 from tests.fakes.servers import JsonHandlerMixin, server_fixture
 
 _GENERATE_PATH = re.compile(r"^/(?P<version>v1\w*)/models/(?P<model>[^/:]+):generateContent$")
+_COUNT_PATH = re.compile(r"^/(?P<version>v1\w*)/models/(?P<model>[^/:]+):countTokens$")
+# Roughly four characters per token, like the real tokenizer on French prose.
+CHARS_PER_TOKEN = 4
 # Headers whose values are secrets: recorded as present, never by value.
 _SECRET_HEADERS = {"x-goog-api-key", "authorization"}
 REDACTED = "<redacted>"
@@ -48,8 +57,20 @@ class RecordedRequest:
 
     @property
     def model(self):
-        match = _GENERATE_PATH.match(self.path)
+        match = _GENERATE_PATH.match(self.path) or _COUNT_PATH.match(self.path)
         return match["model"] if match else None
+
+    @property
+    def is_count_tokens(self):
+        return _COUNT_PATH.match(self.path) is not None
+
+    @property
+    def prompt_text(self):
+        """Every text the model reads: the system instruction, then each part of every turn."""
+        texts = [self.system_text]
+        for turn in (self.body or {}).get("contents") or []:
+            texts.extend(part.get("text", "") for part in turn.get("parts", []))
+        return "".join(texts)
 
     @property
     def generation_config(self):
@@ -267,10 +288,14 @@ def _text_reply(request, text, finish_reason="STOP"):
 _response_ids = itertools.count(1)
 
 
+def count_tokens(text):
+    """The fake's token count of ``text``: one token per four characters, rounded up."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
 def _usage(request, answer_text):
-    # Roughly four characters per token, like the real tokenizer on French prose.
-    prompt_tokens = len(json.dumps(request.body or {}, ensure_ascii=False)) // 4
-    answer_tokens = len(answer_text) // 4
+    prompt_tokens = count_tokens(request.prompt_text)
+    answer_tokens = count_tokens(answer_text)
     return {
         "promptTokenCount": prompt_tokens,
         "candidatesTokenCount": answer_tokens,
@@ -278,12 +303,35 @@ def _usage(request, answer_text):
     }
 
 
+def thinking(tokens, then=None):
+    """Behave like ``then``, the answer's usage reporting ``tokens`` thought tokens too (a thinking model)."""
+    then = then or smart()
+
+    def behaviour(request):
+        reply = then(request)
+        usage = (reply.body or {}).get("usageMetadata") if isinstance(reply.body, dict) else None
+        if usage is not None:
+            usage["thoughtsTokenCount"] = tokens
+            usage["totalTokenCount"] += tokens
+        return reply
+
+    return behaviour
+
+
+def token_count():
+    """The ``countTokens`` answer (the default): ``{"totalTokens": count_tokens(every text of the contents)}``."""
+    return lambda request: Reply(body={"totalTokens": count_tokens(request.prompt_text)})
+
+
 class FakeGemini:
-    """A scriptable fake of ``POST /v1beta/models/{model}:generateContent``.
+    """A scriptable fake of ``POST /v1beta/models/{model}:generateContent`` and ``...:countTokens``.
 
     ``latency`` is added to every call. With ``api_key`` set, calls carrying
     another key get the 400 API_KEY_INVALID answer Google gives. The server
     is thread-safe: concurrent calls each take the next scripted behaviour.
+    ``countTokens`` calls have their own script (``script_count_tokens``), so
+    counting never uses up what a test scripted for the model's answers; both
+    kinds are recorded in ``requests``.
     """
 
     def __init__(self, *, latency=0.0, api_key=None, host="127.0.0.1", port=0):
@@ -292,6 +340,7 @@ class FakeGemini:
         self._address = (host, port)
         self._lock = threading.Lock()
         self._script = collections.deque()
+        self._count_script = collections.deque()
         self._requests = []
         self._in_flight = 0
         self.max_concurrent = 0
@@ -336,10 +385,16 @@ class FakeGemini:
         with self._lock:
             self._script.extend(behaviours)
 
+    def script_count_tokens(self, *behaviours):
+        """Queue behaviours for the next ``countTokens`` calls (``http_error(429)``...); then ``token_count()``."""
+        with self._lock:
+            self._count_script.extend(behaviours)
+
     def reset(self):
-        """Forget the script, the recorded requests and the concurrency peak."""
+        """Forget the scripts, the recorded requests and the concurrency peak."""
         with self._lock:
             self._script.clear()
+            self._count_script.clear()
             self._requests.clear()
             self.max_concurrent = 0
 
@@ -348,6 +403,16 @@ class FakeGemini:
         """A copy of every call received so far, in arrival order."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def generate_requests(self):
+        """The ``generateContent`` calls received so far."""
+        return [request for request in self.requests if not request.is_count_tokens]
+
+    @property
+    def count_requests(self):
+        """The ``countTokens`` calls received so far."""
+        return [request for request in self.requests if request.is_count_tokens]
 
     @property
     def pending(self):
@@ -368,7 +433,10 @@ class FakeGemini:
         )
         with self._lock:
             self._requests.append(recorded)
-            behaviour = self._script.popleft() if self._script else smart()
+            if recorded.is_count_tokens:
+                behaviour = self._count_script.popleft() if self._count_script else token_count()
+            else:
+                behaviour = self._script.popleft() if self._script else smart()
             self._in_flight += 1
             self.max_concurrent = max(self.max_concurrent, self._in_flight)
         try:
@@ -380,7 +448,8 @@ class FakeGemini:
                 self._in_flight -= 1
 
     def _reply(self, recorded, headers, behaviour):
-        if recorded.method != "POST" or _GENERATE_PATH.match(recorded.path) is None:
+        known = _GENERATE_PATH.match(recorded.path) or _COUNT_PATH.match(recorded.path)
+        if recorded.method != "POST" or known is None:
             return http_error(404, f"Method not found: {recorded.method} {recorded.path}")(recorded)
         if recorded.body is None:
             return http_error(400, "Invalid JSON payload received.")(recorded)
@@ -430,7 +499,7 @@ def gemini_fixture(name, *, api_key, scope="session"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Serve a fake Gemini generateContent API (smart answers).")
+    parser = argparse.ArgumentParser(description="Serve a fake Gemini generateContent and countTokens API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
