@@ -33,6 +33,7 @@ text passes from one user's job to another's.
 
 import io
 import logging
+import typing
 
 import sqlalchemy.exc
 from sqlalchemy import func, select, update
@@ -50,7 +51,7 @@ from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
-from novel_pyramid.jobs.settlement import UNSETTLED, Step, finish_job, record_job_end, settle_chunk
+from novel_pyramid.jobs.settlement import NO_USAGE, UNSETTLED, Step, finish_job, record_job_end, settle_chunk
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline import extraction_digest
 from novel_pyramid.pipeline.chunking import chunk_sentences
@@ -71,6 +72,25 @@ EXTRACT_BATCH_CHUNKS = 4
 COPY_BATCH_CHUNKS = 32
 
 __all__ = ["MAX_CHUNK_ATTEMPTS", "JobRunner", "Step"]
+
+
+class Rewriting(typing.NamedTuple):
+    """How a job's chunks are rewritten: all that shapes their output besides the normaliser and the text."""
+
+    limit: int
+    model: str | None
+
+    @classmethod
+    def of(cls, job):
+        return cls(job.sentence_length_limit, job.model)
+
+
+class Claim(typing.NamedTuple):
+    """What a chunk task needs once it holds the chunk's lease."""
+
+    job_id: str
+    sentences: list
+    rewriting: Rewriting
 
 
 @implementer(IJobRunner)
@@ -157,7 +177,7 @@ class JobRunner:
                     return
             db.refresh(job)
             extracted = job.step == Step.NORMALIZING
-            limit = job.sentence_length_limit
+            rewriting = Rewriting.of(job)
             stored = db.scalar(select(func.count()).where(JobChunk.job_id == job_id))
             waiting = self._waiting_chunk_ids(db, job_id)
         if extracted:
@@ -167,13 +187,13 @@ class JobRunner:
             with self.leases.holding(Job, token):
                 # Chunks stored by an earlier delivery may never have been sent.
                 send(waiting)
-                self._extract_upload(job_id, token, limit, stored, send)
+                self._extract_upload(job_id, token, rewriting, stored, send)
         except BaseException:
             # Let the sweeper send the extraction again at once, rather than a lease length later.
             self.leases.release(Job, token)
             raise
 
-    def _extract_upload(self, job_id, token, limit, stored, send):
+    def _extract_upload(self, job_id, token, rewriting, stored, send):
         with self._transaction() as (_, db):
             upload_sha256 = db.scalar(select(JobUpload.sha256).where(JobUpload.job_id == job_id))
         if upload_sha256 is None:
@@ -196,10 +216,10 @@ class JobRunner:
                 if position >= stored:
                     batch.append(JobChunk(job_id=job_id, position=position, input_sentences=sentences))
                 if len(batch) >= batch_size:
-                    if not self._store(job_id, token, limit, batch, send):
+                    if not self._store(job_id, token, rewriting, batch, send):
                         return
                     batch = []
-            if not self._store(job_id, token, limit, batch, send):
+            if not self._store(job_id, token, rewriting, batch, send):
                 return
         except InvalidPdf as error:
             with self._transaction() as (_, db):
@@ -237,7 +257,7 @@ class JobRunner:
         log.info("Job %s reuses the extraction of job %s (%d chunks)", job_id, source.id, len(rows))
         return [sentences for _, sentences in rows]
 
-    def _store(self, job_id, token, limit, batch, send):
+    def _store(self, job_id, token, rewriting, batch, send):
         """Commit a batch of chunks, then send those still to rewrite; False once the job has been cancelled or deleted.
 
         Chunks whose result is known are stored settled, and counted in the
@@ -248,11 +268,14 @@ class JobRunner:
         try:
             with self._transaction() as (_, db):
                 # Read before the UPDATE below, which holds the job's row lock until the commit.
-                hashes = [self._hash(limit, chunk.input_sentences) for chunk in batch]
+                hashes = [self._hash(rewriting, chunk.input_sentences) for chunk in batch]
                 known = self.results.lookup_many(db, hashes)
+                now = utcnow()
                 for chunk, key in zip(batch, hashes, strict=True):
                     if key in known:
-                        chunk.status, chunk.output_sentences = ChunkStatus.DONE, known[key]
+                        # Settled from the stored result: no model call, no tokens.
+                        chunk.status, chunk.settled_at = ChunkStatus.DONE, now
+                        chunk.output_sentences, chunk.output_sources = known[key].sentences, known[key].sources
                 reused = [chunk for chunk in batch if chunk.status == ChunkStatus.DONE]
                 # Only while the job is still being extracted under this lease:
                 # a cancel, a failure or a takeover that came first makes it miss.
@@ -346,8 +369,8 @@ class JobRunner:
 
     # Normalisation
 
-    def _hash(self, limit, sentences):
-        return content_hash(self.normalizer.cache_key, limit, sentences)
+    def _hash(self, rewriting, sentences):
+        return content_hash(self.normalizer.cache_key, rewriting.limit, sentences, model=rewriting.model)
 
     def normalize_chunk(self, chunk_id):
         """Normalise one chunk under a lease and record the outcome; finish the job if it was the last."""
@@ -356,23 +379,39 @@ class JobRunner:
             claim = self._claim(db, chunk_id, token)
             if claim is None:
                 return
-            job_id, sentences, limit = claim
-            key = self._hash(limit, sentences)
+            key = self._hash(claim.rewriting, claim.sentences)
             # Another job (or another chunk of this book) may have rewritten
             # the same text since this chunk was extracted.
             known = self.results.lookup(db, key)
             if known is not None:
-                settle_chunk(db, chunk_id, job_id, known, None, lease_token=token, credits_of=self.credits_of)
+                settle_chunk(
+                    db,
+                    chunk_id,
+                    claim.job_id,
+                    known.sentences,
+                    None,
+                    sources=known.sources,
+                    lease_token=token,
+                    credits_of=self.credits_of,
+                )
                 return
         try:
             with self.leases.holding(JobChunk, token):
-                output, failure = self._normalize(chunk_id, sentences, limit)
+                output, sources, usage, failure = self._normalize(chunk_id, claim)
                 with self._transaction() as (_, db):
                     settled = settle_chunk(
-                        db, chunk_id, job_id, output, failure, lease_token=token, credits_of=self.credits_of
+                        db,
+                        chunk_id,
+                        claim.job_id,
+                        output,
+                        failure,
+                        sources=sources,
+                        usage=usage,
+                        lease_token=token,
+                        credits_of=self.credits_of,
                     )
                     if settled and failure is None:
-                        self.results.remember(db, key, output)
+                        self.results.remember(db, key, output, sources)
             if not settled:
                 log.warning(
                     "Chunk %s passed to another worker while this one rewrote it; its output is dropped", chunk_id
@@ -382,17 +421,18 @@ class JobRunner:
             self.leases.release(JobChunk, token)
             raise
 
-    def _normalize(self, chunk_id, sentences, limit):
-        """``(output, None)``, or ``(None, failure)`` when the normaliser failed (``jobs.failures``)."""
+    def _normalize(self, chunk_id, claim):
+        """``(output, sources, usage, None)``, or ``(None, None, NO_USAGE, failure)`` when the normaliser failed."""
         try:
-            return self.normalizer.normalize(sentences, limit), None
+            output = self.normalizer.normalize(claim.sentences, claim.rewriting.limit)
+            return output, None, NO_USAGE, None
         except UpstreamError as exc:
-            return None, rewriting_failure(exc, chunk_id)
+            return None, None, NO_USAGE, rewriting_failure(exc, chunk_id)
         except Exception:
             # Any other failure of a normaliser plugin fails this chunk alone;
             # the traceback goes to the log, not to the learner.
             log.exception("Normaliser %s failed on chunk %s", self.normalizer.name, chunk_id)
-            return None, REWRITER_CRASHED
+            return None, None, NO_USAGE, REWRITER_CRASHED
 
     def _claim(self, db, chunk_id, token):
         """Take the chunk's lease and mark it as being processed; None when there is nothing (more) to do here."""
@@ -419,4 +459,4 @@ class JobRunner:
         if not claimed:
             log.info("Chunk %s is held by another worker; this delivery leaves it", chunk_id)
             return None
-        return job.id, list(chunk.input_sentences), job.sentence_length_limit
+        return Claim(job.id, list(chunk.input_sentences), Rewriting.of(job))

@@ -7,6 +7,7 @@ A chunk settles only for the holder of its lease (``leases``), or while no
 live lease holds it: a worker whose lease was taken over writes nothing.
 """
 
+import dataclasses
 import logging
 
 from sqlalchemy import select, update
@@ -21,6 +22,28 @@ log = logging.getLogger(__name__)
 UNSETTLED = (ChunkStatus.PENDING, ChunkStatus.PROCESSING)
 
 
+@dataclasses.dataclass(frozen=True)
+class Usage:
+    """What rewriting a chunk cost: the model's tokens read and written, and its calls."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model_calls: int = 0
+
+    @classmethod
+    def of(cls, rewrite):
+        """The usage a normaliser's ``Rewrite`` reports."""
+        return cls(int(rewrite.input_tokens), int(rewrite.output_tokens), int(rewrite.model_calls))
+
+    @property
+    def tokens(self):
+        return self.input_tokens + self.output_tokens
+
+
+# A chunk settled from a stored result, or failed: no model was paid for it.
+NO_USAGE = Usage()
+
+
 class Step:
     """What a job is doing now (``Job.step``)."""
 
@@ -31,9 +54,15 @@ class Step:
     FINISHED = "finished"
 
 
-def settle_chunk(db, chunk_id, job_id, output, failure, lease_token=None, credits_of=None):
+def settle_chunk(
+    db, chunk_id, job_id, output, failure, *, sources=None, usage=NO_USAGE, lease_token=None, credits_of=None
+):
     """Record a chunk's output (``failure`` None) or its ``jobs.failures.Failure``; finish the job if it was the last.
 
+    ``sources`` gives, for each output sentence, the index of the input
+    sentence it came from; ``usage`` what the model used for it, added to the
+    job's totals (and to the tokens of its billing round) in the UPDATE that
+    counts the chunk, so the tokens of a chunk are counted exactly once.
     ``credits_of(db)`` is the ``ICreditService`` on ``db`` that closes the job's
     reservation when it ends (``close_reservation``).
 
@@ -43,11 +72,23 @@ def settle_chunk(db, chunk_id, job_id, output, failure, lease_token=None, credit
     """
     status = ChunkStatus.DONE if failure is None else ChunkStatus.FAILED
     error_code, error_message = failure or (None, None)
-    ours = JobChunk.lease_token == lease_token if lease_token else unheld(JobChunk, utcnow())
+    now = utcnow()
+    ours = JobChunk.lease_token == lease_token if lease_token else unheld(JobChunk, now)
     moved = db.execute(
         update(JobChunk)
         .where(JobChunk.id == chunk_id, JobChunk.status.in_(UNSETTLED), ours)
-        .values(status=status, output_sentences=output, error_message=error_message, error_code=error_code, **NO_LEASE)
+        .values(
+            status=status,
+            output_sentences=output,
+            output_sources=list(sources) if sources is not None else None,
+            error_message=error_message,
+            error_code=error_code,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            model_calls=usage.model_calls,
+            settled_at=now,
+            **NO_LEASE,
+        )
     ).rowcount
     if not moved:
         return False
@@ -56,6 +97,13 @@ def settle_chunk(db, chunk_id, job_id, output, failure, lease_token=None, credit
     else:
         log.warning("Chunk %s of job %s failed (%s): %s", chunk_id, job_id, error_code, error_message)
         counters = {"chunks_failed": Job.chunks_failed + 1}
+    if usage != NO_USAGE:
+        counters.update(
+            input_tokens=Job.input_tokens + usage.input_tokens,
+            output_tokens=Job.output_tokens + usage.output_tokens,
+            model_calls=Job.model_calls + usage.model_calls,
+            round_tokens=Job.round_tokens + usage.tokens,
+        )
     # The UPDATE locks the job row: concurrent settlements read the counters
     # one after the other, so exactly one of them sees the last chunk settle.
     db.execute(update(Job).where(Job.id == job_id).values(**counters))

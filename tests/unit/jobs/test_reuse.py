@@ -10,7 +10,7 @@ from novel_pyramid.cache import cache_from_settings
 from novel_pyramid.config import load_settings
 from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.jobs.models import ChunkResult
-from novel_pyramid.jobs.reuse import ChunkResults, content_hash
+from novel_pyramid.jobs.reuse import ChunkResults, StoredResult, content_hash
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from novel_pyramid.normalizers.local import LocalNormalizer
 from tests.fakes.servers import redis_fixture
@@ -36,10 +36,19 @@ def test_the_same_chunk_at_the_same_settings_has_the_same_hash():
         content_hash("gemini:model-a:1", 8, SENTENCES[:1]),  # other text
         content_hash("gemini:model-a:1", 8, [" ".join(SENTENCES)]),  # the same words, split otherwise
         content_hash("gemini:model-a:1", 8, [*SENTENCES, ""]),
+        content_hash("gemini:model-a:1", 8, SENTENCES, model="gemini-2.5-pro"),  # the job's model
+        content_hash("gemini:model-a:1", 8, SENTENCES, options_key="d1f1h1m2"),  # other options
     ],
 )
 def test_anything_that_shapes_the_output_changes_the_hash(other):
     assert other != KEY
+
+
+def test_the_hash_keeps_the_model_and_the_options_apart():
+    assert content_hash("k", 8, SENTENCES, model="m", options_key="o") != content_hash(
+        "k", 8, SENTENCES, model="o", options_key="m"
+    )
+    assert content_hash("k", 8, SENTENCES, model=None) != content_hash("k", 8, SENTENCES, model="None")
 
 
 def test_the_normalisers_name_their_model_and_prompt_in_their_cache_key():
@@ -60,9 +69,9 @@ def lookup(session_factory, results, key=KEY):
         return results.lookup(db, key)
 
 
-def remember(session_factory, results, output, key=KEY):
+def remember(session_factory, results, output, key=KEY, sources=None):
     with own_transaction(session_factory) as (_, db):
-        results.remember(db, key, output)
+        results.remember(db, key, output, sources)
 
 
 def test_a_remembered_result_is_found_and_a_miss_is_none(session_factory):
@@ -71,8 +80,19 @@ def test_a_remembered_result_is_found_and_a_miss_is_none(session_factory):
 
     remember(session_factory, results, ["Il pleuvait.", "Elle lisait."])
 
-    assert lookup(session_factory, results) == ["Il pleuvait.", "Elle lisait."]
+    assert lookup(session_factory, results) == StoredResult(["Il pleuvait.", "Elle lisait."])
     assert lookup(session_factory, results, key="0" * 64) is None
+
+
+def test_a_result_keeps_the_source_of_each_sentence_through_the_database_and_the_cache(session_factory, dbsession):
+    results = ChunkResults(memory_cache())
+    remember(session_factory, results, ["Il pleuvait.", "Sur la ville.", "Elle lisait."], sources=[0, 0, 1])
+
+    stored = StoredResult(["Il pleuvait.", "Sur la ville.", "Elle lisait."], [0, 0, 1])
+    assert lookup(session_factory, results) == stored  # from the database, then cached
+    dbsession.execute(delete(ChunkResult))
+    dbsession.commit()
+    assert lookup(session_factory, results) == stored  # from the cache
 
 
 def test_a_result_stored_meanwhile_wins_and_the_late_insert_neither_fails_nor_aborts(session_factory, dbsession):
@@ -96,13 +116,13 @@ def memory_cache():
 def test_the_cache_answers_in_front_of_the_database(session_factory, dbsession):
     results = ChunkResults(memory_cache())
     remember(session_factory, results, ["Il pleuvait."])
-    assert lookup(session_factory, results) == ["Il pleuvait."]
+    assert lookup(session_factory, results) == StoredResult(["Il pleuvait."])
 
     dbsession.execute(delete(ChunkResult))
     dbsession.commit()
 
     # Served by the cache: a result never changes, so a cached copy is never stale.
-    assert lookup(session_factory, results) == ["Il pleuvait."]
+    assert lookup(session_factory, results) == StoredResult(["Il pleuvait."])
 
 
 def test_a_miss_is_not_cached(session_factory):
@@ -111,7 +131,7 @@ def test_a_miss_is_not_cached(session_factory):
 
     remember(session_factory, results, ["Il pleuvait."])
 
-    assert lookup(session_factory, results) == ["Il pleuvait."]
+    assert lookup(session_factory, results) == StoredResult(["Il pleuvait."])
 
 
 def test_with_the_cache_down_results_come_from_the_database(session_factory):
@@ -124,7 +144,7 @@ def test_with_the_cache_down_results_come_from_the_database(session_factory):
     results = ChunkResults(cache)
     remember(session_factory, results, ["Il pleuvait."])
 
-    assert lookup(session_factory, results) == ["Il pleuvait."]
+    assert lookup(session_factory, results) == StoredResult(["Il pleuvait."])
     assert lookup(session_factory, results, key="0" * 64) is None
 
 
@@ -133,7 +153,7 @@ def test_keys_the_cache_misses_are_read_from_the_database_in_one_query(session_f
     keys = [content_hash("gemini:model-a:1", 8, [f"Phrase {n}."]) for n in range(6)]
     for key in keys[:4]:
         remember(session_factory, results, [key[:8]], key=key)
-    assert lookup(session_factory, results, key=keys[0]) == [keys[0][:8]]  # now cached
+    assert lookup(session_factory, results, key=keys[0]) == StoredResult([keys[0][:8]])  # now cached
     reads = []
 
     def count_reads(conn, cursor, statement, *args):
@@ -147,12 +167,12 @@ def test_keys_the_cache_misses_are_read_from_the_database_in_one_query(session_f
     finally:
         event.remove(engine, "before_cursor_execute", count_reads)
 
-    assert found == {key: [key[:8]] for key in keys[:4]}
+    assert found == {key: StoredResult([key[:8]]) for key in keys[:4]}
     assert len(reads) == 1
     # The misses that were found are cached now; the absent keys are not.
     with own_transaction(session_factory) as (_, db):
         db.execute(delete(ChunkResult))
-    assert lookup(session_factory, results, key=keys[3]) == [keys[3][:8]]
+    assert lookup(session_factory, results, key=keys[3]) == StoredResult([keys[3][:8]])
     assert lookup(session_factory, results, key=keys[4]) is None
 
 
@@ -167,11 +187,11 @@ def test_results_read_from_the_database_are_cached_in_one_round_trip(session_fac
     private_redis.reset_command_calls()
 
     with own_transaction(session_factory) as (_, db):
-        assert results.lookup_many(db, keys) == {key: [key[:8]] for key in keys}
+        assert results.lookup_many(db, keys) == {key: StoredResult([key[:8]]) for key in keys}
     # dogpile writes them in one pipelined MULTI/EXEC.
     assert private_redis.command_calls() == {"mget": 1, "multi": 1, "setex": 20, "exec": 1}
 
     private_redis.reset_command_calls()
     with own_transaction(session_factory) as (_, db):
-        assert results.lookup_many(db, keys) == {key: [key[:8]] for key in keys}
+        assert results.lookup_many(db, keys) == {key: StoredResult([key[:8]]) for key in keys}
     assert private_redis.command_calls() == {"mget": 1}
