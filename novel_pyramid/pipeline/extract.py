@@ -20,7 +20,7 @@ from novel_pyramid.errors.exceptions import InvalidPdf, PayloadTooLarge
 from novel_pyramid.pipeline.layout import (
     ends_sentence,
     normalise_characters,
-    paragraphs_from_pages,
+    paragraphs_with_pages,
     strip_running_lines,
 )
 
@@ -77,19 +77,26 @@ def inspect_pdf(stream, *, max_pages=DEFAULT_MAX_PAGES):
     return page_count
 
 
-def iter_paragraphs(stream, *, max_pages=DEFAULT_MAX_PAGES):
+def iter_paragraphs(stream, *, max_pages=DEFAULT_MAX_PAGES, fix_hyphenation=True):
     """Yield the paragraphs of the PDF in ``stream`` (binary, seekable), in reading order.
 
-    Lines are joined, end-of-line hyphenation undone, running headers, footers
-    and page numbers dropped, ligatures, apostrophes and odd spaces normalised.
-    Raises ``InvalidPdf`` for anything we cannot read; as the check for a
-    scanned book (no text at all) can only finish at the end, it raises then,
-    having yielded nothing.
+    Lines are joined, end-of-line hyphenation undone (unless
+    ``fix_hyphenation`` is false: the hyphens then stay as printed), running
+    headers, footers and page numbers dropped, ligatures, apostrophes and odd
+    spaces normalised. Raises ``InvalidPdf`` for anything we cannot read; as
+    the check for a scanned book (no text at all) can only finish at the end,
+    it raises then, having yielded nothing.
     """
+    for paragraph in iter_located_paragraphs(stream, max_pages=max_pages, fix_hyphenation=fix_hyphenation):
+        yield paragraph.text
+
+
+def iter_located_paragraphs(stream, *, max_pages=DEFAULT_MAX_PAGES, fix_hyphenation=True):
+    """Like ``iter_paragraphs``, yielding ``layout.Paragraph`` items: each text with the pages it was printed on."""
     reader, _ = _open(stream, max_pages)
     pages = strip_running_lines(_iter_page_lines(reader))
     found_text = False
-    for paragraph in paragraphs_from_pages(pages):
+    for paragraph in paragraphs_with_pages(pages, fix_hyphenation=fix_hyphenation):
         found_text = True
         yield paragraph
     if not found_text:

@@ -7,9 +7,11 @@ hyphenation undone. A page is a list of lines; an empty line marks a
 paragraph break the page layout made certain (a vertical gap, an indent).
 """
 
+import bisect
 import math
 import re
 from collections import deque
+from typing import NamedTuple
 
 from novel_pyramid.pipeline import french
 
@@ -178,40 +180,66 @@ def ends_sentence(line):
     return bool(_SENTENCE_END.search(line))
 
 
-def paragraphs_from_pages(pages):
-    """Join the lines of consecutive pages (lists of lines) into paragraphs.
+class Paragraph(NamedTuple):
+    """A paragraph's text and where its pages begin in it: ``((offset, page number), ...)``, offsets ascending.
+
+    The first entry is ``(0, the page the paragraph starts on)``; a paragraph
+    running across a page break has one entry more per page it reaches.
+    """
+
+    text: str
+    page_starts: tuple
+
+    def page_at(self, offset):
+        """The number of the page the character at ``offset`` was printed on."""
+        index = bisect.bisect_right([start for start, _ in self.page_starts], offset) - 1
+        return self.page_starts[max(index, 0)][1]
+
+
+def paragraphs_from_pages(pages, *, fix_hyphenation=True):
+    """Join the lines of consecutive pages (lists of lines) into paragraphs (str).
 
     A paragraph may run across a page break. Hyphenation at a line end is
     undone unless the hyphen belongs to the word (``demanda-t-il``,
-    ``Jean-François``, ``peut-être``).
+    ``Jean-François``, ``peut-être``); with ``fix_hyphenation`` false, every
+    line-end hyphen stays as printed and the two halves are joined around it.
     """
+    for paragraph in paragraphs_with_pages(pages, fix_hyphenation=fix_hyphenation):
+        yield paragraph.text
+
+
+def paragraphs_with_pages(pages, *, fix_hyphenation=True, first_page=1):
+    """Like ``paragraphs_from_pages``, yielding ``Paragraph`` items; pages are numbered from ``first_page``."""
     parts = []
+    marks = []  # (index in parts, page number) where each page's text begins
     margin = 0
     after_short_line = False
-    for lines in pages:
+    for number, lines in enumerate(pages, start=first_page):
         lengths = sorted(len(line) for line in lines if line)
         if len(lengths) >= 5:
             margin = lengths[int(0.8 * len(lengths))]
         for line in lines:
             if not line:
                 if parts:
-                    yield _finish(parts)
-                    parts = []
+                    yield _finish(parts, marks)
+                    parts, marks = [], []
                 continue
             if parts and _starts_paragraph(line, parts[-1], after_short_line):
-                yield _finish(parts)
-                parts = []
+                yield _finish(parts, marks)
+                parts, marks = [], []
+            if not marks or marks[-1][1] != number:
+                marks.append((len(parts), number))
             if parts:
-                _append_line(parts, line)
+                _append_line(parts, line, fix_hyphenation)
             else:
                 parts.append(line)
             short = bool(margin) and not line.endswith(("-", _SOFT_HYPHEN))
             after_short_line = short and len(line) < _TITLE_LINE * margin
             if short and len(line) < _SHORT_LINE * margin and ends_sentence(line):
-                yield _finish(parts)
-                parts = []
+                yield _finish(parts, marks)
+                parts, marks = [], []
     if parts:
-        yield _finish(parts)
+        yield _finish(parts, marks)
 
 
 def _starts_paragraph(line, previous, after_short_line):
@@ -223,19 +251,28 @@ def _starts_paragraph(line, previous, after_short_line):
     return after_short_line and not line[:1].islower()
 
 
-def _finish(parts):
-    # Soft hyphens left inside lines mark where a word could have been cut: not text.
-    return "".join(parts).replace(_SOFT_HYPHEN, "")
+def _finish(parts, marks):
+    # Soft hyphens left inside lines mark where a word could have been cut: not
+    # text. Each part is cleaned alone, so the page marks' offsets follow.
+    cleaned = [part.replace(_SOFT_HYPHEN, "") for part in parts]
+    offsets = [0]
+    for part in cleaned:
+        offsets.append(offsets[-1] + len(part))
+    return Paragraph("".join(cleaned), tuple((offsets[index], page) for index, page in marks))
 
 
-def _append_line(parts, line):
-    """Append ``line`` to a paragraph's ``parts``, mending a word cut at the previous line end."""
+def _append_line(parts, line, fix_hyphenation=True):
+    """Append ``line`` to a paragraph's ``parts``, mending a word cut at the previous line end.
+
+    Without ``fix_hyphenation`` a cut word keeps its hyphen (a soft hyphen
+    shows as the hyphen it was printed as): ``deman-`` / ``da`` -> ``deman-da``.
+    """
     previous = parts[-1]
     if previous.endswith(_SOFT_HYPHEN):
-        parts[-1] = previous[:-1]
+        parts[-1] = previous[:-1] if fix_hyphenation else previous[:-1] + "-"
         parts.append(line)
     elif previous.endswith("-") and len(previous) > 1 and previous[-2].isalnum():
-        if not _hyphen_belongs_to_word(previous[:-1].rsplit(" ", 1)[-1], line.split(" ", 1)[0]):
+        if fix_hyphenation and not _hyphen_belongs_to_word(previous[:-1].rsplit(" ", 1)[-1], line.split(" ", 1)[0]):
             parts[-1] = previous[:-1]
         parts.append(line)
     elif _continues_word(previous, line):

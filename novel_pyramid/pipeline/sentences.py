@@ -11,7 +11,9 @@ being one sentence. Numbers such as ``3.14`` or ``1.000`` hold no space after
 their point and are never split.
 """
 
+import bisect
 import re
+from typing import NamedTuple
 
 # Titles and abbreviations written with a final point, compared case-folded.
 _ABBREVIATIONS = frozenset(
@@ -64,6 +66,14 @@ _HAS_WORD = re.compile(r"\w")
 _DIALOGUE_OPENERS = ("«", "“", "—", "–")
 
 
+class LocatedSentence(NamedTuple):
+    """A sentence and the pages (1-based, inclusive) its first and last characters were printed on."""
+
+    text: str
+    start_page: int
+    end_page: int
+
+
 def split_sentences(paragraphs):
     """Yield the sentences of each paragraph in order; no sentence spans two paragraphs.
 
@@ -71,19 +81,59 @@ def split_sentences(paragraphs):
     paragraphs yield nothing.
     """
     for paragraph in paragraphs:
-        yield from _split_paragraph(" ".join(paragraph.split()))
+        text = " ".join(paragraph.split())
+        for start, end in _sentence_spans(text):
+            yield text[start:end]
 
 
-def _split_paragraph(text):
+def split_located_sentences(paragraphs):
+    """Yield a ``LocatedSentence`` for each sentence of ``layout.Paragraph`` items, as ``split_sentences`` cuts them."""
+    for paragraph in paragraphs:
+        text, page_starts = _collapse(paragraph.text, paragraph.page_starts)
+        offsets = [offset for offset, _ in page_starts]
+
+        def page_at(offset, page_starts=page_starts, offsets=offsets):
+            return page_starts[max(bisect.bisect_right(offsets, offset) - 1, 0)][1]
+
+        for start, end in _sentence_spans(text):
+            yield LocatedSentence(text[start:end], page_at(start), page_at(end - 1))
+
+
+def _collapse(text, page_starts):
+    """``text`` with its whitespace collapsed as ``split_sentences`` does, and the page starts moved to match.
+
+    A page start inside a word (a word cut across a page break) stays inside
+    it; one on whitespace moves to the next word.
+    """
+    tokens = list(re.finditer(r"\S+", text))
+    old_starts = [token.start() for token in tokens]
+    new_starts, position = [], 0
+    for token in tokens:
+        new_starts.append(position)
+        position += len(token.group()) + 1
+    collapsed = " ".join(token.group() for token in tokens)
+    moved = []
+    for offset, page in page_starts:
+        index = bisect.bisect_right(old_starts, offset) - 1
+        if index >= 0 and offset < tokens[index].end():
+            new = new_starts[index] + offset - old_starts[index]
+        else:
+            new = new_starts[index + 1] if index + 1 < len(tokens) else len(collapsed)
+        moved.append((new, page))
+    return collapsed, moved or [(0, 1)]
+
+
+def _sentence_spans(text):
+    """``(start, end)`` of each sentence of a whitespace-collapsed paragraph."""
     start = 0
     for match in _CANDIDATE.finditer(text):
         if match.end() >= len(text) or not _HAS_WORD.search(text, match.end()):
             break  # What is left ("»" after ". ") belongs to the sentence it closes.
         if _ends_sentence(text, match):
-            yield text[start : match.end("close")]
+            yield start, match.end("close")
             start = match.end()
     if start < len(text):
-        yield text[start:]
+        yield start, len(text)
 
 
 def _ends_sentence(text, match):
