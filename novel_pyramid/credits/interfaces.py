@@ -36,8 +36,17 @@ class ICreditService(Interface):
         short; ``Conflict`` when the job already holds a reservation.
         """
 
+    def reserve_again(job_id, credits, description=None):
+        """Open the job's next billing round: take ``credits`` for a retry of a job whose last round has closed.
+
+        The round's entries land in the current month. Raises ``NotFound`` when the
+        job never reserved, ``Conflict`` while its last round is still open, and
+        ``InsufficientCredits`` (402, nothing written) when the balance is short.
+        Settling, refunding and ``settlement_of`` then apply to the new round.
+        """
+
     def settle(job_id, actual_credits):
-        """Close the job's reservation at what it cost: a ``job_final`` entry of the difference.
+        """Close the job's current round at what it cost: a ``job_final`` entry of the difference.
 
         Credits reserved beyond ``actual_credits`` are given back; a cost over the
         reservation is charged as far as the balance goes, never below zero.
@@ -45,12 +54,18 @@ class ICreditService(Interface):
         ``Settlement``; ``NotFound`` when the job reserved nothing.
         """
 
-    def settle_usage(job_id, model, read_text, written_text):
-        """``settle`` the job at what reading ``read_text`` and writing ``written_text`` with ``model`` cost.
+    def settle_tokens(job_id, model, tokens):
+        """``settle`` the job's current round at what ``tokens`` (read and written) of ``model`` cost.
 
-        The tokens come from ``ITokenCounter.used`` (a heuristic: the worker does
-        not yet count the model's tokens); a model the price table no longer
+        The tokens are the ones the worker counted (the model's usage metadata,
+        the offline normaliser's own count). A model the price table no longer
         prices settles at the reservation.
+        """
+
+    def settle_usage(job_id, model, read_text, written_text):
+        """``settle_tokens`` with the tokens ``ITokenCounter.used`` counts from the text read and written.
+
+        Kept until the runner settles with the model's own counts (``settle_tokens``).
         """
 
     def refund(job_id):
@@ -60,7 +75,7 @@ class ICreditService(Interface):
         """
 
     def settlement_of(job_id):
-        """The job's ``Settlement`` so far (``closed`` False while only reserved), or None if it reserved nothing."""
+        """The ``Settlement`` of the job's current round (``closed`` False while open); None if it never reserved."""
 
     def adjust(user_id, delta_credits, description):
         """An administrator's change of the current month's balance (``admin_adjustment``).

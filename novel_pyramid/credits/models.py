@@ -28,8 +28,10 @@ class Reason(enum.StrEnum):
     ADMIN_ADJUSTMENT = "admin_adjustment"
 
 
-# The entries that close a job's reservation; a job has at most one of them.
+# The entries that close a job's reservation; each round of a job has at most one of them.
 CLOSING_REASONS = (Reason.JOB_FINAL, Reason.JOB_REFUND)
+# A job's first billing round; a retry after the round closed opens the next (``reserve_again``).
+FIRST_ROUND = 1
 
 
 def _only(condition):
@@ -54,7 +56,7 @@ class CreditEntry(ModelBase):
         Index("ix_credit_entries_user_id_month_id", "user_id", "month", "id"),
         Index("ix_credit_entries_user_id_id", "user_id", "id"),
         # What the service checks under its lock, guaranteed by the database too:
-        # one grant per user and month, one reservation and one closing per job.
+        # one grant per user and month, one reservation and one closing per job and round.
         Index(
             "uq_credit_entries_monthly_grant",
             "user_id",
@@ -62,10 +64,11 @@ class CreditEntry(ModelBase):
             unique=True,
             **_only("reason = 'monthly_grant'"),
         ),
-        Index("uq_credit_entries_job_reserve", "job_id", unique=True, **_only("reason = 'job_reserve'")),
+        Index("uq_credit_entries_job_reserve", "job_id", "round", unique=True, **_only("reason = 'job_reserve'")),
         Index(
             "uq_credit_entries_job_closing",
             "job_id",
+            "round",
             unique=True,
             **_only("reason IN ('job_final', 'job_refund')"),
         ),
@@ -78,6 +81,8 @@ class CreditEntry(ModelBase):
     reason: Mapped[str] = mapped_column(String(32))
     # No foreign key: the ledger keeps a job's entries after the job is deleted.
     job_id: Mapped[str | None] = mapped_column(String(36))
+    # A job's billing round: 1, then one more for each retry that reserves again. Other entries keep 1.
+    round: Mapped[int] = mapped_column(Integer, default=FIRST_ROUND, server_default=str(FIRST_ROUND))
     pricing_version: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)

@@ -12,6 +12,12 @@ month's row is created with INSERT ... ON CONFLICT DO NOTHING, and whoever
 creates it writes the grant: a racing first request waits for the winner's
 row and writes nothing. Partial unique indexes (``credits.models``) back these
 rules in the database itself.
+
+Rounds. A job's credits are billed in rounds: ``reserve`` opens round 1,
+``settle`` or ``refund`` closes it, and a retried job whose round has closed
+opens the next with ``reserve_again``. Settling, refunding and reading a
+settlement always apply to the job's newest round; each round's entries
+(reserve, then final or refund) add up to what that round cost.
 """
 
 import datetime
@@ -25,7 +31,7 @@ from zope.interface import implementer
 
 from novel_pyramid.credits.errors import InsufficientCredits
 from novel_pyramid.credits.interfaces import ICreditService, IPriceTable, ITokenCounter
-from novel_pyramid.credits.models import CLOSING_REASONS, CreditBalance, CreditEntry, Reason
+from novel_pyramid.credits.models import CLOSING_REASONS, FIRST_ROUND, CreditBalance, CreditEntry, Reason
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, NotFound
 
@@ -88,6 +94,7 @@ class Settlement:
     closed: bool
     refunded: bool = False
     adjustment: int = 0
+    round: int = FIRST_ROUND
 
     @property
     def actual_credits(self):
@@ -169,10 +176,10 @@ class CreditService:
         )
 
     def settlement_of(self, job_id):
-        reservation = self._entry_of(job_id, (Reason.JOB_RESERVE,))
+        reservation = self._current_reservation(job_id)
         if reservation is None:
             return None
-        return self._settlement(reservation, self._entry_of(job_id, CLOSING_REASONS))
+        return self._settlement(reservation, self._closing_of(reservation))
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -181,18 +188,33 @@ class CreditService:
             raise ValueError("a reservation cannot be negative")
         month = month_of(self.clock())
         self._open_month(user_id, month)
-        if self._entry_of(job_id, (Reason.JOB_RESERVE,)) is not None:
+        if self._current_reservation(job_id) is not None:
             raise Conflict("Credits are already reserved for this job.")
-        taken = self.db.execute(
-            update(CreditBalance)
-            .where(CreditBalance.user_id == user_id, CreditBalance.month == month, CreditBalance.balance >= credits)
-            .values(balance=CreditBalance.balance - credits)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not taken:
-            raise InsufficientCredits(credits, self._balance_of(user_id, month))
+        self._take(user_id, month, credits)
         return self._append(
             user_id, month, -credits, Reason.JOB_RESERVE, job_id=job_id, description=description or "Job reservation"
+        )
+
+    def reserve_again(self, job_id, credits, description=None):
+        if credits < 0:
+            raise ValueError("a reservation cannot be negative")
+        previous = self._reservation(job_id)
+        user_id, month = previous.user_id, month_of(self.clock())
+        self._open_month(user_id, month)
+        # Two retries at once queue here; the second then sees the first's round.
+        self._lock(user_id, month)
+        previous = self._current_reservation(job_id)
+        if self._closing_of(previous) is None:
+            raise Conflict("Credits are still reserved for this job: a new round opens once the last one is settled.")
+        self._take(user_id, month, credits)
+        return self._append(
+            user_id,
+            month,
+            -credits,
+            Reason.JOB_RESERVE,
+            job_id=job_id,
+            description=description or "Job reservation for a retry",
+            billing_round=previous.round + 1,
         )
 
     def settle(self, job_id, actual_credits):
@@ -200,7 +222,7 @@ class CreditService:
             raise ValueError("a cost cannot be negative")
         reservation = self._reservation(job_id)
         balance = self._lock(reservation.user_id, reservation.month)
-        closing = self._entry_of(job_id, CLOSING_REASONS)
+        closing = self._closing_of(reservation)
         if closing is None:
             reserved = -reservation.delta_credits
             # A cost over the reservation is charged only as far as the balance goes.
@@ -212,16 +234,22 @@ class CreditService:
         return self._settlement(reservation, closing)
 
     def settle_usage(self, job_id, model, read_text, written_text):
+        return self.settle_tokens(job_id, model, self.counter.used(read_text, written_text))
+
+    def settle_tokens(self, job_id, model, tokens):
+        if tokens < 0:
+            raise ValueError("a token count cannot be negative")
         try:
             rate = self.prices.rate_of(model)
         except KeyError:
-            return self.settle(job_id, self._reservation(job_id).delta_credits * -1)
-        return self.settle(job_id, self.prices.credits_for(self.counter.used(read_text, written_text), rate))
+            # Prices changed under a running job: it costs what it reserved, neither more nor less.
+            return self.settle(job_id, -self._reservation(job_id).delta_credits)
+        return self.settle(job_id, self.prices.credits_for(tokens, rate))
 
     def refund(self, job_id):
         reservation = self._reservation(job_id)
         balance = self._lock(reservation.user_id, reservation.month)
-        closing = self._entry_of(job_id, CLOSING_REASONS)
+        closing = self._closing_of(reservation)
         if closing is None:
             reserved = -reservation.delta_credits
             closing = self._close(reservation, balance, reserved, Reason.JOB_REFUND, "Job refunded in full")
@@ -265,6 +293,17 @@ class CreditService:
             .execution_options(synchronize_session=False)
         ).scalar_one()
 
+    def _take(self, user_id, month, credits):
+        """Take ``credits`` from the month's balance in one statement if it covers them, else refuse."""
+        taken = self.db.execute(
+            update(CreditBalance)
+            .where(CreditBalance.user_id == user_id, CreditBalance.month == month, CreditBalance.balance >= credits)
+            .values(balance=CreditBalance.balance - credits)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not taken:
+            raise InsufficientCredits(credits, self._balance_of(user_id, month))
+
     def _balance_of(self, user_id, month):
         return self.db.scalar(
             select(CreditBalance.balance).where(CreditBalance.user_id == user_id, CreditBalance.month == month)
@@ -280,13 +319,14 @@ class CreditService:
 
     # -- entries ----------------------------------------------------------------------------
 
-    def _append(self, user_id, month, delta, reason, job_id=None, description=None):
+    def _append(self, user_id, month, delta, reason, job_id=None, description=None, billing_round=FIRST_ROUND):
         entry = CreditEntry(
             user_id=user_id,
             month=month,
             delta_credits=delta,
             reason=reason,
             job_id=job_id,
+            round=billing_round,
             pricing_version=self.prices.version,
             description=description,
             created_at=self.clock(),
@@ -295,11 +335,27 @@ class CreditService:
         self.db.flush()
         return entry
 
-    def _entry_of(self, job_id, reasons):
-        return self.db.scalar(select(CreditEntry).where(CreditEntry.job_id == job_id, CreditEntry.reason.in_(reasons)))
+    def _current_reservation(self, job_id):
+        """The reservation of the job's newest round, or None."""
+        return self.db.scalar(
+            select(CreditEntry)
+            .where(CreditEntry.job_id == job_id, CreditEntry.reason == Reason.JOB_RESERVE)
+            .order_by(CreditEntry.round.desc())
+            .limit(1)
+        )
+
+    def _closing_of(self, reservation):
+        """The entry that closed ``reservation``'s round, or None while it is open."""
+        return self.db.scalar(
+            select(CreditEntry).where(
+                CreditEntry.job_id == reservation.job_id,
+                CreditEntry.round == reservation.round,
+                CreditEntry.reason.in_(CLOSING_REASONS),
+            )
+        )
 
     def _reservation(self, job_id):
-        reservation = self._entry_of(job_id, (Reason.JOB_RESERVE,))
+        reservation = self._current_reservation(job_id)
         if reservation is None:
             raise NotFound("This job reserved no credits.")
         return reservation
@@ -314,6 +370,7 @@ class CreditService:
             delta_credits=delta,
             reason=reason,
             job_id=reservation.job_id,
+            round=reservation.round,
             pricing_version=reservation.pricing_version,
             description=description,
             created_at=self.clock(),
@@ -332,4 +389,5 @@ class CreditService:
             closed=closing is not None,
             refunded=closing is not None and closing.reason == Reason.JOB_REFUND,
             adjustment=closing.delta_credits if closing is not None else 0,
+            round=reservation.round,
         )

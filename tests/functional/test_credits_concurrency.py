@@ -27,6 +27,7 @@ from novel_pyramid.credits.services import CreditService
 from novel_pyramid.db import make_engine, make_session_factory
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.db.urls import with_installed_driver
+from novel_pyramid.errors import Conflict
 from novel_pyramid.models import ModelBase
 from tests.fakes.servers import unavailable
 from tests.functional.conftest import bearer
@@ -190,6 +191,22 @@ def test_settling_and_refunding_one_job_at_once_closes_it_once(threaded_engine):
     closings = {reason: count for reason, (count, _) in entries.items() if reason in ("job_final", "job_refund")}
     assert list(closings.values()) == [1]
     assert balances == [GRANT - outcomes[0].actual_credits]
+
+
+def test_twenty_simultaneous_retries_of_one_job_open_one_new_round(threaded_engine):
+    user_id = add_user(threaded_engine)
+    in_own_transaction(threaded_engine, lambda service: service.reserve(user_id, 40, "job-1"))
+    in_own_transaction(threaded_engine, lambda service: service.refund("job-1"))
+
+    outcomes = all_at_once(
+        lambda index: in_own_transaction(threaded_engine, lambda service: service.reserve_again("job-1", 30))
+    )
+
+    opened = [outcome for outcome in outcomes if isinstance(outcome, CreditEntry)]
+    assert len(opened) == 1 and opened[0].round == 2, outcomes
+    assert all(isinstance(outcome, Conflict) for outcome in outcomes if outcome is not opened[0]), outcomes
+    entries, balances = ledger_of(threaded_engine, user_id)
+    assert entries["job_reserve"] == (2, -70) and balances == [GRANT - 30]
 
 
 @pytest.fixture
