@@ -19,8 +19,23 @@ class IHistoryService(Interface):
     def delete(user_id, entry_id):
         """Delete one of the user's entries; ``NotFound`` when the user has no such entry."""
 
-    def record_job_end(job, completed):
-        """Write (or, after a retry, rewrite) the one entry of a job that ended; ``completed`` or not."""
+    def get(user_id, entry_id):
+        """The user's entry; ``NotFound`` when the user has no such entry."""
+
+    def record_job_end(job, completed, sentences=None):
+        """Write (or, after a retry, rewrite) the one entry of a job that ended; ``completed`` or not.
+
+        The entry keeps the job's settings ({sentence_length, gemini_model,
+        advanced_options}), its error code and the step it failed at, and
+        ``sentences`` (``[{"normalized", "original"}]``) as its snapshot; None
+        leaves it without one (its detail then reads the job's chunks).
+        """
+
+    def store_snapshot(entry, sentences):
+        """Make ``sentences`` (``[{"normalized", "original"}]``) the entry's snapshot and its count."""
+
+    def record_entry_export(entry, url, new_spreadsheet):
+        """Keep the spreadsheet ``url`` the entry was exported to (an append only fills an entry without one)."""
 
     def record_job_export(user_id, job_id, url, new_spreadsheet):
         """Keep the spreadsheet ``url`` a job was exported to on the job's entry.

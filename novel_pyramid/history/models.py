@@ -11,6 +11,7 @@ from novel_pyramid.db.types import utcnow
 FILENAME_MAX_LENGTH = 128
 SPREADSHEET_URL_MAX_LENGTH = 256
 ERROR_MESSAGE_MAX_LENGTH = 512
+ERROR_CODE_MAX_LENGTH = 32
 
 
 class HistoryEntry(ModelBase):
@@ -30,7 +31,7 @@ class HistoryEntry(ModelBase):
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"), index=True)
     # The settings the job ran with: {sentence_length, gemini_model, advanced_options}.
     settings: Mapped[dict | None] = mapped_column(JSON)
-    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(ERROR_CODE_MAX_LENGTH))
     # Where a failed job stopped: upload, extract, analyze, normalize or export.
     failed_step: Mapped[str | None] = mapped_column(String(16))
     # The result as [{normalized, original}], kept so it outlives the job's chunks; loaded only by the detail.

@@ -15,6 +15,10 @@ def history_json(entry):
         "processed_sentences_count": entry.processed_sentences_count,
         "spreadsheet_url": entry.spreadsheet_url,
         "error_message": entry.error_message,
+        "job_id": entry.job_id,
+        "error_code": entry.error_code,
+        "failed_step": entry.failed_step,
+        "settings": entry.settings,
     }
 
 

@@ -11,6 +11,7 @@ from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import NotFound
 from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.history.models import (
+    ERROR_CODE_MAX_LENGTH,
     ERROR_MESSAGE_MAX_LENGTH,
     FILENAME_MAX_LENGTH,
     SPREADSHEET_URL_MAX_LENGTH,
@@ -29,12 +30,44 @@ MAX_EXPORT_CANDIDATES = 10
 
 def history_key(user_id):
     """The cache key of the user's newest entries; the version changes with the shape of the value."""
-    return f"history.latest.v2:{int(user_id)}"
+    return f"history.latest.v3:{int(user_id)}"
 
 
 def stale_keys_of_entry(entry):
     """The cached values a change of ``entry`` makes stale."""
     return (history_key(entry.user_id),)
+
+
+def settings_of(job):
+    """The settings a job ran with, as history shows them: the limit, the model, and the other options."""
+    options = dict(job.processing_settings or {})
+    options.pop("sentence_length_limit", None)
+    model = options.pop("gemini_model", None) or job.model
+    return {
+        "sentence_length": job.sentence_length_limit,
+        # The frontend reads both names (its history table one, its detail dialog the other).
+        "sentence_length_limit": job.sentence_length_limit,
+        "gemini_model": model,
+        "advanced_options": options,
+    }
+
+
+# A failed job's step when it ended, told from what it left (its step then reads "finished").
+FAILED = "failed"
+
+
+def failed_step_of(job):
+    """Where a failed job stopped: upload (never started), extract (the book was not read through), or normalize."""
+    if job.status != FAILED:
+        return None
+    if job.chunks_failed:
+        return "normalize"
+    if job.started_at is None:
+        return "upload"
+    # The digest is written in the step that ends a complete extraction.
+    if job.extraction_digest is None:
+        return "extract"
+    return "normalize"
 
 
 def truncate(text, max_length):
@@ -52,6 +85,10 @@ LISTED_COLUMNS = (
     HistoryEntry.processed_sentences_count,
     HistoryEntry.spreadsheet_url,
     HistoryEntry.error_message,
+    HistoryEntry.job_id,
+    HistoryEntry.error_code,
+    HistoryEntry.failed_step,
+    HistoryEntry.settings,
 )
 
 # Newest first; ix_history_user_id_timestamp_id serves it without a sort. Built
@@ -101,7 +138,13 @@ class HistoryService(CachedReadService):
         # A bulk DELETE bypasses the ORM flush that would otherwise invalidate the list.
         invalidate_after_commit(self.db, history_key(user_id))
 
-    def record_job_end(self, job, completed):
+    def get(self, user_id, entry_id):
+        entry = self.db.scalar(select(HistoryEntry).where(HistoryEntry.id == entry_id, HistoryEntry.user_id == user_id))
+        if entry is None:
+            raise NotFound("History entry not found")
+        return entry
+
+    def record_job_end(self, job, completed, sentences=None):
         entry = self.db.scalar(select(HistoryEntry).where(HistoryEntry.job_id == job.id))
         if entry is None:
             entry = HistoryEntry(
@@ -113,8 +156,22 @@ class HistoryService(CachedReadService):
         entry.timestamp = utcnow()
         entry.processed_sentences_count = (job.sentences_count or 0) if completed else 0
         entry.error_message = None if completed else truncate(job.error_message, ERROR_MESSAGE_MAX_LENGTH)
+        entry.error_code = None if completed else truncate(job.error_code, ERROR_CODE_MAX_LENGTH)
+        entry.failed_step = None if completed else failed_step_of(job)
+        entry.settings = settings_of(job)
+        # A retried job that fails again keeps no snapshot of its earlier end.
+        entry.sentences = sentences
         self.db.flush()
         return entry
+
+    def store_snapshot(self, entry, sentences):
+        entry.sentences = sentences
+        entry.processed_sentences_count = len(sentences)
+        self.db.flush()
+
+    def record_entry_export(self, entry, url, new_spreadsheet):
+        self._record_url(entry, url, new_spreadsheet)
+        self.db.flush()
 
     def record_job_export(self, user_id, job_id, url, new_spreadsheet):
         entry = self.db.scalar(

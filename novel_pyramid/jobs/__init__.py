@@ -14,6 +14,8 @@ def includeme(config):
     # Imported here, not above: the models of this package are imported by
     # others that this package's services import in turn.
     from novel_pyramid.jobs import tasks
+    from novel_pyramid.jobs.detail_interfaces import IJobDetails
+    from novel_pyramid.jobs.details import JobDetails
     from novel_pyramid.jobs.interfaces import IJobRunner, IJobService, ILeaseKeeper
     from novel_pyramid.jobs.leases import LeaseKeeper, LeaseTimings
     from novel_pyramid.jobs.recovery import LostTaskSweeper
@@ -25,6 +27,7 @@ def includeme(config):
     config.include("pyramid_services")
     registry = config.registry
     config.register_service_factory(JobService.create_service, IJobService)
+    config.register_service_factory(JobDetails.create_service, IJobDetails)
     # One heartbeat per process renews the leases of every task it runs.
     leases = LeaseKeeper(registry["db.session_factory"], LeaseTimings.from_settings(registry.settings))
     config.register_service(leases, ILeaseKeeper)

@@ -41,6 +41,10 @@ def test_history_newest_first_with_contract_fields(testapp, auth_headers, add_hi
         "processed_sentences_count",
         "spreadsheet_url",
         "error_message",
+        "job_id",
+        "error_code",
+        "failed_step",
+        "settings",
     }
     assert body[0]["timestamp"] == "2026-01-01T00:02:00Z"
 
