@@ -51,13 +51,15 @@ from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
-from novel_pyramid.jobs.settlement import NO_USAGE, UNSETTLED, Step, finish_job, record_job_end, settle_chunk
+from novel_pyramid.jobs.settlement import NO_USAGE, UNSETTLED, Step, Usage, finish_job, record_job_end, settle_chunk
 from novel_pyramid.normalizers import get_normalizer
-from novel_pyramid.pipeline import extraction_digest
-from novel_pyramid.pipeline.chunking import chunk_sentences
-from novel_pyramid.pipeline.extract import iter_paragraphs
-from novel_pyramid.pipeline.sentences import split_sentences
+from novel_pyramid.pipeline import Chunk, ProcessingOptions, extract_chunks, extraction_digest
 from novel_pyramid.tasks import blank_request
+
+try:
+    from novel_pyramid.estimates.interfaces import IExtractionStore
+except ImportError:  # the estimates do not keep their extractions yet
+    IExtractionStore = None
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +77,15 @@ __all__ = ["MAX_CHUNK_ATTEMPTS", "JobRunner", "Step"]
 
 
 class Rewriting(typing.NamedTuple):
-    """How a job's chunks are rewritten: all that shapes their output besides the normaliser and the text."""
+    """How a job's chunks are read and rewritten: all that shapes them besides the normaliser and the text."""
 
     limit: int
     model: str | None
+    options: ProcessingOptions
 
     @classmethod
     def of(cls, job):
-        return cls(job.sentence_length_limit, job.model)
+        return cls(job.sentence_length_limit, job.model, ProcessingOptions.from_mapping(job.processing_settings))
 
 
 class Claim(typing.NamedTuple):
@@ -119,11 +122,14 @@ class JobRunner:
 
     def credits_of(self, db):
         """The ``ICreditService`` in ``db``'s transaction, found as a task finds a service; None without a registry."""
-        if self.registry is None:
+        return self._service_of(db, ICreditService)
+
+    def _service_of(self, db, interface):
+        if self.registry is None or interface is None:
             return None
         request = blank_request(self.registry)
         request.dbsession = db
-        return request.find_service(ICreditService)
+        return request.find_service(interface, default=None)
 
     def _lease(self, token, now):
         return lease_values(self.leases.timings, token, now)
@@ -202,19 +208,29 @@ class JobRunner:
             upload_sha256,
             max_pages=self.settings["pipeline.max_pages"],
             chunk_max_words=self.settings["pipeline.chunk_max_words"],
+            options=rewriting.options,
         )
-        chunks, batch_size = self._copied_chunks(job_id, digest), COPY_BATCH_CHUNKS
+        # Copying what an earlier job or an estimate extracted is fast: larger batches only save transactions.
+        chunks, batch_size = self._copied_chunks(job_id, digest) or self._kept_chunks(job_id, digest), COPY_BATCH_CHUNKS
         if chunks is None:
             with self._transaction() as (_, db):
                 data = db.scalar(select(JobUpload.data).where(JobUpload.job_id == job_id))
             if data is None:
                 return
-            chunks, batch_size = self._chunks_of(data), EXTRACT_BATCH_CHUNKS
+            chunks, batch_size = self._chunks_of(data, rewriting.options), EXTRACT_BATCH_CHUNKS
         try:
             batch = []
-            for position, sentences in enumerate(chunks):
+            for position, chunk in enumerate(chunks):
                 if position >= stored:
-                    batch.append(JobChunk(job_id=job_id, position=position, input_sentences=sentences))
+                    batch.append(
+                        JobChunk(
+                            job_id=job_id,
+                            position=position,
+                            input_sentences=list(chunk.sentences),
+                            start_page=chunk.start_page,
+                            end_page=chunk.end_page,
+                        )
+                    )
                 if len(batch) >= batch_size:
                     if not self._store(job_id, token, rewriting, batch, send):
                         return
@@ -247,15 +263,26 @@ class JobRunner:
             if source is None:
                 return None
             rows = db.execute(
-                select(JobChunk.position, JobChunk.input_sentences)
+                select(JobChunk.position, JobChunk.input_sentences, JobChunk.start_page, JobChunk.end_page)
                 .where(JobChunk.job_id == source.id)
                 .order_by(JobChunk.position)
             ).all()
-        if [position for position, _ in rows] != list(range(source.chunks_total)):
+        if [row.position for row in rows] != list(range(source.chunks_total)):
             log.warning("Job %s: the chunks of job %s are incomplete; reading the PDF instead", job_id, source.id)
             return None
         log.info("Job %s reuses the extraction of job %s (%d chunks)", job_id, source.id, len(rows))
-        return [sentences for _, sentences in rows]
+        return [Chunk(row.input_sentences, row.start_page, row.end_page) for row in rows]
+
+    def _kept_chunks(self, job_id, digest):
+        """The chunks an estimate of the same bytes kept (``IExtractionStore``), in order; None when it kept none."""
+        with self._transaction() as (_, db):
+            store = self._service_of(db, IExtractionStore)
+            kept = store.chunks(digest) if store is not None else None
+            if not kept:
+                return None
+            chunks = [Chunk(list(chunk.sentences), chunk.start_page, chunk.end_page) for chunk in kept]
+        log.info("Job %s reuses the extraction its estimate kept (%d chunks)", job_id, len(chunks))
+        return chunks
 
     def _store(self, job_id, token, rewriting, batch, send):
         """Commit a batch of chunks, then send those still to rewrite; False once the job has been cancelled or deleted.
@@ -318,9 +345,13 @@ class JobRunner:
         if job.chunks_done + job.chunks_failed >= job.chunks_total:
             finish_job(db, job, self.credits_of)
 
-    def _chunks_of(self, data):
-        paragraphs = iter_paragraphs(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
-        return chunk_sentences(split_sentences(paragraphs), max_words=self.settings["pipeline.chunk_max_words"])
+    def _chunks_of(self, data, options):
+        return extract_chunks(
+            io.BytesIO(data),
+            max_pages=self.settings["pipeline.max_pages"],
+            chunk_max_words=self.settings["pipeline.chunk_max_words"],
+            options=options,
+        )
 
     def fail_job(self, job_id, failure=INTERNAL_ERROR):
         """End a job a task could not carry on (an unexpected error), unless it has ended or another worker holds it."""
@@ -370,7 +401,13 @@ class JobRunner:
     # Normalisation
 
     def _hash(self, rewriting, sentences):
-        return content_hash(self.normalizer.cache_key, rewriting.limit, sentences, model=rewriting.model)
+        return content_hash(
+            self.normalizer.cache_key,
+            rewriting.limit,
+            sentences,
+            model=rewriting.model,
+            options_key=rewriting.options.key,
+        )
 
     def normalize_chunk(self, chunk_id):
         """Normalise one chunk under a lease and record the outcome; finish the job if it was the last."""
@@ -423,9 +460,13 @@ class JobRunner:
 
     def _normalize(self, chunk_id, claim):
         """``(output, sources, usage, None)``, or ``(None, None, NO_USAGE, failure)`` when the normaliser failed."""
+        rewriting = claim.rewriting
         try:
-            output = self.normalizer.normalize(claim.sentences, claim.rewriting.limit)
-            return output, None, NO_USAGE, None
+            rewrite = getattr(self.normalizer, "rewrite", None)
+            if rewrite is None:  # a normaliser that reports neither sources nor usage
+                return self.normalizer.normalize(claim.sentences, rewriting.limit), None, NO_USAGE, None
+            result = rewrite(claim.sentences, rewriting.limit, rewriting.options, model=rewriting.model)
+            return list(result.sentences), list(result.sources), Usage.of(result), None
         except UpstreamError as exc:
             return None, None, NO_USAGE, rewriting_failure(exc, chunk_id)
         except Exception:
@@ -440,7 +481,12 @@ class JobRunner:
         if chunk is None or chunk.status not in UNSETTLED:
             return None  # deleted, or already settled by an earlier delivery
         now = utcnow()
-        job = chunk.job
+        # The job's row is locked first, as a cancel locks it before the job's
+        # chunks: a cancel either came first (the job reads cancelled, the chunk
+        # is never sent to the model) or waits for this claim to commit.
+        job = db.execute(
+            select(Job).where(Job.id == chunk.job_id).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one()
         # Conditional throughout: another delivery may have settled or taken
         # the chunk since it was read; a settled chunk stays settled, and a
         # chunk another worker holds stays with that worker.

@@ -72,6 +72,9 @@ def settle_chunk(
     """
     status = ChunkStatus.DONE if failure is None else ChunkStatus.FAILED
     error_code, error_message = failure or (None, None)
+    # The job's row first, then its chunk: the order of every writer of a
+    # job's chunks (claims, cancels, extraction), so none of them deadlock.
+    db.execute(select(Job.id).where(Job.id == job_id).with_for_update())
     now = utcnow()
     ours = JobChunk.lease_token == lease_token if lease_token else unheld(JobChunk, now)
     moved = db.execute(

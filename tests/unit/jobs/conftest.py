@@ -24,7 +24,8 @@ def runner_for(engine):
 
 @pytest.fixture
 def make_job(dbsession):
-    def factory(chunks=(), upload=None, status=JobStatus.PROCESSING, step=Step.NORMALIZING):
+    def factory(chunks=(), upload=None, status=JobStatus.PROCESSING, step=Step.NORMALIZING, **columns):
+        """A job of the test user; ``columns`` set others, e.g. ``processing_settings`` or ``model``."""
         user = dbsession.scalar(select(User)) or User(email="lea@example.com", is_active=True, created_at=utcnow())
         job = Job(
             status=status,
@@ -34,6 +35,7 @@ def make_job(dbsession):
             normalizer="recorder",
             chunks_total=len(chunks),
             sentences_count=0,
+            **columns,
         )
         dbsession.add(user)
         dbsession.flush()

@@ -1,10 +1,14 @@
 """What the job runner tests share: a recording normaliser and a fresh read of a job."""
 
+import dataclasses
+
 from zope.interface import implementer
 
 from novel_pyramid.errors import UpstreamError
 from novel_pyramid.jobs.models import Job
 from novel_pyramid.normalizers.interfaces import INormalizer
+from novel_pyramid.pipeline import ProcessingOptions
+from novel_pyramid.pipeline.words import count_words
 
 SETTINGS = {
     "pipeline.max_pages": 2000,
@@ -15,22 +19,45 @@ SETTINGS = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class Rewritten:
+    """What ``Recorder.rewrite`` answers: the shape of a normaliser's ``Rewrite``."""
+
+    sentences: list
+    sources: list
+    input_tokens: int
+    output_tokens: int
+    model_calls: int
+
+
 @implementer(INormalizer)
 class Recorder:
-    """Upper-cases each sentence and remembers what it was asked; fails on sentences named in ``failing``."""
+    """Upper-cases each sentence and remembers what it was asked; fails on sentences named in ``failing``.
+
+    Its usage: a token a word read, two a word written, one call a chunk.
+    ``options`` and ``models`` record the options and model of each call.
+    """
 
     name = "recorder"
     cache_key = "recorder"
 
     def __init__(self, failing=()):
         self.calls = []
+        self.options = []
+        self.models = []
         self.failing = set(failing)
 
-    def normalize(self, sentences, limit):
+    def rewrite(self, sentences, limit, options=ProcessingOptions(), model=None):
         self.calls.append(list(sentences))
+        self.options.append(options)
+        self.models.append(model)
         if self.failing & set(sentences):
             raise UpstreamError("Gemini failed: 503 UNAVAILABLE")
-        return [sentence.upper() for sentence in sentences]
+        words = sum(count_words(sentence) for sentence in sentences)
+        return Rewritten([sentence.upper() for sentence in sentences], list(range(len(sentences))), words, 2 * words, 1)
+
+    def normalize(self, sentences, limit):
+        return self.rewrite(sentences, limit).sentences
 
 
 def reload(dbsession, job_id):

@@ -1,5 +1,6 @@
 """Leases: the worker running a chunk or an extraction holds it, renews it, and loses it cleanly when taken over."""
 
+import dataclasses
 import datetime
 import time
 
@@ -13,6 +14,7 @@ from novel_pyramid.jobs.leases import LeaseKeeper, LeaseTimings
 from novel_pyramid.jobs.models import ChunkResult, ChunkStatus, Job, JobChunk, JobStatus
 from novel_pyramid.jobs.recovery import revoke_expired_leases
 from novel_pyramid.jobs.runner import Step
+from novel_pyramid.pipeline import ProcessingOptions
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
 from tests.unit.jobs.helpers import Recorder, reload
 
@@ -27,10 +29,12 @@ class During(Recorder):
         self.during = during
         self.answer = answer
 
-    def normalize(self, sentences, limit):
-        output = super().normalize(sentences, limit)
+    def rewrite(self, sentences, limit, options=ProcessingOptions(), model=None):
+        result = super().rewrite(sentences, limit, options, model)
         self.during()
-        return self.answer or output
+        if self.answer is None:
+            return result
+        return dataclasses.replace(result, sentences=self.answer, sources=[0] * len(self.answer))
 
 
 def chunk_row(dbsession, chunk_id):

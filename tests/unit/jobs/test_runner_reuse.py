@@ -106,6 +106,9 @@ def test_the_same_bytes_are_copied_from_the_earlier_job_instead_of_read(runner_f
     # Only the changed chunk is new text; the others settled from stored results.
     assert len(sent) == 1 and second.status == JobStatus.COMPLETED
     assert second.extraction_digest == first.extraction_digest is not None and second.upload is None
+    # The pages of each chunk are copied with its text.
+    pages = [(chunk.start_page, chunk.end_page) for chunk in second.chunks]
+    assert pages == [(chunk.start_page, chunk.end_page) for chunk in first.chunks] and pages[0][0] == 1
 
 
 def test_a_job_cancelled_while_extracting_is_never_copied(runner_for, make_job, dbsession):
