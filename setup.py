@@ -32,6 +32,10 @@ requires = [
     "waitress>=3.0",
     # The production server (production.ini, novel_pyramid/server.py; docs/performance.md).
     "granian>=2.5,<3",
+    # Live progress (novel_pyramid/realtime): the Socket.IO server the frontend speaks to,
+    # and the WSGI application run under it on one port.
+    "python-socketio>=5.11,<6",
+    "a2wsgi>=1.10,<2",
     # Pyramid 2.1 and Cornice 6.1 still import pkg_resources.
     "setuptools<82",
 ]
@@ -48,6 +52,10 @@ tests_require = [
     "schemathesis>=4.0",
     "pip-audit>=2.7",
     "ruff>=0.6",
+    # tests/realtime and bench/realtime.py: a real Socket.IO client over WebSocket against a served app.
+    "websocket-client>=1.8",
+    "uvicorn>=0.30",
+    "psutil>=5.9",
 ]
 
 setup(
@@ -64,7 +72,10 @@ setup(
     extras_require={"test": tests_require},
     entry_points={
         "paste.app_factory": ["main = novel_pyramid:main"],
-        "paste.server_runner": ["granian = novel_pyramid.server:serve"],
+        "paste.server_runner": [
+            "granian = novel_pyramid.server:serve",
+            "realtime = novel_pyramid.server:serve_realtime",
+        ],
         "console_scripts": ["novel-pyramid = novel_pyramid.scripts:main"],
         # Plugin groups: a separate distribution adds a normaliser or an exporter
         # by declaring an entry point here; its value is a factory taking settings.

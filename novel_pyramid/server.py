@@ -6,6 +6,12 @@ application rather than on parsing requests, and every keep-alive connection
 is served (a blocking-thread pool runs the WSGI application). On the benchmark
 it served about 1.5 times the requests of gunicorn's gthread workers, at a lower tail.
 
+``serve`` is a PasteDeploy server runner (the REST processes). ``serve_realtime``
+(``use = egg:novel_pyramid#realtime``) serves the same application under
+Socket.IO as one ASGI application (``novel_pyramid.realtime.asgi``): ``make serve``
+on one port, and production's realtime process (``pserve production.ini
+--server-name realtime``), where the ingress routes ``/socket.io/`` to it.
+
 ``serve`` is a PasteDeploy server runner. Each granian worker process builds
 its own application from the same INI file (``application``), as gunicorn does
 without preloading: nothing opened by the parent, such as database
@@ -27,6 +33,13 @@ GRANIAN_LOGGING = {"loggers": {"_granian": {"level": "INFO", "propagate": True}}
 def application():
     """The WSGI application of the INI file named by ``NOVEL_PYRAMID_INI``: what a worker serves."""
     return get_app(os.environ[INI_VARIABLE], "main")
+
+
+def realtime_application():
+    """The ASGI application (Socket.IO and the REST API) of the INI file named by ``NOVEL_PYRAMID_INI``."""
+    from novel_pyramid.realtime.asgi import asgi_app_from_ini
+
+    return asgi_app_from_ini(os.environ[INI_VARIABLE])
 
 
 def serve(wsgi_app, global_conf, host="0.0.0.0", port=8080, workers=2, threads=DEFAULT_THREADS, backlog=1024):
@@ -52,4 +65,32 @@ def serve(wsgi_app, global_conf, host="0.0.0.0", port=8080, workers=2, threads=D
         log_access=False,  # the application writes one access line per request
         log_dictconfig=GRANIAN_LOGGING,
         websockets=False,  # WSGI has none; saying so at every start is noise
+    ).serve()
+
+
+def serve_realtime(wsgi_app, global_conf, host="0.0.0.0", port=8081, workers=1, backlog=1024):
+    """Serve Socket.IO and the REST API on one port with granian's ASGI interface, until SIGTERM or SIGINT.
+
+    Without Redis keep one worker: progress is then emitted in-process and
+    reaches only the clients of the process the job runs in. With Redis every
+    worker delivers whatever any process publishes (WebSocket only, so a
+    client never needs to come back to the same worker).
+    """
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    os.environ[INI_VARIABLE] = global_conf["__file__"]
+    Granian(
+        f"{__name__}:realtime_application",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=host,
+        port=int(port),
+        workers=int(workers),
+        backlog=int(backlog),
+        respawn_failed_workers=True,
+        workers_kill_timeout=25,
+        log_access=False,
+        log_dictconfig=GRANIAN_LOGGING,
+        websockets=True,
     ).serve()

@@ -496,6 +496,34 @@ SETTINGS = (
         300,
         doc="Pages a PDF estimate reads; a longer book's cost is scaled from them (capped, with a warning).",
     ),
+    Setting(
+        "realtime.throttle_ms",
+        "REALTIME_THROTTLE_MS",
+        as_int(0, 60_000),
+        500,
+        doc="Least time between two progress events of one job (Socket.IO); a job's end is sent at once.",
+    ),
+    Setting(
+        "realtime.channel",
+        "REALTIME_CHANNEL",
+        as_str,
+        "novel_pyramid.socketio",
+        doc="Redis pub/sub channel carrying progress from workers to the realtime processes.",
+    ),
+    Setting(
+        "realtime.ping_interval_seconds",
+        "REALTIME_PING_INTERVAL_SECONDS",
+        as_int(1, 3600),
+        25,
+        doc="Seconds between Socket.IO pings: keeps proxies from closing an idle WebSocket.",
+    ),
+    Setting(
+        "realtime.wsgi_threads",
+        "REALTIME_WSGI_THREADS",
+        as_int(1, 200),
+        10,
+        doc="Threads running the REST application inside a realtime (ASGI) process.",
+    ),
     # Handed in by code, never read from INI text or the environment: the test suite's.
     Setting(
         "db.engine",

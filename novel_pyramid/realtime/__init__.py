@@ -1,0 +1,25 @@
+"""Live progress over Socket.IO (docs/realtime.md).
+
+- ``interfaces``: ``IProgressPublisher``, what a task or a view calls after a job changed.
+- ``progress``: the publisher (throttled; through Redis, or in-process without it).
+- ``sockets``: the Socket.IO server and its ``join_job``/``leave_job`` handlers.
+- ``asgi``: the WSGI application and Socket.IO composed on one port.
+
+Every process that includes this package can publish; only the processes
+that serve ``asgi.make_asgi_app`` deliver.
+"""
+
+from novel_pyramid.realtime.interfaces import IProgressPublisher
+from novel_pyramid.tasks import blank_request
+
+
+def publish_job_changed(registry, job_id):
+    """Tell the job's followers it changed, from code that holds a registry but no request (a task)."""
+    blank_request(registry).find_service(IProgressPublisher).job_changed(job_id)
+
+
+def includeme(config):
+    from novel_pyramid.realtime.progress import ProgressPublisher
+
+    config.include("pyramid_services")
+    config.register_service(ProgressPublisher.from_registry(config.registry), IProgressPublisher)

@@ -1,0 +1,65 @@
+"""One port for both: the Pyramid WSGI application under Socket.IO, as one ASGI application.
+
+``/socket.io/`` is answered by the Socket.IO server (python-socketio, ASGI);
+every other path goes to the WSGI application, which a2wsgi runs in a pool of
+threads, as a WSGI server would. ``make serve`` serves this on one port; in
+production the realtime process serves it too (``novel_pyramid.server``),
+routed ``/socket.io/`` by the ingress, beside the REST processes.
+"""
+
+import asyncio
+
+import socketio
+from a2wsgi import WSGIMiddleware
+
+from novel_pyramid.realtime.progress import SERVER_KEY, LiveServer
+from novel_pyramid.realtime.sockets import make_server
+
+SOCKETIO_PATH = "socket.io"
+
+
+def client_manager(settings):
+    """Through Redis when it is configured: a worker's emit then reaches every realtime process."""
+    if not settings["redis_url"]:
+        return None  # in-process: this process is the only one serving
+    return socketio.AsyncRedisManager(
+        settings["redis_url"],
+        channel=settings["realtime.channel"],
+        redis_options={"socket_connect_timeout": settings["redis.connect_timeout_seconds"]},
+    )
+
+
+def make_asgi_app(wsgi_app):
+    """Socket.IO at ``/socket.io/`` and ``wsgi_app`` (a Pyramid router) everywhere else."""
+    registry = wsgi_app.registry
+    settings = registry.settings
+    sio = make_server(registry, client_manager(settings))
+    server = LiveServer(sio)
+    registry[SERVER_KEY] = server
+
+    def started():
+        # The loop the in-process publisher (no Redis) hands its emits to, from any thread.
+        server.loop = asyncio.get_running_loop()
+
+    def stopped():
+        server.loop = None
+
+    rest = WSGIMiddleware(wsgi_app, workers=settings["realtime.wsgi_threads"])
+    composed = socketio.ASGIApp(sio, rest, socketio_path=SOCKETIO_PATH, on_startup=started, on_shutdown=stopped)
+
+    async def app(scope, receive, send):
+        # A server that sends no lifespan events still names the loop at its first connection.
+        if server.loop is None:
+            server.loop = asyncio.get_running_loop()
+        await composed(scope, receive, send)
+
+    app.sio = sio
+    app.registry = registry
+    return app
+
+
+def asgi_app_from_ini(path):
+    """The ASGI application of an INI file's ``[app:main]``: what a realtime worker process serves."""
+    from pyramid.paster import get_app
+
+    return make_asgi_app(get_app(path, "main"))

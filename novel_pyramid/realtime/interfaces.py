@@ -1,0 +1,40 @@
+"""What the realtime subsystem offers the others: a publisher of job progress, found with ``find_service``.
+
+Live progress reaches the browser over Socket.IO (docs/realtime.md): a client
+joins the room of one of its jobs and receives the job's state, the Job JSON of
+``GET /api/v1/credits/jobs/{id}``, every time it changes.
+"""
+
+from zope.interface import Interface
+
+
+class IProgressPublisher(Interface):
+    """Tells the clients following a job that it changed. Process-wide, one per process; thread-safe.
+
+    Call ``job_changed(job_id)`` after a commit that changed the job's row
+    (a chunk ended, the job changed status, or every few seconds while it runs),
+    from a Celery task or a web request alike::
+
+        registry = ...  # the task's or the request's registry
+        blank_request(registry).find_service(IProgressPublisher).job_changed(job.id)
+
+    or, where no request is at hand, ``novel_pyramid.realtime.publish_job_changed(registry, job_id)``.
+
+    The publisher reads the job as committed (in a short transaction of its own)
+    and emits it. With ``redis_url`` set it publishes through Redis (a write-only
+    Socket.IO manager), so the realtime process delivers it whichever process
+    called; without Redis it emits in this process, which then must be the one
+    serving Socket.IO (``make serve``: one process, tasks run in it).
+
+    Calls are throttled per job: at most one emit per ``realtime.throttle_ms``;
+    a call inside that window schedules one emit at its end, which reads the
+    state then, so the latest state always goes out. A job that has ended is
+    emitted at once, never held back. The call never blocks on the network for
+    long nor raises: progress is a courtesy to the user, not part of the job.
+    """
+
+    def job_changed(job_id):
+        """Emit the job's current state to its room now, or at the end of its throttle window."""
+
+    def flush():
+        """Emit every delayed state now (tests, a worker about to stop)."""

@@ -1,0 +1,216 @@
+"""Job progress as the frontend receives it, and the publishers that send it (``IProgressPublisher``).
+
+A publisher reads the job as committed, builds its Job JSON (the body of
+``GET /api/v1/credits/jobs/{id}``) and hands it to an emitter: through Redis to
+every realtime process (``RedisEmitter``), or to the Socket.IO server of this
+process (``LocalEmitter``). Emits are throttled per job (``Throttle``).
+"""
+
+import asyncio
+import logging
+import threading
+import time
+
+from zope.interface import implementer
+
+from novel_pyramid.credits.interfaces import ICreditService
+from novel_pyramid.db import own_transaction
+from novel_pyramid.jobs.models import Job, JobStatus
+from novel_pyramid.jobs.serializers import v1_credits_job_json
+from novel_pyramid.realtime.interfaces import IProgressPublisher
+from novel_pyramid.tasks import blank_request
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVENT = "job_progress"
+NAMESPACE = "/"
+# The key of the live server in the registry, set by the process that serves Socket.IO (``realtime.asgi``).
+SERVER_KEY = "realtime.server"
+
+
+def job_room(job_id):
+    return f"job:{job_id}"
+
+
+def is_final(job):
+    return JobStatus(job.status).is_final
+
+
+def job_state(request, job):
+    """The frontend's Job JSON of ``job``, read in ``request``'s transaction."""
+    try:
+        credits = request.find_service(ICreditService)
+    except LookupError:
+        # A process that registered no ledger (a worker built without it) still reports progress.
+        return v1_credits_job_json(job, None)
+    return v1_credits_job_json(job, credits.settlement_of(job.id))
+
+
+def read_state(registry, job_id):
+    """``(state, final)`` of the job as committed now, or ``(None, False)`` when it no longer exists."""
+    with own_transaction(registry["db.session_factory"]) as (manager, db):
+        job = db.get(Job, job_id)
+        if job is None:
+            return None, False
+        request = blank_request(registry)
+        request.tm = manager
+        request.dbsession = db
+        return job_state(request, job), is_final(job)
+
+
+class LiveServer:
+    """The Socket.IO server of this process and the event loop it runs on (set once serving has started)."""
+
+    def __init__(self, sio):
+        self.sio = sio
+        self.loop = None
+
+    def emit_threadsafe(self, event, data, room):
+        """Schedule an emit on the server's loop from any thread; False when it is not serving yet."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return False
+        asyncio.run_coroutine_threadsafe(self.sio.emit(event, data, room=room, namespace=NAMESPACE), loop)
+        return True
+
+
+class LocalEmitter:
+    """Emits to the Socket.IO server of this process (embedded defaults: no Redis)."""
+
+    def __init__(self, registry):
+        self.registry = registry
+
+    def emit(self, event, data, room):
+        server = self.registry.get(SERVER_KEY)
+        if server is None or not server.emit_threadsafe(event, data, room):
+            # No Socket.IO here (a plain WSGI process): nobody in this process follows the job.
+            log.debug("No Socket.IO server in this process; %s for %s not delivered", event, room)
+
+
+class RedisEmitter:
+    """Publishes through Redis with python-socketio's write-only manager: every realtime process delivers."""
+
+    def __init__(self, url, channel, connect_timeout, read_timeout):
+        import socketio
+
+        self.manager = socketio.RedisManager(
+            url,
+            channel=channel,
+            write_only=True,
+            redis_options={"socket_connect_timeout": connect_timeout, "socket_timeout": read_timeout},
+        )
+        self._lock = threading.Lock()
+
+    def emit(self, event, data, room):
+        # One Redis connection per manager: publishes from several threads take turns.
+        with self._lock:
+            self.manager.emit(event, data, room=room, namespace=NAMESPACE)
+
+
+class Throttle:
+    """At most one emit per job per ``interval`` seconds; a call inside the window emits once at its end."""
+
+    def __init__(self, interval, emit_now):
+        self.interval = interval
+        self.emit_now = emit_now  # emit_now(job_id, forced) -> bool: whether the job has ended
+        self._lock = threading.Lock()
+        self._job_locks = {}
+        self._last = {}
+        self._timers = {}
+
+    def _job_lock(self, job_id):
+        with self._lock:
+            return self._job_locks.setdefault(job_id, threading.Lock())
+
+    def _ended(self, job_id):
+        with self._lock:
+            self._job_locks.pop(job_id, None)
+            self._last.pop(job_id, None)
+            timer = self._timers.pop(job_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def call(self, job_id):
+        # One job's reads and emits run one at a time, so they leave in the order they were read.
+        with self._job_lock(job_id):
+            ended = self.emit_now(job_id, self._may_emit)
+        if ended:
+            self._ended(job_id)
+
+    def _may_emit(self, job_id, final):
+        """Whether to emit the state just read now; if not, the end of the window has an emit scheduled."""
+        now = time.monotonic()
+        with self._lock:
+            if final:
+                self._last[job_id] = now
+                return True
+            if job_id in self._timers:
+                return False
+            wait = self._last.get(job_id, -self.interval) + self.interval - now
+            if wait <= 0:
+                self._last[job_id] = now
+                return True
+            timer = threading.Timer(wait, self._fire, args=(job_id,))
+            timer.daemon = True
+            self._timers[job_id] = timer
+        timer.start()
+        return False
+
+    def _fire(self, job_id):
+        with self._lock:
+            self._timers.pop(job_id, None)
+        try:
+            self.call(job_id)
+        except Exception:
+            log.warning("Could not publish the delayed progress of job %s", job_id, exc_info=True)
+
+    def flush(self):
+        with self._lock:
+            timers, self._timers = self._timers, {}
+        for job_id, timer in timers.items():
+            timer.cancel()
+            with self._lock:
+                self._last.pop(job_id, None)
+            self.call(job_id)
+
+
+@implementer(IProgressPublisher)
+class ProgressPublisher:
+    """Reads a job's state after each change and emits it to the job's room, throttled per job."""
+
+    def __init__(self, registry, emitter, throttle_seconds):
+        self.registry = registry
+        self.emitter = emitter
+        self.throttle = Throttle(throttle_seconds, self._read_and_emit)
+
+    @classmethod
+    def from_registry(cls, registry):
+        settings = registry.settings
+        if settings["redis_url"]:
+            emitter = RedisEmitter(
+                settings["redis_url"],
+                settings["realtime.channel"],
+                settings["redis.connect_timeout_seconds"],
+                settings["redis.read_timeout_seconds"],
+            )
+        else:
+            emitter = LocalEmitter(registry)
+        return cls(registry, emitter, settings["realtime.throttle_ms"] / 1000)
+
+    def job_changed(self, job_id):
+        try:
+            self.throttle.call(job_id)
+        except Exception:
+            # Progress is a courtesy: a database or Redis hiccup must not fail the job's work.
+            log.warning("Could not publish the progress of job %s", job_id, exc_info=True)
+
+    def flush(self):
+        self.throttle.flush()
+
+    def _read_and_emit(self, job_id, may_emit):
+        state, final = read_state(self.registry, job_id)
+        if state is None:
+            return True
+        if may_emit(job_id, final):
+            self.emitter.emit(PROGRESS_EVENT, state, job_room(job_id))
+        return final

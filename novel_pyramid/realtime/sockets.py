@@ -1,0 +1,211 @@
+"""The Socket.IO side the frontend speaks (``frontend/src/lib/useJobWebSocket.ts``).
+
+A client connects (no credentials needed to connect), then for each job it follows:
+
+- ``join_job {job_id, token}``: the token is one of our access tokens, checked as
+  the security policy checks a bearer token (signature and expiry, then the
+  session's standing in the database); the job must be the user's. The client
+  gets ``joined_room {job_id}`` and at once ``job_progress`` with the job's
+  current state, then a ``job_progress`` at each change.
+- ``leave_job {job_id}``: ``left_room {job_id}``; nothing more of that job.
+- ``error {message}``: ``token_expired`` or ``invalid_token`` (sign in or refresh,
+  then join again), or a sentence saying what is wrong (no such job of yours,
+  a malformed payload). When the token used to join expires while the client
+  follows the job, the client gets ``error {message: "token_expired"}`` and is
+  taken out of the room: the frontend refreshes its token and joins again.
+
+Reads run in threads (``asyncio.to_thread``): SQLAlchemy and the session check are synchronous.
+"""
+
+import asyncio
+import logging
+import time
+
+import colander
+import jwt
+import socketio
+
+from novel_pyramid.auth.interfaces import IAccessTokens, ISessionStanding
+from novel_pyramid.db import own_transaction
+from novel_pyramid.errors import InvalidInput, NotFound, Unauthorized
+from novel_pyramid.jobs.interfaces import IJobService
+from novel_pyramid.realtime.progress import NAMESPACE, PROGRESS_EVENT, job_room, job_state
+from novel_pyramid.realtime.schemas import JoinJob, LeaveJob
+from novel_pyramid.security.cors import CorsPolicy
+from novel_pyramid.tasks import blank_request
+
+log = logging.getLogger(__name__)
+
+TOKEN_EXPIRED = "token_expired"
+INVALID_TOKEN = "invalid_token"
+
+
+class Refused(Exception):
+    """A join refused: the ``error`` event the client gets, ``{message}`` (and ``details`` of a bad payload)."""
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def event(self):
+        return {"message": self.message} if self.details is None else {"message": self.message, "details": self.details}
+
+
+def token_has_expired(token):
+    """Whether a token our verifier refused carries an expiry in the past.
+
+    Read without checking the signature, only to choose between the two
+    messages the frontend knows: it refreshes on ``token_expired``. A forged
+    token that claims an old expiry learns nothing by it and gains nothing.
+    """
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    expires = claims.get("exp")
+    return isinstance(expires, int | float) and expires <= time.time()
+
+
+class Gate:
+    """Checks a join in the application's terms: whose token, which job, in what state. Synchronous."""
+
+    def __init__(self, registry):
+        self.registry = registry
+        request = blank_request(registry)
+        self.access_tokens = request.find_service(IAccessTokens)
+        self.standing = request.find_service(ISessionStanding)
+
+    def user_of(self, token):
+        """``(user_id, expires_at)`` of a valid access token whose session may act; ``Refused`` otherwise."""
+        try:
+            claims = self.access_tokens.verify(token)
+        except Unauthorized:
+            raise Refused(TOKEN_EXPIRED if token_has_expired(token) else INVALID_TOKEN) from None
+        user_id = int(claims["sub"])
+        # The same question the security policy asks of every request: signed out, disabled.
+        if self.standing.failure(user_id, claims["sid"]) is not None:
+            raise Refused(INVALID_TOKEN)
+        return user_id, float(claims["exp"])
+
+    def state_of(self, user_id, job_id):
+        """The Job JSON of the user's job as committed now; ``Refused`` when the user has no such job."""
+        with own_transaction(self.registry["db.session_factory"]) as (manager, db):
+            request = blank_request(self.registry)
+            request.tm = manager
+            request.dbsession = db
+            try:
+                job = request.find_service(IJobService).get(user_id, job_id)
+            except NotFound:
+                # Another user's job reads as missing too: its existence is not theirs to learn.
+                raise Refused(f"Job {job_id} was not found among your jobs.") from None
+            return job_state(request, job)
+
+
+def payload_of(schema, event, data):
+    if not isinstance(data, dict):
+        fields = ", ".join(node.name for node in schema.children)
+        raise Refused(f"{event} needs an object with {fields}.")
+    try:
+        return schema.deserialize(data)
+    except colander.Invalid as invalid:
+        error = InvalidInput.from_colander(invalid, whole="data")
+        raise Refused(error.message, error.details) from None
+
+
+class JobNamespace(socketio.AsyncNamespace):
+    """``join_job``, ``leave_job`` and the expiry of the token each join was made with."""
+
+    def __init__(self, gate, namespace=NAMESPACE):
+        super().__init__(namespace)
+        self.gate = gate
+        # sid -> {job_id: the timer that ends the membership when the join's token expires}
+        self._expiries = {}
+
+    async def on_connect(self, sid, environ, auth=None):
+        self._expiries[sid] = {}
+
+    async def on_disconnect(self, sid, reason=None):
+        for timer in self._expiries.pop(sid, {}).values():
+            timer.cancel()
+
+    async def on_join_job(self, sid, data):
+        try:
+            payload = payload_of(JoinJob(), "join_job", data)
+            job_id = payload["job_id"]
+            user_id, expires_at = await asyncio.to_thread(self.gate.user_of, payload["token"])
+            # In the room before the state is read: a change committed after the
+            # read is published after it, and so reaches this client.
+            await self.enter_room(sid, job_room(job_id))
+            try:
+                state = await asyncio.to_thread(self.gate.state_of, user_id, job_id)
+            except Refused:
+                await self.leave_room(sid, job_room(job_id))
+                raise
+        except Refused as refused:
+            await self.emit("error", refused.event(), to=sid)
+            return
+        self._expire_at(sid, job_id, expires_at)
+        await self.emit("joined_room", {"job_id": job_id}, to=sid)
+        await self.emit(PROGRESS_EVENT, state, to=sid)
+
+    async def on_leave_job(self, sid, data):
+        try:
+            job_id = payload_of(LeaveJob(), "leave_job", data)["job_id"]
+        except Refused as refused:
+            await self.emit("error", refused.event(), to=sid)
+            return
+        self._forget(sid, job_id)
+        await self.leave_room(sid, job_room(job_id))
+        await self.emit("left_room", {"job_id": job_id}, to=sid)
+
+    def _expire_at(self, sid, job_id, expires_at):
+        timers = self._expiries.get(sid)
+        if timers is None:  # gone while the join was checked
+            return
+        self._forget(sid, job_id)
+        delay = max(0.0, expires_at - time.time())
+        loop = asyncio.get_running_loop()
+        timers[job_id] = loop.call_later(delay, lambda: loop.create_task(self._expired(sid, job_id)))
+
+    def _forget(self, sid, job_id):
+        timer = self._expiries.get(sid, {}).pop(job_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    async def _expired(self, sid, job_id):
+        timers = self._expiries.get(sid)
+        if timers is None or timers.pop(job_id, None) is None:
+            return
+        await self.leave_room(sid, job_room(job_id))
+        await self.emit("error", {"message": TOKEN_EXPIRED, "job_id": job_id}, to=sid)
+
+
+class OriginCheck:
+    """The origins a browser may open a socket from: the API's own, and those its CORS policy allows."""
+
+    def __init__(self, cors):
+        self.cors = cors
+
+    def __call__(self, origin, environ):
+        host = environ.get("HTTP_HOST")
+        if host and origin == f"{environ.get('wsgi.url_scheme', 'http')}://{host}":
+            return True
+        return self.cors.allows(origin)
+
+
+def make_server(registry, client_manager=None):
+    """The Socket.IO server of ``registry``'s application: WebSocket only, origins as the REST API allows."""
+    settings = registry.settings
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        client_manager=client_manager,
+        cors_allowed_origins=OriginCheck(CorsPolicy.from_settings(settings)),
+        transports=["websocket"],
+        ping_interval=settings["realtime.ping_interval_seconds"],
+        # Logged by us (join refusals are the client's business, not an operator's).
+        logger=False,
+        engineio_logger=False,
+    )
+    sio.register_namespace(JobNamespace(Gate(registry)))
+    return sio

@@ -1,0 +1,202 @@
+"""The application served for real: Socket.IO and the REST API on one local port (uvicorn in a thread).
+
+Tests follow jobs with python-socketio's own client over WebSocket, as the
+frontend does (``io(API_URL, {path: "/socket.io/", transports: ["websocket"]})``),
+and move the jobs on as the runner does: they change the job's row in the
+database, commit, and call the publisher.
+"""
+
+import contextlib
+import datetime
+import queue
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+import uvicorn
+
+from novel_pyramid import make_config
+from novel_pyramid.auth.interfaces import IAccessTokens
+from novel_pyramid.auth.tokens import AccessTokens
+from novel_pyramid.config import load_settings
+from novel_pyramid.jobs.models import Job
+from novel_pyramid.realtime.asgi import make_asgi_app
+from novel_pyramid.tasks import blank_request
+from tests.fakes.servers import free_port, wait_for_port
+
+REALTIME_SETTINGS = {"novel_pyramid.includes": "novel_pyramid.realtime", "realtime.throttle_ms": "0"}
+EVENTS = ("joined_room", "left_room", "job_progress", "error")
+
+
+class ServedApp:
+    """The ASGI application on ``url``; ``registry`` is its Pyramid registry."""
+
+    def __init__(self, app, port):
+        self.app = app
+        self.registry = app.registry
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        wait_for_port(self.port, timeout=20)
+        return self
+
+    def __exit__(self, *exc_info):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def sign_in(self, email="lea@example.com"):
+        """``(user_id, access_token)`` of a development sign-in through the served REST API."""
+        response = requests.post(f"{self.url}/api/v1/auth/dev-login", json={"email": email}, timeout=10)
+        response.raise_for_status()
+        body = response.json()
+        return body["user"]["id"], body["access_token"]
+
+    def get(self, path, token=None):
+        response = requests.get(f"{self.url}{path}", headers=bearer(token), timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path, token=None, body=None):
+        response = requests.post(f"{self.url}{path}", json=body, headers=bearer(token), timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def verify(self, token):
+        """The claims of one of this app's access tokens."""
+        return blank_request(self.registry).find_service(IAccessTokens).verify(token)
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+@pytest.fixture
+def serve(app_settings, dbsession):
+    """``serve(**overrides)``: the application served on a free port until the test ends."""
+    with contextlib.ExitStack() as stack:
+
+        def start(environ=None, **overrides):
+            raw = {**app_settings, **REALTIME_SETTINGS, **overrides}
+            settings = load_settings(raw, environ=environ or {})
+            settings["db.engine"] = raw["db.engine"]
+            settings["log.keep_handlers"] = True
+            app = make_asgi_app(make_config(settings).make_wsgi_app())
+            return stack.enter_context(ServedApp(app, free_port()))
+
+        yield start
+
+
+@pytest.fixture
+def served(serve):
+    return serve()
+
+
+class Follower:
+    """A python-socketio client that records every event the frontend listens to, in order of arrival."""
+
+    def __init__(self, url):
+        self.url = url
+        self.events = queue.Queue()
+        self.client = socketio.Client(reconnection=False)
+        for name in EVENTS:
+            self.client.on(name, self._recorder(name))
+
+    def _recorder(self, name):
+        def record(data=None):
+            self.events.put((name, data))
+
+        return record
+
+    def connect(self):
+        self.client.connect(self.url, socketio_path="/socket.io/", transports=["websocket"], wait_timeout=10)
+        return self
+
+    def join(self, job_id, token):
+        self.client.emit("join_job", {"job_id": job_id, "token": token})
+
+    def leave(self, job_id):
+        self.client.emit("leave_job", {"job_id": job_id})
+
+    def next(self, timeout=10):
+        try:
+            return self.events.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"No event within {timeout}s") from None
+
+    def expect(self, name, timeout=10):
+        event, data = self.next(timeout)
+        assert event == name, (event, data)
+        return data
+
+    def quiet_for(self, seconds):
+        """Assert that nothing arrives for ``seconds``."""
+        with contextlib.suppress(queue.Empty):
+            event = self.events.get(timeout=seconds)
+            raise AssertionError(f"Unexpected event {event}")
+
+    def close(self):
+        self.client.disconnect()
+
+
+@pytest.fixture
+def follower(served):
+    """``follower()``: a connected client of ``served``; every one is disconnected at the end."""
+    made = []
+
+    def connect(url=None):
+        client = Follower(url or served.url).connect()
+        made.append(client)
+        return client
+
+    yield connect
+    for client in made:
+        client.close()
+
+
+def running_job(dbsession, user_id, *, chunks_total=4, filename="livre.pdf"):
+    """A job of ``user_id`` in the middle of its normalisation; committed."""
+    job = Job(
+        user_id=user_id,
+        status="processing",
+        step="normalizing",
+        original_filename=filename,
+        sentence_length_limit=8,
+        normalizer="local",
+        chunks_total=chunks_total,
+        chunks_done=0,
+        started_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
+    )
+    dbsession.add(job)
+    dbsession.commit()
+    return job
+
+
+def advance(dbsession, job, publisher, **fields):
+    """Change the job's row and commit, then tell the publisher: what the runner does after each step."""
+    for name, value in fields.items():
+        setattr(job, name, value)
+    dbsession.commit()
+    publisher.job_changed(job.id)
+
+
+def short_lived_token(settings, user_id, session_id, seconds):
+    """An access token of the app's key that expires ``seconds`` from now."""
+    tokens = AccessTokens(settings["jwt.secret_key"], lifetime=datetime.timedelta(seconds=seconds))
+    return tokens.issue(user_id, session_id, now=datetime.datetime.now(datetime.UTC))
+
+
+def wait_until(predicate, timeout=10, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("Timed out")
+        time.sleep(interval)
