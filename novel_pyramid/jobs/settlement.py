@@ -145,8 +145,16 @@ def finish_job(db, job, credits_of=None):
 
 
 def record_job_end(db, job, history, credits_of):
-    """What every ended job leaves, in the transaction that ends it: its history entry, its reservation closed."""
-    history.record_job_end(job, completed=job.status == JobStatus.COMPLETED)
+    """What every ended job leaves, in the transaction that ends it: its history entry, its reservation closed.
+
+    A completed job's entry keeps a snapshot of its sentences, each with the
+    one it came from, so the history detail outlives the job's chunks.
+    """
+    # Imported here: jobs.details reads the runner, which imports this module.
+    from novel_pyramid.jobs.details import sentence_pairs
+
+    completed = job.status == JobStatus.COMPLETED
+    history.record_job_end(job, completed, sentences=sentence_pairs(db, job.id) if completed else None)
     close_reservation(db, job, credits_of)
 
 

@@ -24,7 +24,10 @@ def test_a_chunk_delivered_twice_is_normalised_and_counted_once(runner_for, make
     job = reload(dbsession, job_id)
     assert (job.status, job.step, job.chunks_done, job.sentences_count) == ("completed", "finished", 2, 2)
     assert [chunk.output_sentences for chunk in job.chunks] == [["UN."], ["DEUX."]]
-    assert dbsession.scalars(select(HistoryEntry)).one().processed_sentences_count == 2
+    entry = dbsession.scalars(select(HistoryEntry)).one()
+    assert entry.processed_sentences_count == 2
+    # The entry keeps each sentence with the one it came from.
+    assert entry.sentences == [{"normalized": "UN.", "original": "Un."}, {"normalized": "DEUX.", "original": "Deux."}]
 
 
 def test_a_failed_chunk_fails_the_job_once_all_chunks_settle(runner_for, make_job, dbsession):
@@ -45,7 +48,8 @@ def test_a_failed_chunk_fails_the_job_once_all_chunks_settle(runner_for, make_jo
         ("upstream_error", False),
         (None, False),
     ]
-    assert dbsession.scalars(select(HistoryEntry)).one().error_message == job.error_message
+    entry = dbsession.scalars(select(HistoryEntry)).one()
+    assert entry.error_message == job.error_message and entry.sentences is None
 
 
 def test_a_chunk_of_a_cancelled_job_is_not_normalised(runner_for, make_job, dbsession):
