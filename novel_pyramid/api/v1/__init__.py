@@ -10,8 +10,7 @@ SERVICES = (
     auth.me,
     auth.logout,
     settings.user_settings,
-    history.history,
-    history.history_entry,
+    *history.SERVICES,
     exports.export_to_sheet,
     processing.process_pdf,
     processing.job_status,
@@ -28,6 +27,8 @@ def includeme(config):
     config.add_openapi_responses(exports.RESPONSES)
     config.add_openapi_responses(credits.RESPONSES)
     config.add_openapi_responses(estimates.RESPONSES)
+    # After responses': the history entries' fields are declared with the history services.
+    config.add_openapi_responses(history.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
     # Development sign-in exists only where the settings enable it; production
