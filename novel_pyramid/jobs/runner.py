@@ -129,7 +129,7 @@ class JobRunner:
             return None
         request = blank_request(self.registry)
         request.dbsession = db
-        return request.find_service(interface, default=None)
+        return request.find_service(interface)
 
     def _lease(self, token, now):
         return lease_values(self.leases.timings, token, now)

@@ -162,9 +162,12 @@ def close_reservation(db, job, credits_of):
     """Settle an ended job's reservation in ``db``'s transaction: at its cost once completed, else refunded whole.
 
     Only a job confirmed with a reservation (``estimated_credits``) has one.
-    The cost is counted from the text the job read and wrote, with the
-    credits' token heuristic: the normalisers do not report the model's own
-    token counts yet. The ledger's settle and refund are idempotent.
+    The cost is the price of the tokens the model used since the reservation
+    (``round_tokens``: the Gemini answers' usage metadata, the offline
+    normaliser's own count), summed as the chunks settled. A job whose worker
+    was killed keeps its reservation open until the job ends, however it ends
+    (a sweeper sends the lost work again, ``recovery``). The ledger's settle
+    and refund are idempotent.
     """
     credits = credits_of(db) if credits_of is not None and job.estimated_credits is not None else None
     if credits is None:
@@ -172,10 +175,4 @@ def close_reservation(db, job, credits_of):
     if job.status != JobStatus.COMPLETED:
         credits.refund(job.id)
         return
-    read, written = [], []
-    for inputs, outputs in db.execute(
-        select(JobChunk.input_sentences, JobChunk.output_sentences).where(JobChunk.job_id == job.id)
-    ):
-        read.extend(inputs or ())
-        written.extend(outputs or ())
-    credits.settle_usage(job.id, job.model, " ".join(read), " ".join(written))
+    credits.settle_tokens(job.id, job.model, job.round_tokens or 0)
