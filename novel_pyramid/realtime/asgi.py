@@ -29,6 +29,21 @@ def client_manager(settings):
     )
 
 
+def rest_app(wsgi_app, threads):
+    """``wsgi_app`` as ASGI, run in ``threads`` threads."""
+    middleware = WSGIMiddleware(wsgi_app, workers=threads)
+
+    async def rest(scope, receive, send):
+        # a2wsgi hands ``receive()`` to ``asyncio.run_coroutine_threadsafe``, which
+        # takes only a coroutine; granian's is a future of its own.
+        async def receive_message():
+            return await receive()
+
+        await middleware(scope, receive_message, send)
+
+    return rest
+
+
 def make_asgi_app(wsgi_app):
     """Socket.IO at ``/socket.io/`` and ``wsgi_app`` (a Pyramid router) everywhere else."""
     registry = wsgi_app.registry
@@ -44,7 +59,7 @@ def make_asgi_app(wsgi_app):
     def stopped():
         server.loop = None
 
-    rest = WSGIMiddleware(wsgi_app, workers=settings["realtime.wsgi_threads"])
+    rest = rest_app(wsgi_app, settings["realtime.wsgi_threads"])
     composed = socketio.ASGIApp(sio, rest, socketio_path=SOCKETIO_PATH, on_startup=started, on_shutdown=stopped)
 
     async def app(scope, receive, send):

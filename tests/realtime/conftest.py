@@ -8,9 +8,14 @@ database, commit, and call the publisher.
 
 import contextlib
 import datetime
+import os
+import pathlib
 import queue
+import subprocess
+import sys
 import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -24,8 +29,10 @@ from novel_pyramid.config import load_settings
 from novel_pyramid.jobs.models import Job
 from novel_pyramid.realtime.asgi import make_asgi_app
 from novel_pyramid.tasks import blank_request
+from tests.fakes import servers
 from tests.fakes.servers import free_port, wait_for_port
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 REALTIME_SETTINGS = {"novel_pyramid.includes": "novel_pyramid.realtime", "realtime.throttle_ms": "0"}
 EVENTS = ("joined_room", "left_room", "job_progress", "error")
 
@@ -95,6 +102,27 @@ def serve(app_settings, dbsession):
         yield start
 
 
+@pytest.fixture(scope="module")
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if url:
+        servers.shared_redis(url)
+        yield url
+        return
+    try:
+        server = servers.start_redis()
+    except servers.RedisServerError as error:
+        servers.unavailable(str(error))
+    with server:
+        yield server.url
+
+
+@pytest.fixture
+def channel():
+    # A channel of this test's own: a shared Redis may carry other runs' progress.
+    return f"novel_test.socketio.{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
 def served(serve):
     return serve()
@@ -148,12 +176,12 @@ class Follower:
 
 
 @pytest.fixture
-def follower(served):
-    """``follower()``: a connected client of ``served``; every one is disconnected at the end."""
+def follower(request):
+    """``follower(url=served.url)``: a connected client; every one is disconnected at the end."""
     made = []
 
     def connect(url=None):
-        client = Follower(url or served.url).connect()
+        client = Follower(url or request.getfixturevalue("served").url).connect()
         made.append(client)
         return client
 
@@ -200,3 +228,16 @@ def wait_until(predicate, timeout=10, interval=0.05):
         if time.monotonic() > deadline:
             raise AssertionError("Timed out")
         time.sleep(interval)
+
+
+def publish_in_another_process(database_url, redis_url, channel, *job_ids):
+    """Publish the jobs' states through Redis from a process of its own (``publish_from_worker``)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.realtime.publish_from_worker", database_url, redis_url, channel, *job_ids],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"published {len(job_ids)}" in result.stdout
