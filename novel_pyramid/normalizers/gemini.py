@@ -1,11 +1,20 @@
 """The Gemini normaliser: rewrites long French sentences with Google Gemini.
 
-One request per chunk, asking for ``{"sentences": [...]}`` through the SDK's
-structured output. The answer is checked (``gemini_answer``); sentences still
-over the limit are sent back once for a rewrite, then split by the offline
-normaliser's parser-driven splitter (``local.split_long_sentences``, all of a
-chunk's leftovers parsed in one batch), so nothing over the limit ever leaves
-this module.
+One request per chunk, asking through the SDK's structured output for
+``{"rewrites": [[...], ...]}``: one list of sentences per sentence sent, so
+each output sentence knows its source exactly. The answer is checked
+(``gemini_answer``: as many lists as sentences, no empty one, no content
+dropped); pieces still over the limit are sent back once, alone, to be cut,
+then split by the offline normaliser's parser-driven splitter
+(``local.split_each``, all of a chunk's leftovers parsed in one batch), so
+nothing over the limit ever leaves this module. The options (dialogue, short
+pieces, typography) are handled by ``base.Normalizer.rewrite``, as for every
+normaliser; a job's ``model`` chooses the model called.
+
+Usage: every call's ``usage_metadata`` is summed, retries and the correction
+included (prompt tokens as read; candidate and thought tokens as written), and
+every request sent counts as a model call. When a chunk fails, the
+``UpstreamError`` carries that sum as ``usage``.
 
 Retry policy (ours alone: the SDK's own retries stay off, which is its default
 when ``HttpOptions.retry_options`` is unset, so attempts are never multiplied):
@@ -35,7 +44,8 @@ from google.genai import types
 from zope.interface import implementer
 
 from novel_pyramid.errors.exceptions import UpstreamError, UpstreamRateLimited, UpstreamTimeout
-from novel_pyramid.normalizers.gemini_answer import BadAnswer, check_kept_words, read_sentences
+from novel_pyramid.normalizers.base import Normalizer
+from novel_pyramid.normalizers.gemini_answer import BadAnswer, check_kept_words, read_rewrites
 from novel_pyramid.normalizers.gemini_prompt import (
     ANSWER_SCHEMA,
     PROMPT_VERSION,
@@ -44,7 +54,8 @@ from novel_pyramid.normalizers.gemini_prompt import (
     system_prompt,
 )
 from novel_pyramid.normalizers.interfaces import INormalizer
-from novel_pyramid.normalizers.local import split_long_sentences
+from novel_pyramid.normalizers.local import split_each
+from novel_pyramid.normalizers.results import Usage
 from novel_pyramid.pipeline.words import count_words
 
 log = logging.getLogger(__name__)
@@ -80,7 +91,7 @@ TIMEOUT_ERRORS = _transport_errors("TimeoutException")
 
 
 @implementer(INormalizer)
-class GeminiNormalizer:
+class GeminiNormalizer(Normalizer):
     """Rewrites sentences over the word limit with Gemini; thread-safe, one SDK client per process."""
 
     name = "gemini"
@@ -132,15 +143,22 @@ class GeminiNormalizer:
         # Never show the key, here or anywhere else.
         return f"<GeminiNormalizer model={self.model!r} base_url={self.base_url!r}>"
 
-    def normalize(self, sentences, limit):
+    def rewrite_each(self, sentences, limit, model=None):
+        """Each sentence's rewrite within ``limit`` and the usage of every call made for them."""
         sentences = list(sentences)
+        usage = _UsageTally()
         if all(count_words(sentence) <= limit for sentence in sentences):
-            return sentences
-        answer = self._ask(rewrite_request(sentences, limit), sentences, limit)
-        offending = [sentence for sentence in answer if count_words(sentence) > limit]
+            return [[sentence] for sentence in sentences], usage.total()
+        model = model or self.model
+        try:
+            rewrites = self._ask(rewrite_request(sentences, limit), sentences, limit, model, usage)
+        except UpstreamError as error:
+            error.usage = usage.total()
+            raise
+        offending = [piece for group in rewrites for piece in group if count_words(piece) > limit]
         if offending:
-            answer = self._ask_for_correction(answer, offending, sentences, limit)
-        return _split_what_still_breaks(answer, limit)
+            rewrites = self._ask_for_correction(rewrites, offending, limit, model, usage)
+        return _split_what_still_breaks(rewrites, limit), usage.total()
 
     def close(self):
         """Release the HTTP connections (optional: they are also released at exit)."""
@@ -151,22 +169,27 @@ class GeminiNormalizer:
 
     # The conversation
 
-    def _ask_for_correction(self, answer, offending, source, limit):
+    def _ask_for_correction(self, rewrites, offending, limit, model, usage):
         log.info("Gemini left %d sentence(s) over %d words; asking once for a rewrite", len(offending), limit)
         try:
-            return self._ask(correction_request(answer, offending, limit), source, limit)
+            corrected = iter(self._ask(correction_request(offending, limit), offending, limit, model, usage))
         except UpstreamError as error:
             # The first answer is usable; its long sentences get split locally.
             log.warning("Gemini's correction failed (%s); splitting the long sentences locally", error.message)
-            return answer
+            return rewrites
+        # Each offending piece is replaced by its own rewrite, in place: the sources stay exact.
+        return [
+            [cut for piece in group for cut in (next(corrected) if count_words(piece) > limit else [piece])]
+            for group in rewrites
+        ]
 
-    def _ask(self, user_parts, source, limit):
-        """One request, retried per the policy above; returns the checked sentences."""
+    def _ask(self, user_parts, source, limit, model, usage):
+        """One request, retried per the policy above; returns the checked rewrites, one per ``source`` sentence."""
         attempts = bad_answers = 0
         while True:
             attempts += 1
             try:
-                return self._attempt(user_parts, source, limit)
+                return self._attempt(user_parts, source, limit, model, usage)
             except BadAnswer as error:
                 bad_answers += 1
                 if bad_answers > min(BAD_ANSWER_RETRIES, self.max_retries):
@@ -189,20 +212,22 @@ class GeminiNormalizer:
             )
             time.sleep(delay)
 
-    def _attempt(self, user_parts, source, limit):
+    def _attempt(self, user_parts, source, limit, model, usage):
+        usage.calls += 1
         try:
-            response = self._generate(user_parts, limit)
+            response = self._generate(user_parts, limit, model)
         except (genai_errors.UnknownApiResponseError, json.JSONDecodeError):
             # A 200 whose body is not JSON (a proxy's HTML page, a truncated body):
             # the SDK lets the raw decoding error through on this path.
             raise BadAnswer("Gemini sent a response body that is not JSON") from None
-        answer = read_sentences(response)
-        check_kept_words(source, answer)
-        return answer
+        usage.add(response.usage_metadata)
+        rewrites = read_rewrites(response, len(source))
+        check_kept_words(source, [sentence for group in rewrites for sentence in group])
+        return rewrites
 
-    def _generate(self, user_parts, limit):
+    def _generate(self, user_parts, limit, model):
         return self._sdk_client().models.generate_content(
-            model=self.model,
+            model=model,
             contents=[types.Content(role="user", parts=[types.Part(text=text) for text in user_parts])],
             config=types.GenerateContentConfig(
                 system_instruction=system_prompt(limit),
@@ -243,12 +268,31 @@ class GeminiNormalizer:
         return delay
 
 
-def _split_what_still_breaks(sentences, limit):
-    too_long = sum(count_words(sentence) > limit for sentence in sentences)
+class _UsageTally:
+    """The usage of one chunk's calls, added up as they come (one tally per call of ``rewrite_each``)."""
+
+    def __init__(self):
+        self.input_tokens = self.output_tokens = self.calls = 0
+
+    def add(self, metadata):
+        if metadata is None:
+            return
+        self.input_tokens += (metadata.prompt_token_count or 0) + (metadata.tool_use_prompt_token_count or 0)
+        # A thinking model bills its thoughts as output.
+        self.output_tokens += (metadata.candidates_token_count or 0) + (metadata.thoughts_token_count or 0)
+
+    def total(self):
+        return Usage(self.input_tokens, self.output_tokens, self.calls)
+
+
+def _split_what_still_breaks(rewrites, limit):
+    pieces = [piece for group in rewrites for piece in group]
+    too_long = sum(count_words(piece) > limit for piece in pieces)
     if not too_long:
-        return sentences
+        return rewrites
     log.info("Splitting %d sentence(s) Gemini left over %d words with the offline normaliser", too_long, limit)
-    return split_long_sentences(sentences, limit)
+    cuts = iter(split_each(pieces, limit))
+    return [[cut for _ in group for cut in next(cuts)] for group in rewrites]
 
 
 def _gave_up_error(error):

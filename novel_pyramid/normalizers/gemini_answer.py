@@ -40,8 +40,11 @@ class BadAnswer(Exception):
         self.reason = reason
 
 
-def read_sentences(response):
-    """The sentences of a ``GenerateContentResponse``, or ``BadAnswer`` saying what is wrong."""
+def read_rewrites(response, count):
+    """The ``count`` rewrites of a ``GenerateContentResponse`` (a list of sentences per input sentence).
+
+    Raises ``BadAnswer`` saying what is wrong.
+    """
     feedback = response.prompt_feedback
     if feedback is not None and feedback.block_reason is not None:
         raise BadAnswer(f"Gemini refused the text ({_enum_name(feedback.block_reason)})")
@@ -53,24 +56,28 @@ def read_sentences(response):
         raise BadAnswer(f"Gemini refused the text ({finish})")
     if finish not in _NORMAL_FINISHES:
         raise BadAnswer(f"Gemini stopped before the end of its answer ({finish})")
-    return parse_sentences(_candidate_text(candidate))
+    return parse_rewrites(_candidate_text(candidate), count)
 
 
-def parse_sentences(text):
-    """Parse ``{"sentences": [str, ...]}``; every sentence stripped and non-empty."""
+def parse_rewrites(text, count):
+    """Parse ``{"rewrites": [[str, ...], ...]}`` holding ``count`` non-empty lists of non-empty sentences."""
     if not text:
         raise BadAnswer("Gemini's answer is empty")
     try:
         document = json.loads(text)
     except ValueError as error:
         raise BadAnswer(f"Gemini's answer is not valid JSON ({error})") from None
-    sentences = document.get("sentences") if isinstance(document, dict) else None
-    if not isinstance(sentences, list) or not all(isinstance(item, str) for item in sentences):
-        raise BadAnswer('Gemini\'s answer does not match the schema {"sentences": [string, ...]}')
-    sentences = [sentence.strip() for sentence in sentences]
-    if not sentences or not all(sentences):
-        raise BadAnswer("Gemini's answer holds an empty sentence or no sentence at all")
-    return sentences
+    rewrites = document.get("rewrites") if isinstance(document, dict) else None
+    if not isinstance(rewrites, list) or not all(
+        isinstance(group, list) and all(isinstance(item, str) for item in group) for group in rewrites
+    ):
+        raise BadAnswer('Gemini\'s answer does not match the schema {"rewrites": [[string, ...], ...]}')
+    if len(rewrites) != count:
+        raise BadAnswer(f"Gemini's answer rewrites {len(rewrites)} sentence(s) instead of the {count} sent")
+    rewrites = [[sentence.strip() for sentence in group] for group in rewrites]
+    if not all(group and all(group) for group in rewrites):
+        raise BadAnswer("Gemini's answer holds an empty sentence or a sentence rewritten as nothing")
+    return rewrites
 
 
 def check_kept_words(source_sentences, answer_sentences):

@@ -7,21 +7,26 @@ with a new ``PROMPT_VERSION``: the version is part of the normaliser's
 
 import json
 
-PROMPT_VERSION = "1"
+# 2: one list of sentences per input sentence, so each output knows its source.
+PROMPT_VERSION = "2"
 
 # The model must answer with exactly this shape. Sent as ``responseJsonSchema``
 # so the API constrains decoding to it; we still validate the answer ourselves,
-# since a schema cannot express "non-empty" or "at most N words".
+# since a schema cannot express "as many lists as sentences", "non-empty" or
+# "at most N words".
 ANSWER_SCHEMA = {
     "type": "object",
     "properties": {
-        "sentences": {
+        "rewrites": {
             "type": "array",
-            "description": "Toutes les phrases du résultat, dans l'ordre du texte.",
-            "items": {"type": "string"},
+            "description": (
+                "Une entrée par phrase reçue, dans le même ordre : la liste des phrases qui la remplacent "
+                "(la phrase elle-même, seule, si elle est assez courte)."
+            ),
+            "items": {"type": "array", "items": {"type": "string"}},
         }
     },
-    "required": ["sentences"],
+    "required": ["rewrites"],
     "additionalProperties": False,
 }
 
@@ -46,17 +51,18 @@ dans cette réplique.
 lettre ou un chiffre : « l'homme » et « Jean-François » comptent chacun pour un \
 mot ; la ponctuation seule ne compte pas.
 
-Réponds uniquement par un objet JSON {{"sentences": [...]}} qui contient toutes \
-les phrases du résultat, dans l'ordre, sans phrase vide."""
+Réponds uniquement par un objet JSON {{"rewrites": [[...], [...], ...]}} : une \
+liste par phrase reçue, autant de listes que de phrases reçues et dans le même \
+ordre ; chaque liste contient, dans l'ordre, la ou les phrases qui remplacent \
+cette phrase (la phrase elle-même, seule, si elle a {limit} mots ou moins), \
+sans phrase vide."""
 
 _REWRITE_REQUEST = "Réécris cet extrait : aucune phrase ne doit dépasser {limit} mots."
 
 _CORRECTION_REQUEST = """\
-Ce résultat contient encore des phrases de plus de {limit} mots :
-{offending}
-Coupe chacune d'elles en phrases courtes et grammaticales de {limit} mots au plus, \
-en gardant ses mots et son sens. Recopie les autres phrases sans changement et \
-renvoie la liste complète, dans l'ordre."""
+Ces phrases ont encore plus de {limit} mots. Coupe chacune d'elles en phrases \
+courtes et grammaticales de {limit} mots au plus, en gardant ses mots et son \
+sens, et réponds par une liste par phrase, dans l'ordre."""
 
 
 def system_prompt(limit):
@@ -73,10 +79,9 @@ def rewrite_request(sentences, limit):
     return [_REWRITE_REQUEST.format(limit=limit), payload(sentences, limit)]
 
 
-def correction_request(sentences, offending, limit):
-    """The user turn asking, once, to fix the sentences of an answer that still break the limit."""
-    listed = "\n".join(f"- {sentence}" for sentence in offending)
-    return [_CORRECTION_REQUEST.format(limit=limit, offending=listed), payload(sentences, limit)]
+def correction_request(offending, limit):
+    """The user turn asking, once, to cut the sentences of an answer that still break the limit."""
+    return [_CORRECTION_REQUEST.format(limit=limit), payload(offending, limit)]
 
 
 def payload(sentences, limit):

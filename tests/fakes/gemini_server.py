@@ -126,9 +126,19 @@ class Reply:
 # Tests may pass their own callables to ``FakeGemini.script`` too.
 
 
-def answer(*sentences):
-    """A well-formed answer holding exactly these sentences."""
-    return lambda request: _text_reply(request, json.dumps({"sentences": list(sentences)}, ensure_ascii=False))
+def answer(*rewrites):
+    """A well-formed answer holding exactly these rewrites, one per input sentence.
+
+    Each argument is the rewrite of one sentence: a list of sentences, or one
+    sentence (a str) for a sentence copied or rewritten as one.
+    """
+    groups = [[rewrite] if isinstance(rewrite, str) else list(rewrite) for rewrite in rewrites]
+    return lambda request: _text_reply(request, rewrites_json(groups))
+
+
+def rewrites_json(groups):
+    """The answer text the normaliser asks for: ``{"rewrites": [[...], ...]}``."""
+    return json.dumps({"rewrites": groups}, ensure_ascii=False)
 
 
 def smart():
@@ -139,15 +149,14 @@ def smart():
         sentences = request.sentences
         if sentences is None:
             sentences = [request.user_text]
-        pieces = [piece for sentence in sentences for piece in smart_split(sentence, limit)]
-        return _text_reply(request, json.dumps({"sentences": pieces}, ensure_ascii=False))
+        return _text_reply(request, rewrites_json([smart_split(sentence, limit) for sentence in sentences]))
 
     return behaviour
 
 
 def echo():
     """Send the input sentences back untouched, long ones included (an answer breaking the limit)."""
-    return lambda request: _text_reply(request, json.dumps({"sentences": request.sentences or []}, ensure_ascii=False))
+    return lambda request: _text_reply(request, rewrites_json([[sentence] for sentence in request.sentences or []]))
 
 
 def raw_text(text, finish_reason="STOP"):

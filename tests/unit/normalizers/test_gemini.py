@@ -1,6 +1,7 @@
 """The Gemini normaliser, driven through the real google-genai SDK against the fake server."""
 
 import concurrent.futures
+import json
 import logging
 import socket
 import subprocess
@@ -45,13 +46,14 @@ LONG = (
 OTHER_LONG = "« Je ne sais pas, dit-elle, si nous reviendrons un jour dans cette maison où nous avons été heureux. »"
 # What a good model answers for [SHORT, LONG]: short sentence untouched, the
 # long one cut into short ones reusing its words.
-GOOD_ANSWER = [
-    SHORT,
+GOOD_PIECES = [
     "Le vieil homme marchait lentement.",
     "Il marchait le long de la rivière.",
     "Il regardait les bateaux.",
     "Ils passaient sous le vieux pont de pierre.",
 ]
+GOOD_REWRITES = [[SHORT], GOOD_PIECES]  # the answer: one list per input sentence
+GOOD_ANSWER = [SHORT, *GOOD_PIECES]
 
 
 def within_limit(sentences, limit=LIMIT):
@@ -109,7 +111,7 @@ def test_chunk_within_the_limit_makes_no_request(fake_gemini, make_normalizer):
 
 
 def test_plain_answer_is_returned_as_given(fake_gemini, make_normalizer):
-    fake_gemini.script(answer(*GOOD_ANSWER))
+    fake_gemini.script(answer(*GOOD_REWRITES))
 
     assert make_normalizer().normalize([SHORT, LONG], LIMIT) == GOOD_ANSWER
     assert len(fake_gemini.requests) == 1
@@ -151,7 +153,11 @@ def test_output_keeps_the_input_order(fake_gemini, make_normalizer):
         pytest.param(raw_text('{"phrases": ["Le vieil homme."]}'), id="wrong-key"),
         pytest.param(raw_text('["Le vieil homme."]'), id="not-an-object"),
         pytest.param(raw_text('{"sentences": [1, 2]}'), id="not-strings"),
-        pytest.param(answer(*GOOD_ANSWER[:2], "  ", *GOOD_ANSWER[2:]), id="empty-sentence"),
+        pytest.param(answer(SHORT, [GOOD_PIECES[0], "  ", *GOOD_PIECES[1:]]), id="empty-sentence"),
+        pytest.param(answer(SHORT, []), id="sentence-rewritten-as-nothing"),
+        pytest.param(answer(*GOOD_ANSWER), id="one-list-per-output-sentence"),
+        pytest.param(answer([SHORT, *GOOD_PIECES]), id="one-list-for-all"),
+        pytest.param(raw_text(json.dumps({"sentences": GOOD_ANSWER})), id="the-old-flat-shape"),
         pytest.param(answer(SHORT, "Le vieil homme marchait."), id="dropped-content"),
         pytest.param(no_candidates(), id="no-candidates"),
         pytest.param(raw_text("", finish_reason="MAX_TOKENS"), id="cut-off"),
@@ -159,7 +165,7 @@ def test_output_keeps_the_input_order(fake_gemini, make_normalizer):
     ],
 )
 def test_unusable_answer_is_retried_then_replaced(fake_gemini, make_normalizer, bad_answer):
-    fake_gemini.script(bad_answer, answer(*GOOD_ANSWER))
+    fake_gemini.script(bad_answer, answer(*GOOD_REWRITES))
 
     assert make_normalizer().normalize([SHORT, LONG], LIMIT) == GOOD_ANSWER
     assert len(fake_gemini.requests) == 2
@@ -178,14 +184,14 @@ def test_repeated_refusal_raises_upstream_error_with_the_reason(fake_gemini, mak
 
 
 def test_repeated_empty_sentences_never_pass(fake_gemini, make_normalizer):
-    fake_gemini.script(*[answer(*GOOD_ANSWER, "")] * 3)
+    fake_gemini.script(*[answer(SHORT, [*GOOD_PIECES, ""])] * 3)
 
     with pytest.raises(UpstreamError, match="empty sentence"):
         make_normalizer().normalize([SHORT, LONG], LIMIT)
 
 
 def test_repeated_dropped_content_raises_upstream_error(fake_gemini, make_normalizer):
-    fake_gemini.script(*[answer(SHORT)] * 3)
+    fake_gemini.script(*[answer(SHORT, "Il marchait.")] * 3)
 
     with pytest.raises(UpstreamError, match="dropped content"):
         make_normalizer().normalize([SHORT, LONG], LIMIT)
@@ -302,13 +308,13 @@ def test_api_key_is_sent_in_the_header_and_never_logged(fake_gemini, make_normal
 
 
 def test_answer_over_the_limit_gets_one_corrective_request(fake_gemini, make_normalizer):
-    fake_gemini.script(echo(), answer(*GOOD_ANSWER))
+    fake_gemini.script(echo(), answer(GOOD_PIECES))
 
     assert make_normalizer().normalize([SHORT, LONG], LIMIT) == GOOD_ANSWER
 
     _first, correction = fake_gemini.requests
-    assert correction.sentences == [SHORT, LONG]  # the first answer, sent back
-    assert f"- {LONG}" in correction.user_text and f"- {SHORT}" not in correction.user_text
+    assert correction.sentences == [LONG]  # only the piece still too long, sent back alone
+    assert "plus de 8 mots" in correction.user_text
     assert correction.generation_config["responseJsonSchema"] == ANSWER_SCHEMA
 
 

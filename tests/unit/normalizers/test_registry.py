@@ -15,6 +15,7 @@ from novel_pyramid.normalizers import (
 from novel_pyramid.normalizers.gemini import GeminiNormalizer
 from novel_pyramid.normalizers.interfaces import INormalizer
 from novel_pyramid.normalizers.local import LocalNormalizer
+from novel_pyramid.pipeline.options import ProcessingOptions
 from tests.fakes.distributions import distribution_fixture
 
 THIRD_PARTY_MODULE = '''\
@@ -22,29 +23,51 @@ THIRD_PARTY_MODULE = '''\
 
 from zope.interface import implementer
 
+from novel_pyramid.normalizers.base import Normalizer
 from novel_pyramid.normalizers.interfaces import INormalizer
+from novel_pyramid.normalizers.results import Usage
 
 
 @implementer(INormalizer)
-class Shout:
+class Shout(Normalizer):
+    """Writes each sentence in capitals; the base class handles the options and the sources."""
+
     name = "shout"
     cache_key = "shout:1"
 
     def __init__(self, settings):
         self.settings = settings
 
+    def rewrite_each(self, sentences, limit, model=None):
+        return [[sentence.upper()] for sentence in sentences], Usage(model_calls=len(sentences))
+
+
+class OnlyNormalize:
+    """Written for the older contract: no rewrite, so no sources."""
+
+    name = "old"
+    cache_key = "old:1"
+
     def normalize(self, sentences, limit):
-        return [sentence.upper() for sentence in sentences]
+        return sentences
 
 
 def factory(settings):
     return Shout(settings)
 
 
+def old_factory(settings):
+    return implementer(INormalizer)(OnlyNormalize)()
+
+
 def not_a_normalizer(settings):
     return object()
 '''
-THIRD_PARTY_ENTRY_POINTS = {"shout": "thirdparty_shout:factory", "mute": "thirdparty_shout:not_a_normalizer"}
+THIRD_PARTY_ENTRY_POINTS = {
+    "shout": "thirdparty_shout:factory",
+    "mute": "thirdparty_shout:not_a_normalizer",
+    "old": "thirdparty_shout:old_factory",
+}
 
 # For the tests that ask for it: a distribution declaring ``shout`` (and a broken ``mute``).
 third_party_plugin = distribution_fixture(
@@ -92,6 +115,25 @@ def test_third_party_plugin_loads_without_touching_our_code(third_party_plugin):
 
     assert normalizer.settings == {"anything": 1}
     assert normalizer.normalize(["Il pleut."], 8) == ["IL PLEUT."]
+
+
+def test_a_third_party_plugin_gets_the_options_and_sources_from_the_base_class(third_party_plugin):
+    normalizer = load_normalizer("shout", {})
+
+    rewrite = normalizer.rewrite(
+        ["Il pleut.", "", "« Viens ! »", "Le vent…"],
+        8,
+        ProcessingOptions(ignore_dialogue=True, preserve_formatting=False),
+    )
+
+    assert rewrite.sentences == ["IL PLEUT.", '"Viens !"', "LE VENT..."]
+    assert rewrite.sources == [0, 2, 3]
+    assert rewrite.model_calls == 2  # the dialogue was never handed to the plugin
+
+
+def test_a_plugin_without_rewrite_is_refused_with_what_it_lacks(third_party_plugin):
+    with pytest.raises(TypeError, match=r"'old'.*does not provide INormalizer.*rewrite"):
+        load_normalizer("old", {})
 
 
 def test_plugin_returning_something_else_is_refused(third_party_plugin):
