@@ -37,6 +37,10 @@ WORKER_INCLUDES = (
     "novel_pyramid.normalizers",
     "novel_pyramid.tasks",
     "novel_pyramid.jobs",
+    # The task that ends a job closes its reservation in the ledger, and an
+    # extraction reads the chunks an estimate kept.
+    "novel_pyramid.credits",
+    "novel_pyramid.estimates",
     "novel_pyramid.exporters",
 )
 
