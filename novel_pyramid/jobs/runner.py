@@ -51,7 +51,7 @@ from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
-from novel_pyramid.jobs.settlement import NO_USAGE, UNSETTLED, Step, Usage, finish_job, record_job_end, settle_chunk
+from novel_pyramid.jobs.settlement import NO_USAGE, UNSETTLED, Step, finish_job, record_job_end, settle_chunk
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline import Chunk, ProcessingOptions, extract_chunks, extraction_digest
 from novel_pyramid.tasks import blank_request
@@ -462,11 +462,8 @@ class JobRunner:
         """``(output, sources, usage, None)``, or ``(None, None, NO_USAGE, failure)`` when the normaliser failed."""
         rewriting = claim.rewriting
         try:
-            rewrite = getattr(self.normalizer, "rewrite", None)
-            if rewrite is None:  # a normaliser that reports neither sources nor usage
-                return self.normalizer.normalize(claim.sentences, rewriting.limit), None, NO_USAGE, None
-            result = rewrite(claim.sentences, rewriting.limit, rewriting.options, model=rewriting.model)
-            return list(result.sentences), list(result.sources), Usage.of(result), None
+            result = self.normalizer.rewrite(claim.sentences, rewriting.limit, rewriting.options, model=rewriting.model)
+            return list(result.sentences), list(result.sources), result.usage, None
         except UpstreamError as exc:
             return None, None, NO_USAGE, rewriting_failure(exc, chunk_id)
         except Exception:

@@ -7,7 +7,6 @@ A chunk settles only for the holder of its lease (``leases``), or while no
 live lease holds it: a worker whose lease was taken over writes nothing.
 """
 
-import dataclasses
 import logging
 
 from sqlalchemy import select, update
@@ -16,28 +15,11 @@ from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.leases import NO_LEASE, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
+from novel_pyramid.normalizers.results import Usage
 
 log = logging.getLogger(__name__)
 
 UNSETTLED = (ChunkStatus.PENDING, ChunkStatus.PROCESSING)
-
-
-@dataclasses.dataclass(frozen=True)
-class Usage:
-    """What rewriting a chunk cost: the model's tokens read and written, and its calls."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    model_calls: int = 0
-
-    @classmethod
-    def of(cls, rewrite):
-        """The usage a normaliser's ``Rewrite`` reports."""
-        return cls(int(rewrite.input_tokens), int(rewrite.output_tokens), int(rewrite.model_calls))
-
-    @property
-    def tokens(self):
-        return self.input_tokens + self.output_tokens
 
 
 # A chunk settled from a stored result, or failed: no model was paid for it.

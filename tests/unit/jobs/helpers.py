@@ -1,12 +1,11 @@
 """What the job runner tests share: a recording normaliser and a fresh read of a job."""
 
-import dataclasses
-
 from zope.interface import implementer
 
 from novel_pyramid.errors import UpstreamError
 from novel_pyramid.jobs.models import Job
 from novel_pyramid.normalizers.interfaces import INormalizer
+from novel_pyramid.normalizers.results import Rewrite
 from novel_pyramid.pipeline import ProcessingOptions
 from novel_pyramid.pipeline.words import count_words
 
@@ -17,17 +16,6 @@ SETTINGS = {
     "jobs.heartbeat_seconds": 5.0,
     "jobs.sweep_seconds": 5.0,
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class Rewritten:
-    """What ``Recorder.rewrite`` answers: the shape of a normaliser's ``Rewrite``."""
-
-    sentences: list
-    sources: list
-    input_tokens: int
-    output_tokens: int
-    model_calls: int
 
 
 @implementer(INormalizer)
@@ -54,7 +42,7 @@ class Recorder:
         if self.failing & set(sentences):
             raise UpstreamError("Gemini failed: 503 UNAVAILABLE")
         words = sum(count_words(sentence) for sentence in sentences)
-        return Rewritten([sentence.upper() for sentence in sentences], list(range(len(sentences))), words, 2 * words, 1)
+        return Rewrite([sentence.upper() for sentence in sentences], list(range(len(sentences))), words, 2 * words, 1)
 
     def normalize(self, sentences, limit):
         return self.rewrite(sentences, limit).sentences

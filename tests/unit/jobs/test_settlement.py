@@ -2,7 +2,8 @@
 
 from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.jobs.models import ChunkStatus
-from novel_pyramid.jobs.settlement import Usage, settle_chunk
+from novel_pyramid.jobs.settlement import settle_chunk
+from novel_pyramid.normalizers.results import Usage
 from tests.unit.jobs.helpers import reload
 
 
