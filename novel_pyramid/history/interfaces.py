@@ -16,6 +16,9 @@ class IHistoryService(Interface):
         A ``HistoryPage``: iterating gives the entries as data; a view returns it as it is.
         """
 
+    def page(user_id, *, limit, before_id=None):
+        """Up to ``limit`` entries, the newest made first, with ids below ``before_id``; and whether more follow."""
+
     def delete(user_id, entry_id):
         """Delete one of the user's entries; ``NotFound`` when the user has no such entry."""
 

@@ -22,6 +22,23 @@ def history_json(entry):
     }
 
 
+def v2_history_json(entry, links):
+    """The v2 history entry; ``links`` (``{"self": url, ...}``) are the view's, which knows its routes."""
+    return {
+        "id": entry.id,
+        "job_id": entry.job_id,
+        "timestamp": isoformat(entry.timestamp),
+        "original_filename": entry.original_filename,
+        "sentences_count": entry.processed_sentences_count,
+        "spreadsheet_url": entry.spreadsheet_url,
+        "error": entry.error_message,
+        "error_code": entry.error_code,
+        "failed_step": entry.failed_step,
+        "settings": entry.settings,
+        "links": links,
+    }
+
+
 # One encoder for every entry: json.dumps with options builds a new encoder per call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 

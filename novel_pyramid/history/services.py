@@ -128,6 +128,13 @@ class HistoryService(CachedReadService):
         )
         return HistoryPage(newest[:limit])
 
+    def page(self, user_id, *, limit, before_id=None):
+        query = select(HistoryEntry).where(HistoryEntry.user_id == user_id)
+        if before_id is not None:
+            query = query.where(HistoryEntry.id < before_id)
+        entries = self.db.scalars(query.order_by(HistoryEntry.id.desc()).limit(limit + 1)).all()
+        return entries[:limit], len(entries) > limit
+
     def delete(self, user_id, entry_id):
         # Another user's entry is reported as missing: its existence is not ours to reveal.
         result = self.db.execute(
