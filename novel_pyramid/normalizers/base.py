@@ -39,7 +39,8 @@ def rewrite_with_options(rewrite_each, sentences, limit, options=DEFAULT_OPTIONS
     """The ``Rewrite`` of a chunk: ``rewrite_each`` applied to the sentences the options let through, then shaped."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    options = options or DEFAULT_OPTIONS
+    if not isinstance(options, ProcessingOptions):
+        options = ProcessingOptions.from_mapping(options)  # a job's stored settings, or None
     sentences = list(sentences)
     kept = [index for index, sentence in enumerate(sentences) if sentence.strip()]
     unchanged = {index for index in kept if options.ignore_dialogue and is_dialogue(sentences[index])}

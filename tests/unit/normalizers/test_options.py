@@ -409,3 +409,10 @@ def test_options_never_lose_a_word_nor_break_the_limit(sentences, limit, minimum
                 if min(left, right) < minimum:
                     assert left + right > limit  # a short piece stays only where no neighbour could take it
     assert all(out.strip() for out in rewrite.sentences)
+
+
+def test_options_may_come_as_a_job_s_stored_settings(local):
+    stored = {"ignore_dialogue": True, "sentence_length_limit": 8}
+
+    assert local.rewrite([DIALOGUE, LONG], LIMIT, stored) == local.rewrite([DIALOGUE, LONG], LIMIT, DIALOGUE_OFF)
+    assert local.rewrite([LONG], LIMIT, None) == local.rewrite([LONG], LIMIT)
