@@ -1,4 +1,8 @@
-"""Fixtures of the job runner tests: a runner on the test database, and jobs in any state."""
+"""Fixtures of the job runner tests: a runner on the test database, and jobs in any state.
+
+``run_with`` makes a runner that finds the services of the application's
+registry (the credits ledger, the kept extractions), as a worker's does.
+"""
 
 import hashlib
 
@@ -6,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from novel_pyramid.accounts.models import User
-from novel_pyramid.db import make_session_factory
+from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.jobs.models import Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.runner import JobRunner, Step
+from novel_pyramid.tasks import blank_request
 from tests.unit.jobs.helpers import SETTINGS, Recorder
 
 
@@ -50,3 +55,24 @@ def make_job(dbsession):
         return job.id
 
     return factory
+
+
+@pytest.fixture
+def registry(make_app):
+    return make_app().app.registry
+
+
+@pytest.fixture
+def run_with(registry, engine):
+    def make(normalizer):
+        return JobRunner(make_session_factory(engine), normalizer, {**SETTINGS}, registry=registry)
+
+    return make
+
+
+def in_transaction(engine, registry, interface, work):
+    """``work(service)`` with the registry's ``interface`` service on a transaction of its own."""
+    with own_transaction(make_session_factory(engine)) as (_, db):
+        request = blank_request(registry)
+        request.dbsession = db
+        return work(request.find_service(interface))

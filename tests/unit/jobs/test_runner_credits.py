@@ -16,37 +16,14 @@ from novel_pyramid.db.types import utcnow
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, JobChunk, JobStatus
 from novel_pyramid.jobs.recovery import revoke_expired_leases
-from novel_pyramid.jobs.runner import JobRunner, Step
+from novel_pyramid.jobs.runner import Step
 from novel_pyramid.tasks import blank_request
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
-from tests.unit.jobs.helpers import SETTINGS, Recorder, reload
+from tests.unit.jobs.conftest import in_transaction
+from tests.unit.jobs.helpers import Recorder, reload
 
 MODEL = "gemini-2.5-flash"
 RESERVED = 500
-
-
-@pytest.fixture
-def registry(make_app):
-    return make_app().app.registry
-
-
-@pytest.fixture
-def run_with(registry, engine):
-    def make(normalizer):
-        return JobRunner(make_session_factory(engine), normalizer, {**SETTINGS}, registry=registry)
-
-    return make
-
-
-def service(registry, db, interface):
-    request = blank_request(registry)
-    request.dbsession = db
-    return request.find_service(interface)
-
-
-def in_transaction(engine, registry, interface, work):
-    with own_transaction(make_session_factory(engine)) as (_, db):
-        return work(service(registry, db, interface))
 
 
 @pytest.fixture
