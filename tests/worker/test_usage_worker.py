@@ -160,3 +160,29 @@ def test_a_cancel_sends_no_chunk_that_had_not_started_to_the_model(web, headers,
         (Reason.JOB_RESERVE, -job.estimated_credits),
         (Reason.JOB_REFUND, job.estimated_credits),
     ]
+
+
+def test_a_worker_killed_mid_job_leaves_the_reservation_open_until_the_job_ends(
+    web, headers, start_worker, gemini, dbsession
+):
+    gemini.latency = 0.5
+    first = start_worker(concurrency=2)
+    job_id = start_job(web, headers)
+
+    def mid_chunk():
+        statuses = {chunk.status for chunk in chunks_of(dbsession, job_id)}
+        return ChunkStatus.DONE in statuses and ChunkStatus.PROCESSING in statuses
+
+    wait_for(mid_chunk, 30, interval=0.05, message="a chunk being processed after a first one is done")
+    first.kill()
+    reserved = dbsession.get(Job, job_id).estimated_credits
+    assert ledger(dbsession, job_id) == [(Reason.JOB_RESERVE, -reserved)]  # open while nobody works on it
+    start_worker(concurrency=2)
+
+    job = ended(dbsession, job_id)
+    assert job.status == "completed"
+    # What the killed worker's call used was never reported: only settled chunks count.
+    assert job.model_calls == sum(chunk.model_calls for chunk in chunks_of(dbsession, job_id))
+    assert job.model_calls <= len(gemini.generate_requests)
+    cost = price(web, job.model, job.round_tokens)
+    assert ledger(dbsession, job_id) == [(Reason.JOB_RESERVE, -reserved), (Reason.JOB_FINAL, reserved - cost)]
