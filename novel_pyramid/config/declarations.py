@@ -497,6 +497,20 @@ SETTINGS = (
         doc="Pages a PDF estimate reads; a longer book's cost is scaled from them (capped, with a warning).",
     ),
     Setting(
+        "credits.estimate.valid_seconds",
+        "CREDITS_ESTIMATE_VALID_SECONDS",
+        as_int(60, 7 * 86400),
+        3600,
+        doc="How long an estimate can be confirmed: a confirmation must match one the server gave within this time.",
+    ),
+    Setting(
+        "credits.estimate.keep_days",
+        "CREDITS_ESTIMATE_KEEP_DAYS",
+        as_int(1, 365),
+        7,
+        doc="Days the estimates answered and the extractions of estimated books are kept, then purged.",
+    ),
+    Setting(
         "realtime.throttle_ms",
         "REALTIME_THROTTLE_MS",
         as_int(0, 60_000),

@@ -107,5 +107,8 @@ class ITokenCounter(Interface):
     def count(text, model):
         """Tokens (read and written) that normalising ``text`` with ``model`` is expected to use."""
 
+    def measure(text, model):
+        """``TokenCount(tokens, method)``: ``count``, and how this one was counted (an API counter may fall back)."""
+
     def used(read_text, written_text):
         """Tokens a finished job used, from the text it read and the text it wrote."""

@@ -9,6 +9,7 @@ count is a heuristic calibrated by three settings; ``estimation_method`` says so
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from zope.interface import implementer
 
@@ -75,6 +76,13 @@ def parse_rates(entries):
     return rates
 
 
+class TokenCount(NamedTuple):
+    """Tokens an estimate counted, and how: 'heuristic' or 'api' (``estimation_method``)."""
+
+    tokens: int
+    method: str
+
+
 @implementer(ITokenCounter)
 @dataclass(frozen=True)
 class HeuristicTokenCounter:
@@ -105,6 +113,9 @@ class HeuristicTokenCounter:
         tokens = len(text) / self.chars_per_token * (1 + self.output_ratio) * self.safety_margin
         # Rounded first, so that float noise (220.00000000000003) does not cost a token.
         return math.ceil(round(tokens, 6))
+
+    def measure(self, text, model):
+        return TokenCount(self.count(text, model), self.method)
 
     def used(self, read_text, written_text):
         # A measure, not a forecast: no output ratio or safety margin, the lengths are known.

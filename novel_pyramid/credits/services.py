@@ -163,7 +163,7 @@ class CreditService:
     def estimate(self, user_id, text, model_preference):
         model = self.prices.model_for(model_preference)
         rate = self.prices.rate_of(model)
-        tokens = self.counter.count(text, model)
+        tokens, method = self.counter.measure(text, model)
         return Estimate(
             model=model,
             model_preference=model_preference,
@@ -171,7 +171,7 @@ class CreditService:
             estimated_credits=self.prices.credits_for(tokens, rate),
             pricing_rate=rate,
             pricing_version=self.prices.version,
-            estimation_method=self.counter.method,
+            estimation_method=method,
             current_balance=self.balance(user_id),
         )
 

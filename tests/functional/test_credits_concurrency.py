@@ -28,6 +28,8 @@ from novel_pyramid.db import make_engine, make_session_factory
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.db.urls import with_installed_driver
 from novel_pyramid.errors import Conflict
+from novel_pyramid.estimates.models import IssuedEstimate
+from novel_pyramid.jobs.models import Job
 from novel_pyramid.models import ModelBase
 from tests.fakes.servers import unavailable
 from tests.functional.conftest import bearer
@@ -229,3 +231,39 @@ def test_twenty_simultaneous_first_reads_over_http_write_one_grant(served, threa
     assert {answer.json()["balance"] for answer in answers} == {GRANT}
     entries, _ = ledger_of(threaded_engine, login["user"]["id"])
     assert entries == {"monthly_grant": (1, GRANT)}
+
+
+def test_twenty_simultaneous_confirms_over_http_never_overdraw_nor_double_the_grant(served, threaded_engine):
+    login = requests.post(f"{served}/api/v1/auth/dev-login", json={"email": "lea@example.com"}, timeout=30).json()
+    headers, user_id = bearer(login["access_token"]), login["user"]["id"]
+    # The server's estimate of 30 credits, written as the estimate would, before the month's grant exists:
+    # the confirmations are the month's first requests as well.
+    with make_session_factory(threaded_engine)() as session:
+        session.add(
+            IssuedEstimate(
+                user_id=user_id,
+                source="text",
+                content_sha256="0" * 64,
+                estimated_tokens=10_000,
+                estimated_credits=30,
+                model_preference="balanced",
+                model="gemini-2.5-flash",
+                pricing_version="v1",
+                estimation_method="heuristic",
+                created_at=utcnow(),
+            )
+        )
+        session.commit()
+    body = {"estimated_credits": 30, "model_preference": "balanced"}
+
+    answers = all_at_once(
+        lambda index: requests.post(f"{served}/api/v1/credits/jobs/confirm", json=body, headers=headers, timeout=60)
+    )
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] * 3 + [402] * (THREADS - 3), [answer.text for answer in answers]
+    entries, balances = ledger_of(threaded_engine, user_id)
+    assert entries == {"monthly_grant": (1, GRANT), "job_reserve": (3, -90)}
+    assert balances == [GRANT - 90]
+    with make_session_factory(threaded_engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == 3

@@ -1,4 +1,4 @@
-"""v1 /credits/jobs as the frontend calls them: confirm (reserve), read, and finalize once the server has settled.
+"""v1 /credits/jobs as the frontend calls them: estimate, confirm (reserve), read, and finalize once the server settled.
 
 The upload endpoint of a confirmed job is not part of these tests: a test
 gives the job its upload directly and runs the tasks in-process, as a worker
@@ -18,6 +18,7 @@ from novel_pyramid.jobs.models import Job, JobStatus, JobUpload
 from novel_pyramid.tasks import blank_request
 from tests.fakes.pdfs import text_pdf
 from tests.functional.conftest import SMALL_CHUNKS
+from tests.functional.estimates import confirm_estimated, estimate_of
 
 CONFIRM = "/api/v1/credits/jobs/confirm"
 GRANT = 2000  # the declared default
@@ -29,6 +30,13 @@ def app(headers, make_app):
 
 
 def confirm(app, headers, status=200, **fields):
+    """Estimate, then confirm the estimate, as the frontend does."""
+    credits = fields.pop("estimated_credits", 40)
+    return confirm_estimated(app, headers, credits, fields.pop("model_preference", "balanced"), status, **fields)
+
+
+def confirm_only(app, headers, status, **fields):
+    """A confirmation of whatever ``fields`` say, without an estimate first."""
     body = {"estimated_credits": 40, "model_preference": "balanced", **fields}
     return app.post_json(CONFIRM, body, headers=headers, status=status)
 
@@ -88,12 +96,15 @@ def test_confirm_reserves_and_creates_a_job_awaiting_its_upload(app, headers, db
 
 
 def test_confirm_beyond_the_balance_is_402_and_writes_nothing(app, headers, dbsession):
-    error = confirm(app, headers, status=402, estimated_credits=GRANT + 1).json
+    estimate = estimate_of(app, headers, GRANT + 1)
+    assert estimate["allowed"] is False and estimate["current_balance"] == GRANT
+
+    error = confirm_only(app, headers, status=402, estimated_credits=GRANT + 1).json
 
     assert error["code"] == "insufficient_credits" and str(GRANT + 1) in error["error"]
     dbsession.expire_all()
     assert dbsession.scalar(select(func.count()).select_from(Job)) == 0
-    assert entries(dbsession) == []
+    assert entries(dbsession) == [(Reason.MONTHLY_GRANT, GRANT)]  # the estimate's read of the balance
 
 
 @pytest.mark.parametrize(
@@ -112,11 +123,13 @@ def test_confirm_beyond_the_balance_is_402_and_writes_nothing(app, headers, dbse
     ],
 )
 def test_confirm_refuses_bad_input_and_writes_nothing(app, headers, dbsession, fields):
-    confirm(app, headers, status=400, **fields)
+    estimate_of(app, headers, 40)
+
+    confirm_only(app, headers, status=400, **fields)
 
     dbsession.expire_all()
     assert dbsession.scalar(select(func.count()).select_from(Job)) == 0
-    assert entries(dbsession) == []
+    assert entries(dbsession) == [(Reason.MONTHLY_GRANT, GRANT)]
 
 
 def test_confirm_needs_a_model_preference(app, headers):

@@ -11,8 +11,11 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from novel_pyramid.credits.models import CreditEntry
+from novel_pyramid.estimates.models import IssuedEstimate, KeptExtraction
 from novel_pyramid.jobs.models import Job, JobUpload
+from novel_pyramid.pipeline import extract_chunks
 from tests.fakes.pdfs import A5_MM, bad_uploads, novel_paragraphs, text_pdf
+from tests.functional.conftest import SMALL_CHUNKS
 
 EXTRACT = "/api/v1/extract-pdf-text"
 ESTIMATE = "/api/v1/estimate-pdf"
@@ -46,6 +49,11 @@ def heuristic_tokens(text):
     return math.ceil(round(len(text) / 4.0 * 2 * 1.1, 6))
 
 
+def job_text(data):
+    """The text a job would send: the sentences of the PDF's chunks, as the estimate counts them."""
+    return " ".join(sentence for chunk in extract_chunks(io.BytesIO(data)) for sentence in chunk.sentences)
+
+
 def pages_of(data):
     return len(pypdf.PdfReader(io.BytesIO(data)).pages)
 
@@ -60,11 +68,14 @@ def pdf_with_images(images=2):
     return bytes(pdf.output())
 
 
-def nothing_written(dbsession):
+def nothing_written(dbsession, models=(Job, JobUpload, CreditEntry, IssuedEstimate, KeptExtraction)):
     dbsession.expire_all()
-    return all(
-        dbsession.scalar(select(func.count()).select_from(model)) == 0 for model in (Job, JobUpload, CreditEntry)
-    )
+    return all(dbsession.scalar(select(func.count()).select_from(model)) == 0 for model in models)
+
+
+def only_the_estimate_written(dbsession):
+    """An estimate writes its record (and the extraction of a whole book), no job, no ledger entry."""
+    return nothing_written(dbsession, (Job, JobUpload, CreditEntry))
 
 
 def test_extract_answers_the_text_and_page_count(app, headers):
@@ -79,12 +90,11 @@ def test_extract_answers_the_text_and_page_count(app, headers):
 
 def test_estimate_answers_every_field_from_the_extracted_text(app, headers, dbsession):
     data = text_pdf()
-    text = app.post(EXTRACT, upload_files=upload(data), headers=headers).json["text"]
 
     body = app.post(ESTIMATE, upload_files=upload(data), headers=headers).json
 
     assert set(body) == FIELDS
-    tokens = heuristic_tokens(text)
+    tokens = heuristic_tokens(job_text(data))
     assert body == {
         "page_count": 1,
         "file_size": len(data),
@@ -98,12 +108,12 @@ def test_estimate_answers_every_field_from_the_extracted_text(app, headers, dbse
         "estimation_method": "heuristic",
         "capped": False,
     }
-    assert nothing_written(dbsession)
+    assert only_the_estimate_written(dbsession)
 
 
 def test_estimate_agrees_with_the_credits_estimate_of_the_same_text(app, headers):
     data = text_pdf(novel_paragraphs(40))
-    text = app.post(EXTRACT, upload_files=upload(data), headers=headers).json["text"]
+    text = job_text(data)
     from_text = app.post_json(
         "/api/v1/credits/estimate", {"text": text, "model_preference": "quality"}, headers=headers
     )
@@ -130,20 +140,27 @@ def test_images_are_counted(app, headers):
     assert body["image_count"] == 2
 
 
-def test_a_book_over_the_page_cap_is_estimated_from_its_first_pages_and_says_so(make_app, headers):
+def test_a_book_over_the_page_cap_is_estimated_from_its_first_pages_and_says_so(make_app, headers, dbsession):
     data = text_pdf(novel_paragraphs(80))
     pages = pages_of(data)
     assert pages >= 3
-    full = make_app().post(ESTIMATE, upload_files=upload(data), headers=headers).json
-    app = make_app(**{"credits.estimate.max_pages": "1"})
+    # Small chunks, so that some start after the first page: the estimate stops at the first of them.
+    app = make_app(**{"credits.estimate.max_pages": "1", **SMALL_CHUNKS})
 
     body = app.post(ESTIMATE, upload_files=upload(data), headers=headers).json
+    dbsession.expire_all()
+    kept_after_capped = dbsession.scalar(select(func.count()).select_from(KeptExtraction))
+    full = make_app(**SMALL_CHUNKS).post(ESTIMATE, upload_files=upload(data), headers=headers).json
 
     assert body["capped"] is True and full["capped"] is False
     assert f"{pages} pages" in body["warning"] and "first 1" in body["warning"]
     assert body["page_count"] == pages
     # Scaled from one page to the whole book: near the full count, not a third of it.
     assert 0.5 * full["estimated_tokens"] < body["estimated_tokens"] < 1.5 * full["estimated_tokens"]
+    # Only a whole book's extraction is kept; once kept, even a capped estimate counts it all.
+    assert kept_after_capped == 0
+    again = app.post(ESTIMATE, upload_files=upload(data), headers=headers).json
+    assert again["capped"] is False and again["estimated_tokens"] == full["estimated_tokens"]
 
 
 @pytest.mark.parametrize("path", [EXTRACT, ESTIMATE])
@@ -161,6 +178,21 @@ def test_a_text_field_instead_of_a_file_is_refused(app, headers, path):
     response = app.post(path, {"pdf_file": "not a file"}, headers=headers, status=400)
     assert "pdf_file" in response.json["details"]
     app.post_json(path, {"pdf_file": "x"}, headers=headers, status=400)
+
+
+@pytest.mark.parametrize("path", [EXTRACT, ESTIMATE])
+def test_a_scanned_book_is_a_400_and_writes_nothing(app, headers, dbsession, path):
+    response = app.post(path, upload_files=upload(image_only_pdf()), headers=headers, status=400)
+
+    assert response.json["code"] == "invalid_pdf"
+    assert nothing_written(dbsession)
+
+
+def image_only_pdf():
+    pdf = FPDF(format=A5_MM)
+    pdf.add_page()
+    pdf.image(Image.new("RGB", (40, 40), (10, 100, 150)), x=10, y=10, w=40)
+    return bytes(pdf.output())
 
 
 def test_an_unknown_model_preference_is_refused(app, headers, dbsession):

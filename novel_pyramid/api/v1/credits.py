@@ -3,7 +3,7 @@
 ``GET  /credits/me``        the current month's figures
 ``GET  /credits/ledger``    ``?month=YYYY-MM&limit=``: entries, newest first
 ``POST /credits/estimate``  ``{text, model_preference}``: what normalising the text would cost
-``POST /credits/jobs/confirm``        reserve an estimate's credits for a job waiting for its upload
+``POST /credits/jobs/confirm``        reserve an estimate's credits (one this server gave) for a job awaiting its upload
 ``GET  /credits/jobs/{id}``           the job in the frontend's Job shape
 ``POST /credits/jobs/{id}/finalize``  the ended job's settled credits (the server settles; the body is ignored)
 """
@@ -29,6 +29,7 @@ from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.credits.models import Reason
 from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.credits.serializers import entry_json, estimate_json, summary_json
+from novel_pyramid.estimates.interfaces import IEstimateService
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.serializers import v1_confirmed_job_json, v1_credits_job_json, v1_finalized_job_json
 from novel_pyramid.schema.types import NoInputRequest, StrictMapping
@@ -67,8 +68,8 @@ JSON_BODY_VIEW = {"permission": AUTHENTICATED, "validators": (colander_validator
 )
 def estimate_credits(request):
     body = request.validated["body"]
-    service = request.find_service(ICreditService)
-    return estimate_json(service.estimate(request.identity.id, body["text"], body["model_preference"]))
+    service = request.find_service(IEstimateService)
+    return estimate_json(service.estimate_text(request.identity.id, body["text"], body["model_preference"]).estimate)
 
 
 @credits_job_confirm.post(
@@ -76,6 +77,10 @@ def estimate_credits(request):
 )
 def confirm_job(request):
     body = request.validated["body"]
+    # Only an amount this server estimated for this user, recently and at today's prices, can be reserved.
+    request.find_service(IEstimateService).check_confirm(
+        request.identity.id, body["estimated_credits"], body["model_preference"]
+    )
     options = body["processing_settings"]
     limit = options.get("sentence_length_limit")
     if limit is None:
@@ -202,6 +207,11 @@ RESPONSES = {
     ("v1.credits.jobs.confirm", "POST"): {
         200: ConfirmBody(),
         402: Response(ERROR.schema, "The balance does not cover the estimate; nothing was written"),
+        409: Response(
+            ERROR.schema,
+            "No estimate of this amount and preference was given to this user recently at the current prices "
+            "(reason: unknown, expired or outdated); nothing was written",
+        ),
     },
     ("v1.credits.jobs.item", "GET"): {200: FrontendJobBody()},
     ("v1.credits.jobs.finalize", "POST"): {

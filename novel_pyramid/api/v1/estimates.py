@@ -63,7 +63,8 @@ def extract_text(request):
 @estimate_pdf.post(schema=EstimateRequest(), **UPLOAD_VIEW)
 def estimate(request):
     body = request.validated["body"]
-    return estimate_json(request.find_service(IEstimateService).estimate(body["pdf_file"], body["model_preference"]))
+    service = request.find_service(IEstimateService)
+    return estimate_json(service.estimate(request.identity.id, body["pdf_file"], body["model_preference"]))
 
 
 # -- what they answer (the OpenAPI document) ---------------------------------------------------
