@@ -105,13 +105,15 @@ def _collapse(text, page_starts):
     A page start inside a word (a word cut across a page break) stays inside
     it; one on whitespace moves to the next word.
     """
+    collapsed = " ".join(text.split())
+    if collapsed == text:
+        return text, list(page_starts)  # the usual case: lines come from extraction already collapsed
     tokens = list(re.finditer(r"\S+", text))
     old_starts = [token.start() for token in tokens]
     new_starts, position = [], 0
     for token in tokens:
         new_starts.append(position)
         position += len(token.group()) + 1
-    collapsed = " ".join(token.group() for token in tokens)
     moved = []
     for offset, page in page_starts:
         index = bisect.bisect_right(old_starts, offset) - 1
