@@ -7,7 +7,7 @@ class IJobService(Interface):
     """The jobs of the API: every lookup is scoped to the user, another user's job is "not found".
 
     Per request. Reads, ``confirm``, ``cancel`` and ``delete`` work in the request's
-    transaction. ``submit`` and ``retry`` commit apart from it, in transactions
+    transaction. ``submit``, ``start`` and ``retry`` commit apart from it, in transactions
     of their own (``db.own_transaction``), and send their tasks once that has
     committed, so that a worker finds the job and a broker that is down
     answers 503 at once and leaves nothing behind. ``load`` and the waits read
@@ -18,10 +18,16 @@ class IJobService(Interface):
         """The user's job, or ``NotFound``."""
 
     def page(user_id, *, limit, status=None, after=None):
-        """Up to ``limit`` jobs, newest first, after the ``(created_at, id)`` key ``after``; and whether more follow."""
+        """Up to ``limit`` jobs, newest first, after the ``(created_at, id)`` key ``after``; and whether more follow.
+
+        ``status`` is one status or several.
+        """
 
     def sentences(job):
         """Every sentence of a completed job, in order."""
+
+    def facts(jobs):
+        """``{job id: JobFacts}`` of the user's ``jobs``: history entry, failed chunks, pricing rate, settlement."""
 
     def sentences_page(user_id, job_id, *, start, limit):
         """``(index, text)`` pairs of a completed job from ``start``, at most ``limit``; and whether more follow."""
@@ -49,16 +55,45 @@ class IJobService(Interface):
     def delete(user_id, job_id):
         """Delete a job and its chunks, cancelling a running one first; its history entry stays."""
 
-    def submit(user_id, upload, sentence_length_limit):
+    def submit(user_id, upload, sentence_length_limit, options=None, reservation=None):
         """Check the uploaded PDF cheaply, commit it as a queued job, send its extraction; the committed job.
 
-        Raises ``PayloadTooLarge``, ``InvalidPdf``, or ``ServiceUnavailable``:
-        at once, writing nothing, while the broker's breaker is open; else once
-        the send failed (the job is then removed).
+        ``options`` are the processing options chosen (``processing_settings``);
+        with a ``Reservation`` (an estimate's credits and model preference) the
+        job reserves them in the same transaction: ``InsufficientCredits`` (402)
+        writes nothing. Raises ``PayloadTooLarge``, ``InvalidPdf``, ``InvalidInput``
+        or ``ServiceUnavailable``: at once, writing nothing, while the broker's
+        breaker is open; else once the send failed (the job is then removed,
+        its reservation given back).
+        """
+
+    def start(user_id, job_id, upload, sentence_length_limit, options):
+        """Give the user's confirmed job (awaiting its upload) its PDF and queue it; the committed job.
+
+        The upload is checked as ``submit`` checks one. ``sentence_length_limit``
+        (None: the confirmed one) and ``options`` (``gemini_model`` and the
+        ``ProcessingOptions`` by name; those left out keep what the job was
+        confirmed with, else their defaults) are written out in the job's
+        ``processing_settings``. The job moves to queued in one conditional
+        UPDATE, so of two uploads for one job only one wins; its extraction is
+        sent once that has committed and its broker id kept in ``task_id``.
+
+        ``NotFound`` for another user's or an unknown job; ``Conflict`` once the
+        job has its upload or has ended, or for a ``gemini_model`` whose model
+        is not the one the reservation priced; ``InvalidInput`` for a minimum
+        sentence length over the limit; ``ServiceUnavailable`` while the broker
+        is down, the job then still awaiting its upload (cancellable, its
+        reservation intact).
         """
 
     def retry(user_id, job_id):
-        """Send the failed chunks of a failed job again (the done ones are kept); the committed job."""
+        """Send the failed chunks of a failed job again (the done ones are kept); the committed job.
+
+        A job that reserved credits reserves again for the parts done again
+        (their share of its estimate, rounded up; ``ICreditService.reserve_again``)
+        and counts its tokens afresh (``round_tokens``): ``InsufficientCredits``
+        (402) changes nothing.
+        """
 
     def load(job_id):
         """The job as committed now, read apart (or None)."""

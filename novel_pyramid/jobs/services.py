@@ -1,31 +1,36 @@
-"""What the API does with jobs: submit an upload, read, list, cancel, retry, delete, wait (``IJobService``).
+"""What the API does with jobs: submit or start an upload, read, list, cancel, retry, delete, wait (``IJobService``).
 
 Every lookup is scoped to the user: another user's job is "not found".
-Submitting and retrying commit in a short transaction of their own and send
-their tasks once it has committed, so that a broker that is down gives a 503
-at once and leaves nothing behind (``db.own_transaction``).
+Submitting, starting and retrying commit in a short transaction of their own
+and send their tasks once it has committed, so that a broker that is down
+gives a 503 at once and leaves nothing behind (``db.own_transaction``).
 """
 
 import dataclasses
 import hashlib
 import io
+import math
 import os
 import time
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from zope.interface import implementer
 
 from novel_pyramid.credits.interfaces import ICreditService, IPriceTable
+from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.db import own_transaction
-from novel_pyramid.db.types import utcnow
-from novel_pyramid.errors import Conflict, InvalidPdf, NotFound
+from novel_pyramid.db.types import new_uuid, utcnow
+from novel_pyramid.errors import Conflict, InvalidInput, InvalidPdf, NotFound
 from novel_pyramid.history.interfaces import IHistoryService
+from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.settlement import Step, close_reservation, record_job_end
 from novel_pyramid.pipeline.extract import inspect_pdf, read_limited
+from novel_pyramid.pipeline.options import ProcessingOptions
+from novel_pyramid.tasks import blank_request
 from novel_pyramid.tasks.interfaces import ITaskSender
 
 FILENAME_MAX_LENGTH = 255
@@ -42,8 +47,11 @@ EXTRACT_TASK = "novel_pyramid.jobs.extract_job"
 NORMALIZE_TASK = "novel_pyramid.jobs.normalize_chunk"
 
 
-def extraction_task(job_id):
-    return EXTRACT_TASK, (job_id,)
+def extraction_task(job_id, task_id=None):
+    """The extraction of a job; ``task_id`` is the broker's id for it, when the sender chose one to record."""
+    if task_id is None:
+        return EXTRACT_TASK, (job_id,)
+    return EXTRACT_TASK, (job_id,), task_id
 
 
 def chunk_task(chunk_id):
@@ -62,6 +70,8 @@ class JobService:
     history: IHistoryService
     credits: ICreditService
     prices: IPriceTable
+    # Finds the credits ledger of a transaction committed apart (``_credits_of``).
+    registry: object = None
 
     @classmethod
     def create_service(cls, context, request):
@@ -74,6 +84,7 @@ class JobService:
             request.find_service(IHistoryService),
             request.find_service(ICreditService),
             request.find_service(IPriceTable),
+            registry,
         )
 
     def get(self, user_id, job_id):
@@ -83,7 +94,8 @@ class JobService:
         """Up to ``limit`` jobs, newest first, after the ``(created_at, id)`` key ``after``; and whether more follow."""
         query = select(Job).where(Job.user_id == user_id)
         if status is not None:
-            query = query.where(Job.status == status)
+            statuses = (status,) if isinstance(status, str) else tuple(status)
+            query = query.where(Job.status.in_(statuses))
         if after is not None:
             created_at, job_id = after
             query = query.where(or_(Job.created_at < created_at, and_(Job.created_at == created_at, Job.id < job_id)))
@@ -92,6 +104,41 @@ class JobService:
 
     def sentences(self, job):
         return _sentences(self.db, job.id)
+
+    def facts(self, jobs):
+        """``{job id: JobFacts}``: a few queries for a whole page of jobs, however long."""
+        ids = [job.id for job in jobs]
+        if not ids:
+            return {}
+        entries = dict(
+            self.db.execute(
+                select(HistoryEntry.job_id, func.max(HistoryEntry.id))
+                .where(HistoryEntry.job_id.in_(ids))
+                .group_by(HistoryEntry.job_id)
+            ).all()
+        )
+        failed = {}
+        for job_id, position in self.db.execute(
+            select(JobChunk.job_id, JobChunk.position)
+            .where(JobChunk.job_id.in_(ids), JobChunk.status == ChunkStatus.FAILED)
+            .order_by(JobChunk.job_id, JobChunk.position)
+        ):
+            failed.setdefault(job_id, []).append(position)
+        return {
+            job.id: JobFacts(
+                history_id=entries.get(job.id),
+                failed_chunks=tuple(failed.get(job.id, ())),
+                pricing_rate=self._rate_of(job.model),
+                settlement=self.credits.settlement_of(job.id) if job.estimated_credits is not None else None,
+            )
+            for job in jobs
+        }
+
+    def _rate_of(self, model):
+        try:
+            return self.prices.rate_of(model) if model is not None else None
+        except KeyError:  # a model the current price table no longer prices
+            return None
 
     def sentences_page(self, user_id, job_id, *, start, limit):
         """``(index, text)`` pairs from ``start``, at most ``limit``; and whether more follow."""
@@ -159,7 +206,12 @@ class JobService:
         return job, self.credits.settlement_of(job.id)
 
     def _credits_of(self, db):
-        return self.credits
+        """The ``ICreditService`` writing in ``db``'s transaction: the request's, or one committed apart."""
+        if db is self.db:
+            return self.credits
+        request = blank_request(self.registry)
+        request.dbsession = db
+        return request.find_service(ICreditService)
 
     def delete(self, user_id, job_id):
         """Delete a job and its chunks; a running job is cancelled first. Its history entry stays."""
@@ -170,29 +222,132 @@ class JobService:
         self.db.flush()
 
     # -- committed apart from the request -------------------------------------------------
-    def submit(self, user_id, upload, sentence_length_limit):
-        """``upload`` is the multipart field (``.file``, ``.filename``)."""
+    def submit(self, user_id, upload, sentence_length_limit, options=None, reservation=None):
+        """``upload`` is the multipart field (``.file``, ``.filename``); ``reservation`` a ``Reservation`` or None."""
+        options = dict(options or {})
+        preference = reservation.model_preference if reservation is not None else None
+        settings = processing_settings(None, sentence_length_limit, options, preference)
         self.tasks.refuse_while_down()
-        data = read_limited(upload.file, self.settings["max_file_size"])
-        # Bad files are refused now; the text of good ones is extracted by a worker.
-        inspect_pdf(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
-        with own_transaction(self.session_factory) as (manager, db):
+        data = self._read_pdf(upload)
+        filename = _clean_filename(upload.filename)
+
+        def place(db, task_id):
             job = Job(
                 user_id=user_id,
                 status=JobStatus.QUEUED,
                 step=Step.QUEUED,
-                original_filename=_clean_filename(upload.filename),
+                original_filename=filename,
                 sentence_length_limit=sentence_length_limit,
                 normalizer=self.settings["normalizer"],
+                processing_settings=settings,
+                task_id=task_id,
             )
-            job.upload = JobUpload(size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
+            if reservation is not None:
+                job.estimated_credits = reservation.credits
+                job.model = self.prices.model_for(reservation.model_preference)
+                job.pricing_version = self.prices.version
+            job.upload = _job_upload(data)
             db.add(job)
             db.flush()
-            job_id = job.id
-            outcome = self.tasks.send_after_commit(manager, [extraction_task(job_id)])
+            if reservation is not None:
+                # Short of credits: this raises, and the transaction writes nothing, the job included.
+                self._credits_of(db).reserve(
+                    user_id, reservation.credits, job.id, description=f"Reserved for job {job.id}"
+                )
+            return job.id
+
+        def forget(db, job_id):
+            if reservation is not None:
+                # The ledger only grows: the reservation is given back, then the job goes.
+                self._credits_of(db).refund(job_id)
+            db.execute(Job.__table__.delete().where(Job.id == job_id))
+
+        return self._enqueue(place, forget)
+
+    def start(self, user_id, job_id, upload, sentence_length_limit, options):
+        """The confirmed job's upload: checked as ``submit`` checks one, then the job is queued."""
+        self.tasks.refuse_while_down()
+        with own_transaction(self.session_factory) as (_, db):
+            job = _awaiting_upload(db, user_id, job_id)
+        options = dict(options or {})
+        preference = self._preference_of(job, options.pop("gemini_model", None))
+        limit = job.sentence_length_limit if sentence_length_limit is None else sentence_length_limit
+        settings = processing_settings(job.processing_settings, limit, options, preference)
+        data = self._read_pdf(upload)
+        filename = _clean_filename(upload.filename) or job.original_filename
+        waiting = {
+            "status": JobStatus.AWAITING_UPLOAD,
+            "step": Step.AWAITING_UPLOAD,
+            "original_filename": job.original_filename,
+            "sentence_length_limit": job.sentence_length_limit,
+            "processing_settings": job.processing_settings,
+            "task_id": None,
+        }
+
+        def place(db, task_id):
+            # Conditional: of two uploads for one job, only the first to commit moves it.
+            moved = db.execute(
+                update(Job)
+                .where(Job.id == job.id, Job.user_id == user_id, Job.status == JobStatus.AWAITING_UPLOAD)
+                .values(
+                    status=JobStatus.QUEUED,
+                    step=Step.QUEUED,
+                    original_filename=filename,
+                    sentence_length_limit=limit,
+                    processing_settings=settings,
+                    task_id=task_id,
+                )
+            ).rowcount
+            if not moved:
+                _awaiting_upload(db, user_id, job.id)  # raises NotFound or Conflict
+                raise Conflict(STARTED_MESSAGE)
+            db.add(JobUpload(job_id=job.id, **_upload_fields(data)))
+            return job.id
+
+        def wait_again(db, job_id):
+            # The task never left: the job waits for its upload again, its reservation intact.
+            moved = db.execute(
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED).values(**waiting)
+            ).rowcount
+            if moved:
+                db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job_id))
+
+        return self._enqueue(place, wait_again)
+
+    def _read_pdf(self, upload):
+        data = read_limited(upload.file, self.settings["max_file_size"])
+        # Bad files are refused now; the text of good ones is extracted by a worker.
+        inspect_pdf(io.BytesIO(data), max_pages=self.settings["pipeline.max_pages"])
+        return data
+
+    def _preference_of(self, job, chosen):
+        """The model preference a confirmed job runs with: its reservation priced one model, so no other."""
+        if job.model is None:
+            return None
+        if chosen is not None:
+            model = self.prices.model_for(chosen)
+            if model != job.model:
+                raise Conflict(
+                    f"This job's credits were reserved for the model {job.model}, and {chosen} uses {model}. "
+                    "To use another model, estimate and confirm the book again."
+                )
+            return chosen
+        confirmed = (job.processing_settings or {}).get("gemini_model")
+        candidates = [confirmed, *PREFERENCES] if confirmed in PREFERENCES else PREFERENCES
+        return next((name for name in candidates if self.prices.model_for(name) == job.model), None)
+
+    def _enqueue(self, place, undo):
+        """Commit ``place(db, task_id)`` (the job's id), then send its extraction, whose id the job records.
+
+        If the broker refuses the task, ``undo(db, job_id)`` takes back what was committed.
+        """
+        task_id = new_uuid()
+        with own_transaction(self.session_factory) as (manager, db):
+            job_id = place(db, task_id)
+            outcome = self.tasks.send_after_commit(manager, [extraction_task(job_id, task_id)])
         if outcome.error is not None:
             with own_transaction(self.session_factory) as (_, db):
-                db.execute(Job.__table__.delete().where(Job.id == job_id))
+                undo(db, job_id)
             outcome.raise_for_error()
         return self.load(job_id)
 
@@ -211,7 +366,12 @@ class JobService:
                 "error_message": job.error_message,
                 "error_code": job.error_code,
                 "finished_at": job.finished_at,
+                "round_tokens": job.round_tokens,
             }
+            if job.estimated_credits is not None:
+                # A new round of credits for the parts done again: their share of the estimate.
+                credits = math.ceil(job.estimated_credits * len(failed) / max(job.chunks_total, 1))
+                self._credits_of(db).reserve_again(job.id, credits, description=f"Reserved to retry job {job.id}")
             db.execute(
                 update(JobChunk)
                 .where(JobChunk.id.in_([chunk_id for chunk_id, _, _ in failed]))
@@ -219,6 +379,7 @@ class JobService:
             )
             job.status, job.step = JobStatus.PROCESSING, Step.NORMALIZING
             job.chunks_failed, job.error_message, job.error_code, job.finished_at = 0, None, None, None
+            job.round_tokens = 0
             outcome = self.tasks.send_after_commit(manager, [chunk_task(chunk_id) for chunk_id, _, _ in failed])
         if outcome.error is not None:
             self._undo_retry(job_id, failed, previous)
@@ -237,11 +398,15 @@ class JobService:
                 select(JobChunk.id).where(JobChunk.job_id == job_id, JobChunk.status == ChunkStatus.FAILED).limit(1)
             )
             if still_failed is not None:
-                db.execute(
+                moved = db.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.status == JobStatus.PROCESSING)
                     .values(status=JobStatus.FAILED, step=Step.FINISHED, chunks_failed=len(failed), **previous)
-                )
+                ).rowcount
+                job = db.get(Job, job_id)
+                if moved and job.estimated_credits is not None:
+                    # The retry's round is given back: nothing was sent.
+                    self._credits_of(db).refund(job_id)
 
     def load(self, job_id):
         with own_transaction(self.session_factory) as (_, db):
@@ -273,6 +438,69 @@ class JobService:
             # Chunks fail only when the normaliser (the AI upstream) gave up.
             raise upstream_error_of(job)
         raise InvalidPdf(job.error_message, reason="extraction_failed")
+
+
+@dataclasses.dataclass(frozen=True)
+class JobFacts:
+    """What the frontend's Job shows beyond the job's row: its history entry, failed parts, price and credits."""
+
+    history_id: int | None = None
+    # Positions (0-based) of the chunks that failed, in order.
+    failed_chunks: tuple = ()
+    # Credits per 1,000 tokens of the job's model (a Decimal), None without one.
+    pricing_rate: object = None
+    # ``ICreditService.settlement_of`` the job, None when it reserved nothing.
+    settlement: object = None
+
+
+STARTED_MESSAGE = "This job has already received its PDF; confirm a new job to process another file."
+
+
+@dataclasses.dataclass(frozen=True)
+class Reservation:
+    """Credits reserved with a job created in one request (v2): an estimate's credits and its model preference."""
+
+    credits: int
+    model_preference: str
+
+
+def processing_settings(confirmed, sentence_length_limit, options, gemini_model=None):
+    """A job's ``processing_settings``: the confirmed ones, the upload's ``options`` over them, defaults for the rest.
+
+    Every option of ``ProcessingOptions`` is written out, so the job says what
+    it ran with. ``InvalidInput`` when the shortest piece would be longer than
+    the longest sentence.
+    """
+    confirmed = dict(confirmed or {})
+    chosen = {name: value for name, value in confirmed.items() if value is not None}
+    chosen.update(options)
+    written = ProcessingOptions.from_mapping(chosen).as_dict()
+    shortest = written["min_sentence_length"]
+    if shortest > sentence_length_limit:
+        message = (
+            f"The shortest sentence ({shortest} words) cannot be longer than the sentence length limit "
+            f"({sentence_length_limit} words)."
+        )
+        raise InvalidInput(message, details={"min_sentence_length": [message]})
+    return {**confirmed, "sentence_length_limit": sentence_length_limit, "gemini_model": gemini_model, **written}
+
+
+def _awaiting_upload(db, user_id, job_id):
+    """The user's job waiting for its upload; ``NotFound``, or ``Conflict`` once it has it (or has ended)."""
+    job = _users_job(db, user_id, job_id)
+    if job.status == JobStatus.AWAITING_UPLOAD:
+        return job
+    if JobStatus(job.status).is_final:
+        raise Conflict(f"This job has {job.status}; confirm a new job to process the book again.")
+    raise Conflict(STARTED_MESSAGE)
+
+
+def _upload_fields(data):
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "data": data}
+
+
+def _job_upload(data):
+    return JobUpload(**_upload_fields(data))
 
 
 def _users_job(db, user_id, job_id):

@@ -197,10 +197,11 @@ class CeleryTaskSender:
         tasks = list(tasks)
         try:
             with self.breaker.guard(OUTAGES):
-                for name, args in tasks:
+                for name, args, *task_id in tasks:
                     # A signature runs a task of this process eagerly when
                     # task_always_eager is set; an unknown name is published.
-                    self.app.signature(name, args=tuple(args), immutable=True).apply_async()
+                    signature = self.app.signature(name, args=tuple(args), immutable=True)
+                    signature.apply_async(task_id=task_id[0] if task_id else None)
         except (CircuitOpen, *BROKER_ERRORS, *OUTAGES) as error:
             log.warning("Could not enqueue %d task(s): %s", len(tasks), error)
             raise self._unavailable() from error

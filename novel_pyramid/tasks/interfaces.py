@@ -12,7 +12,9 @@ from zope.interface import Attribute, Interface
 class ITaskSender(Interface):
     """Sends tasks to the broker (in eager mode: runs them in this process). One per process.
 
-    A task is a ``(name, args)`` pair. Every method raises ``ServiceUnavailable``
+    A task is a ``(name, args)`` pair, or ``(name, args, task_id)`` to choose the
+    broker's id of the task (a caller that records the id before sending it).
+    Every method raises ``ServiceUnavailable``
     (503 with ``Retry-After``) when the broker cannot take the tasks; while the
     broker's circuit breaker is open it is not even asked.
     """

@@ -43,6 +43,16 @@ def test_tasks_are_sent_by_name_once_the_transaction_commits(eager_app):
     assert eager_app.ran == [1, 2]
 
 
+def test_a_task_may_carry_the_id_its_sender_chose(eager_app):
+    @eager_app.task(name="test.own_id", bind=True, shared=False)
+    def own_id(self):
+        eager_app.ran.append(self.request.id)
+
+    CeleryTaskSender(eager_app, NEVER_OPEN).send([("test.own_id", (), "chosen-id"), ("test.own_id", ())])
+
+    assert eager_app.ran[0] == "chosen-id" and eager_app.ran[1] not in (None, "chosen-id")
+
+
 def test_an_open_breaker_refuses_before_anything_is_written_or_sent(eager_app):
     breaker = CircuitBreaker("broker", failure_threshold=1, reset_seconds=60)
     breaker.failed()
