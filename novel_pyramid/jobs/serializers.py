@@ -3,6 +3,7 @@
 See docs/api.md, "v1: the frontend's API" and "v2: jobs as resources".
 """
 
+from novel_pyramid.credits.pricing import rate_json
 from novel_pyramid.db.types import isoformat
 from novel_pyramid.jobs.models import JobStatus
 
@@ -46,35 +47,87 @@ def v2_job_json(job, links):
 
 # The frontend knows no "awaiting_upload" or "queued": both are its "pending".
 FRONTEND_STATUS = {JobStatus.AWAITING_UPLOAD: "pending", JobStatus.QUEUED: "pending"}
+FRONTEND_STATUSES = ["pending", "processing", "completed", "failed", "cancelled"]
 
 
 def frontend_status(job):
     return FRONTEND_STATUS.get(job.status, job.status)
 
 
-def v1_credits_job_json(job, settlement):
-    """The frontend's ``Job`` (``GET /credits/jobs/{id}``) as far as our fields go; ``settlement`` may be None."""
+def statuses_of_frontend(name):
+    """The job statuses a frontend status stands for."""
+    return tuple(status for status in JobStatus if FRONTEND_STATUS.get(status, status.value) == name)
+
+
+def v1_credits_job_json(job, settlement, facts=None):
+    """The frontend's ``Job`` (``GET /credits/jobs``, ``/credits/jobs/{id}``); ``settlement`` may be None.
+
+    ``facts`` (``services.JobFacts``, from ``IJobService.facts``) adds what the
+    job's row does not hold: its history entry, failed parts and price.
+    """
+    chosen = job.processing_settings or {}
+    tokens = (job.input_tokens or 0) + (job.output_tokens or 0)
+    estimated_tokens = chosen.get("estimated_tokens")
+    rate = getattr(facts, "pricing_rate", None)
     return {
         "id": job.id,
         "user_id": job.user_id,
+        "history_id": getattr(facts, "history_id", None),
         "status": frontend_status(job),
         "original_filename": job.original_filename,
         "model": job.model,
+        # What the estimate counted, when the confirmation said (the frontend sends it with its settings).
+        "estimated_tokens": estimated_tokens if isinstance(estimated_tokens, int) else None,
+        "actual_tokens": tokens,
         "estimated_credits": job.estimated_credits,
         "actual_credits": settlement.actual_credits if settlement is not None else None,
         "pricing_version": job.pricing_version,
+        "pricing_rate": rate_json(rate) if rate is not None else None,
         "progress_percent": job.progress_percent,
         "current_step": job.step,
         "error_message": job.error_message,
         "error_code": job.error_code,
         "total_chunks": job.chunks_total,
         "processed_chunks": job.chunks_done,
+        "failed_chunks": list(getattr(facts, "failed_chunks", ())),
+        "processing_time_seconds": _processing_seconds(job),
+        "gemini_tokens_used": tokens,
+        "gemini_api_calls": job.model_calls or 0,
         "processing_settings": job.processing_settings,
+        "celery_task_id": job.task_id,
         "is_cancelled": job.status == JobStatus.CANCELLED,
         "started_at": isoformat(job.started_at),
         "completed_at": isoformat(job.finished_at),
         "created_at": isoformat(job.created_at),
         "updated_at": isoformat(job.updated_at),
+    }
+
+
+def _processing_seconds(job):
+    """From the start of its extraction to its end; None until it has both."""
+    if job.started_at is None or job.finished_at is None:
+        return None
+    return round((job.finished_at - job.started_at).total_seconds(), 3)
+
+
+def v1_started_job_json(job):
+    """``POST /process-pdf-async``: the job queued, with its extraction task's id."""
+    return {
+        "job_id": job.id,
+        "task_id": job.task_id,
+        "status": frontend_status(job),
+        "message": "The PDF was received; the job has started.",
+    }
+
+
+def v1_cancelled_job_json(job):
+    """``POST /jobs/{id}/cancel``."""
+    return {
+        "job_id": job.id,
+        "status": frontend_status(job),
+        "message": "The job was cancelled; its reserved credits were refunded."
+        if job.estimated_credits is not None
+        else "The job was cancelled.",
     }
 
 

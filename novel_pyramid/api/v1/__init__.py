@@ -1,6 +1,17 @@
 """API v1: wire-compatible with the existing Next.js frontend (docs/api.md, "v1: the frontend's API")."""
 
-from novel_pyramid.api.v1 import auth, credits, estimates, exports, health, history, processing, responses, settings
+from novel_pyramid.api.v1 import (
+    auth,
+    credits,
+    estimates,
+    exports,
+    health,
+    history,
+    jobs,
+    processing,
+    responses,
+    settings,
+)
 
 SERVICES = (
     health.health,
@@ -16,6 +27,7 @@ SERVICES = (
     processing.job_status,
     *credits.SERVICES,
     *estimates.SERVICES,
+    *jobs.SERVICES,
 )
 
 
@@ -29,6 +41,8 @@ def includeme(config):
     config.add_openapi_responses(estimates.RESPONSES)
     # After responses': the history entries' fields are declared with the history services.
     config.add_openapi_responses(history.RESPONSES)
+    # After credits': the Job shape of GET /credits/jobs/{id} is declared with the jobs list.
+    config.add_openapi_responses(jobs.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
     # Development sign-in exists only where the settings enable it; production

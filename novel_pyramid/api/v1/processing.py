@@ -1,7 +1,9 @@
 """v1 processing (docs/api.md, "v1: the frontend's API"): POST /process-pdf and GET /status/{job_id}.
 
-``/process-pdf`` answers synchronously by default, as the existing frontend
-expects: the job service commits and queues the job apart from the request,
+``/process-pdf`` with a ``job_id`` (from ``POST /credits/jobs/confirm``) starts
+that job as ``/process-pdf-async`` does (``api.v1.jobs``); without one it
+makes a job of its own, with no credits reserved. Either way it answers
+synchronously by default, as the frontend expects: the job service commits and queues the job apart from the request,
 then waits for it, each poll a short read of its own, so it sees what the
 workers commit. In eager mode (no broker) the job has already ended by then.
 If it has not ended within ``jobs.sync_wait_seconds``, or the client sent
@@ -14,10 +16,11 @@ from cornice.validators import colander_validator
 
 from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
+from novel_pyramid.api.v1.jobs import gemini_model_node, job_id_node, limit_node, start_job
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import JobStatus
-from novel_pyramid.jobs.schemas import uploaded_pdf_node
+from novel_pyramid.jobs.schemas import ProcessingOptionsForm, options_of, uploaded_pdf_node
 from novel_pyramid.jobs.serializers import v1_status_json
 from novel_pyramid.schema.types import EmptyQuery, HeadersMapping, string_node
 
@@ -25,10 +28,22 @@ process_pdf = api_service("v1.process_pdf", "/process-pdf")
 job_status = api_service("v1.status", "/status/{job_id}")
 
 
-class ProcessPdfForm(colander.MappingSchema):
-    """multipart/form-data; fields other than ``pdf_file`` are ignored, as the legacy API did."""
+class ProcessPdfForm(ProcessingOptionsForm):
+    """multipart/form-data; fields other than these are ignored, as the legacy API did."""
+
+    # The model is chosen, and priced, when a job's credits are reserved.
+    json_schema_extra = {"anyOf": [{"not": {"required": ["gemini_model"]}}, {"required": ["job_id"]}]}
 
     pdf_file = uploaded_pdf_node()
+    job_id = job_id_node(missing=colander.drop)
+    sentence_length_limit = limit_node()
+    gemini_model = gemini_model_node()
+
+    def validator(self, node, form):
+        if "gemini_model" in form and "job_id" not in form:
+            error = colander.Invalid(node)
+            error.add(colander.Invalid(node["gemini_model"], "Can only be chosen with the job_id of a confirmed job"))
+            raise error
 
 
 class ProcessPdfHeaders(HeadersMapping):
@@ -62,10 +77,16 @@ class StatusRequest(colander.MappingSchema):
     accepts_files=True,
 )
 def process_pdf_file(request):
-    user = request.identity.user
-    limit = request.find_service(IAccountService).settings_of(user).sentence_length_limit
+    form = request.validated["body"]
     jobs = request.find_service(IJobService)
-    job = jobs.submit(user.id, request.validated["body"]["pdf_file"], limit)
+    if "job_id" in form:
+        job = start_job(request, form)
+    else:
+        user = request.identity.user
+        limit = form.get("sentence_length_limit")
+        if limit is None:
+            limit = request.find_service(IAccountService).settings_of(user).sentence_length_limit
+        job = jobs.submit(user.id, form["pdf_file"], limit, options_of(form))
     if not _prefers_async(request):
         sentences = jobs.wait_for_result(job.id, request.registry.settings["jobs.sync_wait_seconds"])
         if sentences is not None:
