@@ -16,6 +16,8 @@ $(STAMP): setup.py operator/pyproject.toml
 
 install: $(STAMP)
 
+# One process on http://localhost:6543: the REST API and Socket.IO (/socket.io/) on one port
+# (development.ini's realtime server runner: granian, ASGI; docs/realtime.md).
 serve: $(STAMP)
 	$(BIN)/novel-pyramid db upgrade --ini development.ini
 	$(BIN)/pserve development.ini

@@ -12,20 +12,37 @@ import asyncio
 import socketio
 from a2wsgi import WSGIMiddleware
 
-from novel_pyramid.realtime.progress import SERVER_KEY, LiveServer
+from novel_pyramid.realtime.progress import PROGRESS_EVENT, SERVER_KEY, EndedJobs, LiveServer
 from novel_pyramid.realtime.sockets import make_server
 
 SOCKETIO_PATH = "socket.io"
 
 
-def client_manager(settings):
+class ProgressRedisManager(socketio.AsyncRedisManager):
+    """python-socketio's Redis manager, dropping a job's state that was read before its final one (``EndedJobs``)."""
+
+    def __init__(self, *args, ended, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ended = ended
+
+    async def _handle_emit(self, message):
+        data = message.get("data")
+        state = data[0] if isinstance(data, list) and len(data) == 1 else None
+        if message.get("event") == PROGRESS_EVENT and isinstance(state, dict) and message.get("room"):
+            if not self.ended.admit(message["room"], state):
+                return
+        await super()._handle_emit(message)
+
+
+def client_manager(settings, ended):
     """Through Redis when it is configured: a worker's emit then reaches every realtime process."""
     if not settings["redis_url"]:
         return None  # in-process: this process is the only one serving
-    return socketio.AsyncRedisManager(
+    return ProgressRedisManager(
         settings["redis_url"],
         channel=settings["realtime.channel"],
         redis_options={"socket_connect_timeout": settings["redis.connect_timeout_seconds"]},
+        ended=ended,
     )
 
 
@@ -48,8 +65,9 @@ def make_asgi_app(wsgi_app):
     """Socket.IO at ``/socket.io/`` and ``wsgi_app`` (a Pyramid router) everywhere else."""
     registry = wsgi_app.registry
     settings = registry.settings
-    sio = make_server(registry, client_manager(settings))
-    server = LiveServer(sio)
+    ended = EndedJobs()
+    sio = make_server(registry, ended, client_manager(settings, ended))
+    server = LiveServer(sio, ended)
     registry[SERVER_KEY] = server
 
     def started():

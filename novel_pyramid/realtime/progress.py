@@ -36,6 +36,48 @@ def is_final(job):
     return JobStatus(job.status).is_final
 
 
+# The statuses of an ended job, as the frontend's Job names them.
+FINAL_STATUSES = frozenset(status.value for status in JobStatus if status.is_final)
+
+
+class EndedJobs:
+    """The final state of each job this process delivered, so that no state read before it follows it.
+
+    Two workers may publish one job at the same moment (its last two chunks
+    ending together): the state one read before the other's final commit can
+    reach the clients after the final one, and a browser would show a finished
+    job as running. States carry ``updated_at`` (to the second); once a job's
+    final state has gone out, a state of it that is not newer is dropped. A
+    newer one (a retried job) passes and ends the guard. Used on the server's
+    event loop only.
+    """
+
+    MAX_ENTRIES = 5_000
+
+    def __init__(self):
+        self._final = {}
+
+    def admit(self, room, state):
+        """Whether ``state`` may be delivered to ``room`` (and remember it if it is final)."""
+        final = self._final.get(room)
+        newer = final is None or (state.get("updated_at") or "") >= (final.get("updated_at") or "")
+        if state.get("status") in FINAL_STATUSES:
+            if newer:
+                if len(self._final) >= self.MAX_ENTRIES:
+                    # Cheaper than LRU bookkeeping; the window it guards lasts milliseconds.
+                    self._final.clear()
+                self._final[room] = state
+            return newer
+        if not newer or (final is not None and state.get("updated_at") == final.get("updated_at")):
+            return False
+        self._final.pop(room, None)
+        return True
+
+    def latest(self, room, state):
+        """``state``, or the final state delivered since it was read."""
+        return state if self.admit(room, state) else self._final[room]
+
+
 def job_state(request, job):
     """The frontend's Job JSON of ``job``, read in ``request``'s transaction."""
     try:
@@ -61,8 +103,9 @@ def read_state(registry, job_id):
 class LiveServer:
     """The Socket.IO server of this process and the event loop it runs on (set once serving has started)."""
 
-    def __init__(self, sio):
+    def __init__(self, sio, ended):
         self.sio = sio
+        self.ended = ended
         self.loop = None
 
     def emit_threadsafe(self, event, data, room):
@@ -70,8 +113,12 @@ class LiveServer:
         loop = self.loop
         if loop is None or loop.is_closed():
             return False
-        asyncio.run_coroutine_threadsafe(self.sio.emit(event, data, room=room, namespace=NAMESPACE), loop)
+        asyncio.run_coroutine_threadsafe(self._emit(event, data, room), loop)
         return True
+
+    async def _emit(self, event, data, room):
+        if event != PROGRESS_EVENT or self.ended.admit(room, data):
+            await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
 
 
 class LocalEmitter:

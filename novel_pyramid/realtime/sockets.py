@@ -116,9 +116,10 @@ def payload_of(schema, event, data):
 class JobNamespace(socketio.AsyncNamespace):
     """``join_job``, ``leave_job`` and the expiry of the token each join was made with."""
 
-    def __init__(self, gate, namespace=NAMESPACE):
+    def __init__(self, gate, ended, namespace=NAMESPACE):
         super().__init__(namespace)
         self.gate = gate
+        self.ended = ended
         # sid -> {job_id: the timer that ends the membership when the join's token expires}
         self._expiries = {}
 
@@ -147,7 +148,8 @@ class JobNamespace(socketio.AsyncNamespace):
             return
         self._expire_at(sid, job_id, expires_at)
         await self.emit("joined_room", {"job_id": job_id}, to=sid)
-        await self.emit(PROGRESS_EVENT, state, to=sid)
+        # The job may have ended while its state was read: then its end is what the client gets.
+        await self.emit(PROGRESS_EVENT, self.ended.latest(job_room(job_id), state), to=sid)
 
     async def on_leave_job(self, sid, data):
         try:
@@ -194,7 +196,7 @@ class OriginCheck:
         return self.cors.allows(origin)
 
 
-def make_server(registry, client_manager=None):
+def make_server(registry, ended, client_manager=None):
     """The Socket.IO server of ``registry``'s application: WebSocket only, origins as the REST API allows."""
     settings = registry.settings
     sio = socketio.AsyncServer(
@@ -207,5 +209,5 @@ def make_server(registry, client_manager=None):
         logger=False,
         engineio_logger=False,
     )
-    sio.register_namespace(JobNamespace(Gate(registry)))
+    sio.register_namespace(JobNamespace(Gate(registry), ended))
     return sio

@@ -28,6 +28,7 @@ from novel_pyramid.auth.tokens import AccessTokens
 from novel_pyramid.config import load_settings
 from novel_pyramid.jobs.models import Job
 from novel_pyramid.realtime.asgi import make_asgi_app
+from novel_pyramid.realtime.interfaces import IProgressPublisher
 from novel_pyramid.tasks import blank_request
 from tests.fakes import servers
 from tests.fakes.servers import free_port, wait_for_port
@@ -76,6 +77,9 @@ class ServedApp:
         response = requests.post(f"{self.url}{path}", json=body, headers=bearer(token), timeout=10)
         response.raise_for_status()
         return response.json()
+
+    def publisher(self):
+        return blank_request(self.registry).find_service(IProgressPublisher)
 
     def verify(self, token):
         """The claims of one of this app's access tokens."""

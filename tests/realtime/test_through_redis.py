@@ -6,7 +6,7 @@ Uses REDIS_URL when it is set (CI's PostgreSQL leg), else a redis-server of its 
 """
 
 from novel_pyramid.realtime.interfaces import IProgressPublisher
-from novel_pyramid.realtime.progress import RedisEmitter
+from novel_pyramid.realtime.progress import PROGRESS_EVENT, RedisEmitter, job_room
 from novel_pyramid.tasks import blank_request
 from tests.realtime.conftest import publish_in_another_process, running_job
 
@@ -59,4 +59,21 @@ def test_a_channel_not_listened_to_reaches_no_one(serve, follower, dbsession, da
     client.expect("joined_room")
     client.expect("job_progress")
     publish_in_another_process(database_url, redis_url, channel + ".other", job.id)
+    client.quiet_for(0.5)
+
+
+def test_through_redis_a_stale_state_after_the_end_is_dropped(serve, follower, dbsession, redis_url, channel):
+    served = serve(**{"redis_url": redis_url, "realtime.channel": channel})
+    user_id, token = served.sign_in()
+    job = running_job(dbsession, user_id)
+    client = follower(served.url)
+    client.join(job.id, token)
+    client.expect("joined_room")
+    stale = client.expect("job_progress")
+    publisher = served.publisher()
+    job.status, job.step = "failed", "finished"
+    dbsession.commit()
+    publisher.job_changed(job.id)
+    assert client.expect("job_progress")["status"] == "failed"
+    publisher.emitter.emit(PROGRESS_EVENT, stale, job_room(job.id))
     client.quiet_for(0.5)
