@@ -30,7 +30,7 @@ from novel_pyramid.pipeline.words import count_words
 _PIECE_END = re.compile(r"[.!?…](?:\s?[»”\"')\]])*$")
 _DANGLING = ",;:"
 _FIRST_ALNUM = re.compile(r"[^\W_]")
-# The default of the setting credits.estimate.chars_per_token.
+# What ``LocalNormalizer()`` built without settings assumes (the setting's own default is declared in config).
 DEFAULT_CHARS_PER_TOKEN = 4.0
 
 
@@ -112,7 +112,7 @@ class LocalNormalizer(Normalizer):
     @classmethod
     def from_settings(cls, settings):
         """Entry-point factory; only the token count reads a setting."""
-        return cls(chars_per_token=settings.get("credits.estimate.chars_per_token", DEFAULT_CHARS_PER_TOKEN))
+        return cls(chars_per_token=settings["credits.estimate.chars_per_token"])
 
     def rewrite_each(self, sentences, limit, model=None):
         """Each sentence's pieces within ``limit``; the model argument means nothing offline."""

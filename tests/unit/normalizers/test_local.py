@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from zope.interface.verify import verifyObject
 
+from novel_pyramid.config import load_settings
 from novel_pyramid.normalizers.interfaces import INormalizer
 from novel_pyramid.normalizers.local import LocalNormalizer, split_long_sentences, split_sentence
 from novel_pyramid.pipeline import french
@@ -202,7 +203,7 @@ def test_limit_must_be_positive():
 
 
 def test_implements_the_interface():
-    normalizer = LocalNormalizer.from_settings({})
+    normalizer = LocalNormalizer.from_settings(load_settings({}, {}))
     assert verifyObject(INormalizer, normalizer)
     # The model's version is part of the key: another model cuts differently.
     assert (normalizer.name, normalizer.cache_key) == ("local", "local:v2:fr_core_news_sm-3.8.0")

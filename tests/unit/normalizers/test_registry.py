@@ -83,9 +83,10 @@ def test_our_normalizers_are_declared_as_entry_points():
 
 
 def test_load_local():
-    normalizer = load_normalizer("local", {})
+    normalizer = load_normalizer("local", load_settings({"credits.estimate.chars_per_token": 3.5}, {}))
 
     assert isinstance(normalizer, LocalNormalizer)
+    assert normalizer.chars_per_token == 3.5  # what its token counts are measured with
     verifyObject(INormalizer, normalizer)
 
 
@@ -149,7 +150,7 @@ def pyramid_config():
 
 
 def test_includeme_registers_the_configured_normalizer(pyramid_config):
-    pyramid_config.registry.settings["normalizer"] = "local"
+    pyramid_config.registry.settings.update(load_settings({"normalizer": "local"}, {}))
 
     pyramid_config.include("novel_pyramid.normalizers")
 
