@@ -1,8 +1,9 @@
 """Estimates the server gives, for tests that confirm a job: a confirmation must match one.
 
 ``estimate_of(app, headers, credits)`` asks ``POST /credits/estimate`` for a text
-that costs exactly ``credits`` under the app's price table and heuristic, so a
-test can then confirm that amount as the frontend does.
+that costs exactly ``credits`` under the default price table, counted by the
+heuristic or by the fake Gemini alike, so a test can then confirm that amount
+as the frontend does.
 """
 
 import functools
@@ -16,13 +17,14 @@ CONFIRM = "/api/v1/credits/jobs/confirm"
 
 @functools.cache
 def text_costing(credits, model_preference="balanced"):
-    """The shortest text of one repeated letter that the default settings price at ``credits``."""
+    """A short text of one repeated letter that the default settings price at ``credits``."""
     settings = load_settings({}, environ={})
     prices, counter = PriceTable.from_settings(settings), HeuristicTokenCounter.from_settings(settings)
     rate = prices.rate_of(prices.model_for(model_preference))
 
-    def cost(length):
-        return prices.credits_for(counter.count("a" * length, None), rate)
+    # Lengths in fours: the fake Gemini's count (tests.fakes.gemini_server) then agrees with the heuristic's.
+    def cost(fours):
+        return prices.credits_for(counter.count("a" * 4 * fours, None), rate)
 
     low, high = 1, 1
     while cost(high) < credits:
@@ -31,7 +33,7 @@ def text_costing(credits, model_preference="balanced"):
         middle = (low + high) // 2
         low, high = (middle + 1, high) if cost(middle) < credits else (low, middle)
     assert cost(low) == credits, f"no text costs exactly {credits} credits"
-    return "a" * low
+    return "a" * 4 * low
 
 
 def estimate_of(app, headers, credits, model_preference="balanced"):

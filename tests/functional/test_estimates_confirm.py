@@ -174,3 +174,13 @@ def test_another_users_estimate_of_the_file_does_not_count(app, headers, auth_he
     job = dbsession.get(Job, confirm_estimated(app, headers, 1).json["job_id"])
 
     estimates_service(app, dbsession).check_upload(job.user_id, job, hashlib.sha256(book).hexdigest())
+
+
+def test_an_estimate_counted_by_gemini_is_confirmed_too(make_app, gemini_settings, gemini, headers, dbsession):
+    app = make_app(**gemini_settings)
+
+    estimate = estimate_of(app, headers, 70)
+    app.post_json(CONFIRM, {"estimated_credits": 70, "model_preference": "balanced"}, headers=headers)
+
+    assert estimate["estimation_method"] == "api" and len(gemini.count_requests) == 1
+    assert jobs_and_reservations(dbsession) == (1, 1)

@@ -14,6 +14,7 @@ from novel_pyramid.credits.models import CreditEntry
 from novel_pyramid.estimates.models import IssuedEstimate, KeptExtraction
 from novel_pyramid.jobs.models import Job, JobUpload
 from novel_pyramid.pipeline import extract_chunks
+from tests.fakes.gemini_server import count_tokens, http_error
 from tests.fakes.pdfs import A5_MM, bad_uploads, novel_paragraphs, text_pdf
 from tests.functional.conftest import SMALL_CHUNKS
 
@@ -240,3 +241,26 @@ def test_estimates_have_their_own_rate_limit_bucket_and_spend_no_upload(make_app
 
     assert refused.json["code"] == "rate_limited" and refused.headers["X-RateLimit-Limit"] == "2"
     app.post("/api/v1/process-pdf", upload_files=upload(), headers=headers, status=200)
+
+
+def test_with_a_gemini_key_the_estimates_are_counted_by_gemini(make_app, gemini_settings, gemini, headers):
+    app = make_app(**gemini_settings)
+    data = text_pdf()
+
+    from_pdf = app.post(ESTIMATE, upload_files=upload(data), headers=headers).json
+    from_text = app.post_json("/api/v1/credits/estimate", {"text": job_text(data)}, headers=headers).json
+
+    assert from_pdf["estimation_method"] == from_text["estimation_method"] == "api"
+    read = count_tokens(job_text(data))
+    assert from_pdf["estimated_tokens"] == from_text["estimated_tokens"] == math.ceil(round(read * 2 * 1.1, 6))
+    assert [request.path for request in gemini.count_requests] == ["/v1beta/models/gemini-2.5-flash:countTokens"] * 2
+
+
+def test_a_gemini_that_cannot_count_leaves_the_estimate_to_the_heuristic(make_app, gemini_settings, gemini, headers):
+    app = make_app(**gemini_settings)
+    gemini.script_count_tokens(http_error(503))
+
+    body = app.post(ESTIMATE, upload_files=upload(), headers=headers).json
+
+    assert body["estimation_method"] == "heuristic"
+    assert body["estimated_tokens"] == heuristic_tokens(job_text(text_pdf()))
