@@ -282,6 +282,8 @@ def run(args, url, database_url, redis_url, channel, server_pid):
     )
     print(f"join errors: {len(errors)}; realtime worker CPU while publishing: {worker_cpu:.0f} %")
     print(f"realtime process RSS (MiB): idle {idle}, {args.clients} connected {connected}, end {peak}")
+    # Other work on the machine shows in the tail: say how busy it was.
+    print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
 
 
 def main():
