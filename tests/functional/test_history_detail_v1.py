@@ -97,8 +97,9 @@ def test_the_detail_pairs_every_sentence_and_lists_the_chunks(app, headers, dbse
 
     assert set(detail) == ENTRY_FIELDS | {"sentences", "chunk_ids", "chunks", "sentences_source"}
     assert [pair["normalized"] for pair in detail["sentences"]] == sentences
-    inputs = {sentence for chunk in chunks for sentence in chunk.input_sentences}
-    assert all(pair["original"] in inputs for pair in detail["sentences"] if pair["original"])
+    # Each output sentence with the input its chunk's sources name.
+    originals = [chunk.input_sentences[source] for chunk in chunks for source in chunk.output_sources]
+    assert [pair["original"] for pair in detail["sentences"]] == originals
     # The job ended with a snapshot when the runner gives one, else the detail reads its chunks.
     assert detail["sentences_source"] == ("snapshot" if entry.sentences is not None else "live_chunks")
     assert detail["chunk_ids"] == [chunk.id for chunk in chunks] and len(chunks) > 1
@@ -107,6 +108,10 @@ def test_the_detail_pairs_every_sentence_and_lists_the_chunks(app, headers, dbse
         assert set(body) == CHUNK_FIELDS
         assert (body["status"], body["has_overlap"], body["max_retries"]) == ("success", False, MAX_CHUNK_ATTEMPTS)
         assert body["job_id"] == entry.job_id and body["last_error"] is None
+    # Pages as the frontend counts them, from 0.
+    assert [(body["start_page"], body["end_page"]) for body in detail["chunks"]] == [
+        (chunk.start_page - 1, chunk.end_page - 1) for chunk in chunks
+    ]
     assert app.get(url(entry.id, "chunks"), headers=headers).json == {"chunks": detail["chunks"]}
 
 
