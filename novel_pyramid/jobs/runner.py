@@ -27,8 +27,15 @@ is settled from the stored result, without the normaliser: during extraction
 when possible, so a book seen before finishes without queueing a chunk task.
 An upload whose bytes were extracted before with the same settings (same
 ``pipeline.extraction_digest``) is not read again: the earlier job's chunk
-inputs are copied. Identical bytes give identical text, so nothing but that
+inputs are copied, or else the chunks its estimate kept (``IExtractionStore``
+of the estimates). Identical bytes give identical text, so nothing but that
 text passes from one user's job to another's.
+
+The job's processing options (``ProcessingOptions`` of its
+``processing_settings``) shape both steps: the extraction (and so its digest)
+and the rewriting, with the job's model. Each rewritten chunk records the
+model's tokens and calls (``normalizers.results.Usage``), summed on the job as
+it settles; the job's reservation is settled at their price when it ends.
 """
 
 import io
@@ -100,7 +107,8 @@ class Claim(typing.NamedTuple):
 class JobRunner:
     def __init__(self, session_factory, normalizer, settings, results=None, leases=None, registry=None):
         self.session_factory = session_factory
-        # Finds the credits ledger for the transaction that ends a job (``credits_of``).
+        # Finds the credits ledger for the transaction that ends a job
+        # (``credits_of``) and the estimates' kept extractions.
         self.registry = registry
         self.normalizer = normalizer
         self.settings = settings
