@@ -79,8 +79,9 @@ class IJobService(Interface):
         sent once that has committed and its broker id kept in ``task_id``.
 
         ``NotFound`` for another user's or an unknown job; ``Conflict`` once the
-        job has its upload or has ended, or for a ``gemini_model`` whose model
-        is not the one the reservation priced; ``InvalidInput`` for a minimum
+        job has its upload or has ended, for a ``gemini_model`` whose model
+        is not the one the reservation priced, or for a file whose own estimate
+        asks more credits than the job reserved (``IEstimateService.check_upload``); ``InvalidInput`` for a minimum
         sentence length over the limit; ``ServiceUnavailable`` while the broker
         is down, the job then still awaiting its upload (cancellable, its
         reservation intact).

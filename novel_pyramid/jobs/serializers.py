@@ -28,6 +28,9 @@ def v2_job_json(job, links):
         "original_filename": job.original_filename,
         "sentence_length_limit": job.sentence_length_limit,
         "normalizer": job.normalizer,
+        "processing_settings": job.processing_settings,
+        "model": job.model,
+        "reserved_credits": job.estimated_credits,
         "progress": {
             "chunks_total": job.chunks_total,
             "chunks_done": job.chunks_done,

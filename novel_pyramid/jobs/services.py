@@ -22,6 +22,7 @@ from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import new_uuid, utcnow
 from novel_pyramid.errors import Conflict, InvalidInput, InvalidPdf, NotFound
+from novel_pyramid.estimates.interfaces import IEstimateService
 from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.history.models import HistoryEntry
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
@@ -70,6 +71,7 @@ class JobService:
     history: IHistoryService
     credits: ICreditService
     prices: IPriceTable
+    estimates: IEstimateService
     # Finds the credits ledger of a transaction committed apart (``_credits_of``).
     registry: object = None
 
@@ -84,6 +86,7 @@ class JobService:
             request.find_service(IHistoryService),
             request.find_service(ICreditService),
             request.find_service(IPriceTable),
+            request.find_service(IEstimateService),
             registry,
         )
 
@@ -229,23 +232,23 @@ class JobService:
         settings = processing_settings(None, sentence_length_limit, options, preference)
         self.tasks.refuse_while_down()
         data = self._read_pdf(upload)
-        filename = _clean_filename(upload.filename)
+        job = Job(
+            user_id=user_id,
+            status=JobStatus.QUEUED,
+            step=Step.QUEUED,
+            original_filename=_clean_filename(upload.filename),
+            sentence_length_limit=sentence_length_limit,
+            normalizer=self.settings["normalizer"],
+            processing_settings=settings,
+        )
+        if reservation is not None:
+            job.estimated_credits = reservation.credits
+            job.model = self.prices.model_for(reservation.model_preference)
+            job.pricing_version = self.prices.version
+            self.estimates.check_upload(user_id, job, hashlib.sha256(data).hexdigest())
 
         def place(db, task_id):
-            job = Job(
-                user_id=user_id,
-                status=JobStatus.QUEUED,
-                step=Step.QUEUED,
-                original_filename=filename,
-                sentence_length_limit=sentence_length_limit,
-                normalizer=self.settings["normalizer"],
-                processing_settings=settings,
-                task_id=task_id,
-            )
-            if reservation is not None:
-                job.estimated_credits = reservation.credits
-                job.model = self.prices.model_for(reservation.model_preference)
-                job.pricing_version = self.prices.version
+            job.task_id = task_id
             job.upload = _job_upload(data)
             db.add(job)
             db.flush()
@@ -274,6 +277,8 @@ class JobService:
         limit = job.sentence_length_limit if sentence_length_limit is None else sentence_length_limit
         settings = processing_settings(job.processing_settings, limit, options, preference)
         data = self._read_pdf(upload)
+        # A file whose own estimate asks more than the job reserved is another book's upload.
+        self.estimates.check_upload(user_id, job, hashlib.sha256(data).hexdigest())
         filename = _clean_filename(upload.filename) or job.original_filename
         waiting = {
             "status": JobStatus.AWAITING_UPLOAD,

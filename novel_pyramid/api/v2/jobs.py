@@ -1,6 +1,7 @@
 """v2 jobs: the asynchronous, job-centred API (docs/api.md, "v2: jobs as resources").
 
-``POST   /jobs``                 multipart ``pdf_file`` (+ ``sentence_length_limit``): 202, the job, ``Location``
+``POST   /jobs``                 multipart ``pdf_file`` (+ ``sentence_length_limit``, the processing options,
+                                ``model_preference`` + ``reserve_credits`` to reserve): 202, the job, ``Location``
 ``GET    /jobs``                 the user's jobs, newest first: ``?status=&limit=&cursor=``
 ``GET    /jobs/{id}``            status, step, progress, timestamps, error, links
 ``POST   /jobs/{id}/cancel``     stop a queued or running job (idempotent; 409 once it has ended otherwise)
@@ -17,9 +18,12 @@ from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
 from novel_pyramid.api.v2 import schemas
 from novel_pyramid.auth import AUTHENTICATED
+from novel_pyramid.estimates.interfaces import IEstimateService
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import JobStatus
+from novel_pyramid.jobs.schemas import options_of
 from novel_pyramid.jobs.serializers import v2_job_json
+from novel_pyramid.jobs.services import Reservation
 
 jobs = api_service("v2.jobs", "/jobs")
 job = api_service("v2.job", "/jobs/{id}")
@@ -42,7 +46,16 @@ def create_job(request):
     limit = form.get("sentence_length_limit")
     if limit is None:
         limit = request.find_service(IAccountService).settings_of(request.identity.user).sentence_length_limit
-    created = request.find_service(IJobService).submit(request.identity.id, form["pdf_file"], limit)
+    reservation = None
+    if "reserve_credits" in form:
+        # As a confirmation: only an amount this server estimated for this user, recently, at today's prices.
+        request.find_service(IEstimateService).check_confirm(
+            request.identity.id, form["reserve_credits"], form["model_preference"]
+        )
+        reservation = Reservation(form["reserve_credits"], form["model_preference"])
+    created = request.find_service(IJobService).submit(
+        request.identity.id, form["pdf_file"], limit, options_of(form), reservation
+    )
     return _accepted(request, created)
 
 

@@ -43,6 +43,13 @@ class JobBody(StrictMapping):
         StrictInt(), validator=colander.Range(MIN_SENTENCE_LENGTH_LIMIT, MAX_SENTENCE_LENGTH_LIMIT)
     )
     normalizer = text_field()
+    processing_settings = colander.SchemaNode(
+        colander.Mapping(unknown="preserve"),
+        nullable=True,
+        description="What it runs with: sentence_length_limit, gemini_model and the processing options",
+    )
+    model = text_field(nullable=True, description="The model its credits were reserved for; null: the configured one")
+    reserved_credits = _count(nullable=True, description="Credits reserved with it; null: none")
     progress = JobProgress()
     sentences_count = _count(nullable=True, description="Once completed")
     error = colander.SchemaNode(
@@ -114,7 +121,14 @@ CONFLICT = Response(ERROR.schema, "Not possible in the job's current status")
 RESPONSES = {
     ("v2.jobs", "POST"): {
         202: ACCEPTED_JOB,
+        402: Response(ERROR.schema, "The balance does not cover reserve_credits; nothing was written"),
+        409: Response(
+            ERROR.schema,
+            "reserve_credits is no recent estimate of this server for this user at today's prices, "
+            "or less than this file's own estimate; nothing was written",
+        ),
         413: Response(ERROR.schema, "The file is larger than MAX_FILE_SIZE"),
+        503: Response(ERROR.schema, "The processing queue is down; nothing was written"),
     },
     ("v2.jobs", "GET"): {200: JobPage()},
     ("v2.job", "GET"): {200: JobBody()},

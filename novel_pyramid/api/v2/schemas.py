@@ -9,8 +9,9 @@ import re
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
+from novel_pyramid.credits.schemas import MAX_RESERVATION_CREDITS, model_preference_node
 from novel_pyramid.jobs.models import JobStatus
-from novel_pyramid.jobs.schemas import uploaded_pdf_node
+from novel_pyramid.jobs.schemas import ProcessingOptionsForm, uploaded_pdf_node
 from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictMapping, string_node
 
 JOBS_DEFAULT_LIMIT = 20
@@ -49,8 +50,21 @@ def encode_job_cursor(job):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-class CreateJobForm(StrictMapping):
-    """multipart/form-data."""
+RESERVATION_FIELDS = ("model_preference", "reserve_credits")
+
+
+class CreateJobForm(StrictMapping, ProcessingOptionsForm):
+    """multipart/form-data. With ``model_preference`` and ``reserve_credits`` (both or neither) the job reserves
+    an estimate's credits as it is created, as POST /api/v1/credits/jobs/confirm does, and runs on that model.
+    """
+
+    # Both or neither, said in the document as well as checked below.
+    json_schema_extra = {
+        "anyOf": [
+            {"not": {"anyOf": [{"required": [name]} for name in RESERVATION_FIELDS]}},
+            {"required": list(RESERVATION_FIELDS)},
+        ]
+    }
 
     pdf_file = uploaded_pdf_node()
     sentence_length_limit = colander.SchemaNode(
@@ -59,6 +73,21 @@ class CreateJobForm(StrictMapping):
         missing=colander.drop,
         description="Longest sentence kept, in words; defaults to the user's setting.",
     )
+    model_preference = model_preference_node(missing=colander.drop)
+    reserve_credits = colander.SchemaNode(
+        QueryInt(),
+        validator=colander.Range(1, MAX_RESERVATION_CREDITS),
+        missing=colander.drop,
+        description="The estimated_credits of an estimate of this file (POST /api/v1/estimate-pdf) to reserve.",
+    )
+
+    def validator(self, node, form):
+        given = [name for name in RESERVATION_FIELDS if name in form]
+        if len(given) == 1:
+            (missing,) = set(RESERVATION_FIELDS) - set(given)
+            error = colander.Invalid(node)
+            error.add(colander.Invalid(node[missing], f"Required with {given[0]}: a reservation needs both"))
+            raise error
 
 
 class CreateJobRequest(colander.MappingSchema):
