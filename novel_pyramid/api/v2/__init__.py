@@ -1,6 +1,6 @@
 """API v2: the asynchronous, job-centred API (docs/api.md, "v2: jobs as resources")."""
 
-from novel_pyramid.api.v2 import credits, history, jobs, responses
+from novel_pyramid.api.v2 import credits, estimates, history, jobs, responses
 from novel_pyramid.api.v2 import exports as job_exports
 from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
@@ -20,6 +20,10 @@ def includeme(config):
     # Credits: the month's balance and the ledger (novel_pyramid.credits).
     config.add_openapi_responses(credits.RESPONSES)
     for service in credits.SERVICES:
+        config.add_cornice_service(service)
+    # Estimates of a PDF or a text, which reservations must match (novel_pyramid.estimates).
+    config.add_openapi_responses(estimates.RESPONSES)
+    for service in estimates.SERVICES:
         config.add_cornice_service(service)
     # History: the user's entries, each with its job's chunks and sentences (novel_pyramid.history, jobs.details).
     config.add_openapi_responses(history.RESPONSES)
