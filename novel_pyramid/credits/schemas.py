@@ -96,6 +96,9 @@ class ProcessingSettings(StrictMapping):
     preserve_formatting = colander.SchemaNode(JsonBoolean(), missing=colander.drop)
     fix_hyphenation = colander.SchemaNode(JsonBoolean(), missing=colander.drop)
     min_sentence_length = colander.SchemaNode(StrictInt(), validator=colander.Range(1, 100), missing=colander.drop)
+    # The frontend also sends what its estimate showed; kept for display, never trusted for a price.
+    original_filename = string_node(max_length=255, missing=colander.drop)
+    estimated_tokens = colander.SchemaNode(StrictInt(), validator=colander.Range(0, 10**12), missing=colander.drop)
 
 
 class ConfirmBody(StrictMapping):
