@@ -6,15 +6,17 @@ And an upload whose own estimate asks more than its job reserved is refused
 
 import datetime
 import hashlib
+import io
 
 import pytest
 from sqlalchemy import func, select
 
 from novel_pyramid.credits.models import CreditEntry, Reason
 from novel_pyramid.errors import Conflict
-from novel_pyramid.estimates.interfaces import IEstimateService
+from novel_pyramid.estimates.interfaces import IEstimateService, IExtractionStore
 from novel_pyramid.estimates.models import IssuedEstimate
 from novel_pyramid.jobs.models import Job
+from novel_pyramid.pipeline import ProcessingOptions, extract_chunks, extraction_digest
 from novel_pyramid.tasks import blank_request
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
 from tests.functional.estimates import CONFIRM, confirm_estimated, estimate_of
@@ -184,3 +186,46 @@ def test_an_estimate_counted_by_gemini_is_confirmed_too(make_app, gemini_setting
 
     assert estimate["estimation_method"] == "api" and len(gemini.count_requests) == 1
     assert jobs_and_reservations(dbsession) == (1, 1)
+
+
+# -- what the estimates keep -------------------------------------------------------------------
+
+
+def test_a_whole_books_estimate_keeps_its_chunks_under_the_jobs_digest(make_app, headers, dbsession):
+    app = make_app(**{"pipeline.chunk_max_words": "60"})
+    book = text_pdf(novel_paragraphs(30))
+
+    app.post("/api/v1/estimate-pdf", upload_files=[("pdf_file", "r.pdf", book)], headers=headers)
+
+    settings = app.app.registry.settings
+    digest = extraction_digest(
+        hashlib.sha256(book).hexdigest(),
+        max_pages=settings["pipeline.max_pages"],
+        chunk_max_words=60,
+        options=ProcessingOptions(),
+    )
+    expected = list(extract_chunks(io.BytesIO(book), max_pages=settings["pipeline.max_pages"], chunk_max_words=60))
+    kept = store_of(app, dbsession).chunks(digest)
+    assert kept == expected and len(kept) > 1
+
+
+def test_old_estimates_go_when_the_user_is_given_a_new_one(make_app, headers, auth_headers, dbsession):
+    app = make_app(**{"credits.estimate.keep_days": "2"})
+    estimate_of(app, headers, 40)
+    estimate_of(app, auth_headers("paul@example.com"), 40)
+    for issued in dbsession.scalars(select(IssuedEstimate)):
+        issued.created_at -= datetime.timedelta(days=3)
+    dbsession.commit()
+
+    estimate_of(app, headers, 41)
+
+    dbsession.expire_all()
+    left = sorted((issued.estimated_credits, issued.user_id) for issued in dbsession.scalars(select(IssuedEstimate)))
+    # Lea's old estimate went with her new one; Paul's waits for his next.
+    assert [credits for credits, _ in left] == [40, 41] and left[0][1] != left[1][1]
+
+
+def store_of(app, dbsession):
+    request = blank_request(app.app.registry)
+    request.dbsession = dbsession
+    return request.find_service(IExtractionStore)
