@@ -1,9 +1,12 @@
 """JobRunner against the test database: every step is idempotent, the last chunk finishes the job once."""
 
-from sqlalchemy import select
+import threading
 
+from sqlalchemy import select, update
+
+from novel_pyramid.db import make_session_factory, own_transaction
 from novel_pyramid.history.models import HistoryEntry
-from novel_pyramid.jobs.models import ChunkStatus, JobChunk, JobStatus
+from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
 from novel_pyramid.jobs.runner import MAX_CHUNK_ATTEMPTS, Step
 from tests.fakes.pdfs import novel_paragraphs, text_pdf
 from tests.unit.jobs.helpers import Recorder, reload
@@ -134,3 +137,28 @@ def test_an_unexpected_task_failure_ends_the_job_instead_of_leaving_it_processin
         JobStatus.FAILED,
         "internal_error",
     )
+
+
+def test_a_claim_waits_for_a_cancel_in_flight_and_then_leaves_the_chunk(runner_for, make_job, dbsession, engine):
+    job_id = make_job([["Un."], ["Deux."]])
+    chunk_id = reload(dbsession, job_id).chunks[0].id
+    normalizer = Recorder()
+    runner = runner_for(normalizer)
+
+    with own_transaction(make_session_factory(engine)) as (_, cancel):
+        # A cancel as the jobs service writes it: the job's row first, then its pending chunks. The
+        # chunk task arrives in between, while the chunk still reads pending.
+        cancel.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.CANCELLED, step=Step.FINISHED))
+        worker = threading.Thread(target=runner.normalize_chunk, args=(chunk_id,))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive()  # the claim waits for the cancel to commit
+        cancel.execute(
+            update(JobChunk)
+            .where(JobChunk.job_id == job_id, JobChunk.status == ChunkStatus.PENDING)
+            .values(status=ChunkStatus.CANCELLED)
+        )
+    worker.join(10)
+
+    assert not worker.is_alive() and normalizer.calls == []
+    assert {chunk.status for chunk in reload(dbsession, job_id).chunks} == {ChunkStatus.CANCELLED}
