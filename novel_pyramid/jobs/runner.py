@@ -52,6 +52,7 @@ from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.db import own_transaction
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
+from novel_pyramid.estimates.interfaces import IExtractionStore
 from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.failures import INTERNAL_ERROR, REWRITER_CRASHED, Failure, rewriting_failure, too_many_attempts
 from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
@@ -62,11 +63,6 @@ from novel_pyramid.jobs.settlement import NO_USAGE, UNSETTLED, Step, finish_job,
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline import Chunk, ProcessingOptions, extract_chunks, extraction_digest
 from novel_pyramid.tasks import blank_request
-
-try:
-    from novel_pyramid.estimates.interfaces import IExtractionStore
-except ImportError:  # the estimates do not keep their extractions yet
-    IExtractionStore = None
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +129,7 @@ class JobRunner:
         return self._service_of(db, ICreditService)
 
     def _service_of(self, db, interface):
-        if self.registry is None or interface is None:
+        if self.registry is None:
             return None
         request = blank_request(self.registry)
         request.dbsession = db
