@@ -86,11 +86,13 @@ def markers(text):
 def test_a_job_keeps_its_pages_sums_the_models_tokens_and_is_charged_their_price(
     web, headers, start_worker, gemini, dbsession
 ):
-    start_worker()
+    worker = start_worker()
 
     job = ended(dbsession, start_job(web, headers))
 
     assert job.status == "completed"
+    # The estimate read the whole book and kept its chunks: the job did not read the PDF again.
+    assert f"Job {job.id} reuses the extraction its estimate kept" in worker.log()
     chunks = chunks_of(dbsession, job.id)
     assert len(chunks) > 3 and chunks[0].start_page == 1 and chunks[-1].end_page > 1
     assert all(chunk.start_page <= chunk.end_page for chunk in chunks)
