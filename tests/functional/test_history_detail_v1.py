@@ -85,7 +85,13 @@ def test_the_list_carries_the_job_its_settings_and_no_failure(app, headers, dbse
     assert (listed["job_id"], listed["error_code"], listed["failed_step"]) == (job.id, None, None)
     assert listed["settings"]["sentence_length"] == job.sentence_length_limit
     assert listed["settings"]["sentence_length_limit"] == job.sentence_length_limit
-    assert listed["settings"]["advanced_options"] == {}
+    # The job's other options (the defaults, here), under advanced_options.
+    options = {
+        name: value
+        for name, value in (job.processing_settings or {}).items()
+        if name not in ("sentence_length_limit", "gemini_model")
+    }
+    assert listed["settings"]["advanced_options"] == options
 
 
 def test_the_detail_pairs_every_sentence_and_lists_the_chunks(app, headers, dbsession):
