@@ -153,8 +153,10 @@ def publish_rounds(database_url, redis_url, channel, job_ids, rounds, interval, 
 class Clients:
     """The clients, on one asyncio loop: each records ``(job, processed_chunks, time)`` of every state it gets."""
 
-    def __init__(self, url):
+    def __init__(self, url, counter=None):
         self.url = url
+        self.counter = counter
+        self.closing = False
         self.received = []
         self.joined = 0
         self.errors = []
@@ -167,6 +169,9 @@ class Clients:
         @client.on("job_progress")
         async def progress(state):
             self.received.append((state["id"], state["processed_chunks"], time.time()))
+            if self.counter is not None:
+                with self.counter.get_lock():
+                    self.counter.value += 1
 
         @client.on("joined_room")
         async def room(data):
@@ -176,6 +181,11 @@ class Clients:
         @client.on("error")
         async def error(data):
             self.errors.append(data)
+
+        @client.on("disconnect")
+        async def disconnected(reason=None):
+            if not self.closing:
+                self.errors.append({"disconnected": str(reason)})
 
         await client.connect(self.url, socketio_path="/socket.io/", transports=["websocket"], wait_timeout=30)
         await client.emit("join_job", {"job_id": job_id, "token": token})
@@ -187,7 +197,19 @@ class Clients:
             await asyncio.gather(*(self.connect_one(job, token) for job, token in assignments[start : start + batch]))
 
     async def close(self):
+        self.closing = True
         await asyncio.gather(*(client.disconnect() for client in self.clients), return_exceptions=True)
+
+
+def wait_for_deliveries(counter, expected, quiet=3.0, longest=60.0):
+    """Wait until every state arrived, or none for ``quiet`` seconds; how long after the call the last one came."""
+    started = time.monotonic()
+    last, last_change = counter.value, started
+    while counter.value < expected and time.monotonic() - last_change < quiet and time.monotonic() - started < longest:
+        time.sleep(0.05)
+        if counter.value != last:
+            last, last_change = counter.value, time.monotonic()
+    return last_change - started
 
 
 def busy(times):
@@ -199,11 +221,11 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def follow(url, assignments, ready, stop, results):
+def follow(url, assignments, ready, stop, results, counter):
     """One client process: connect and join its share, record until ``stop`` is set, hand back what it got."""
 
     async def run_clients():
-        clients = Clients(url)
+        clients = Clients(url, counter)
         await clients.connect_all(assignments)
         ready.put(len(clients.clients))
         loop = asyncio.get_running_loop()
@@ -227,8 +249,9 @@ def run(args, url, database_url, redis_url, channel, server_pid):
 
     idle = process_memory(server_pid)
     ready, stop, results = multiprocessing.Queue(), multiprocessing.Event(), multiprocessing.Queue()
+    counter = multiprocessing.Value("q", 0)
     followers = [
-        multiprocessing.Process(target=follow, args=(url, share, ready, stop, results))
+        multiprocessing.Process(target=follow, args=(url, share, ready, stop, results, counter))
         for share in (assignments[n :: args.client_processes] for n in range(args.client_processes))
     ]
     started = time.monotonic()
@@ -253,7 +276,8 @@ def run(args, url, database_url, redis_url, channel, server_pid):
         emitted[(job_id, done)] = at
         publishing.append((published - at) * 1000)
     publisher.join()
-    time.sleep(2)  # the last round's deliveries
+    settled = wait_for_deliveries(counter, args.clients * (args.rounds + 1))
+    print(f"last delivery {settled:.1f} s after the last publish", flush=True)
     worker_cpu = 100 * (busy(worker.cpu_times()) - busy(cpu_before)) / (time.monotonic() - since)
     peak = process_memory(server_pid)
     stop.set()
@@ -280,7 +304,8 @@ def run(args, url, database_url, redis_url, channel, server_pid):
         f"of which in the publisher (read the job, publish to Redis): p50 {percentile(publishing, 0.5):.1f} ms, "
         f"p99 {percentile(publishing, 0.99):.1f} ms"
     )
-    print(f"join errors: {len(errors)}; realtime worker CPU while publishing: {worker_cpu:.0f} %")
+    print(f"errors and lost connections: {len(errors)} {errors[:3]}")
+    print(f"realtime worker CPU while publishing: {worker_cpu:.0f} %")
     print(f"realtime process RSS (MiB): idle {idle}, {args.clients} connected {connected}, end {peak}")
     # Other work on the machine shows in the tail: say how busy it was.
     print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{n:.1f}' for n in os.getloadavg())}")

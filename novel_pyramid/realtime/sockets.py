@@ -123,6 +123,11 @@ class JobNamespace(socketio.AsyncNamespace):
         # sid -> {job_id: the timer that ends the membership when the join's token expires}
         self._expiries = {}
 
+    async def reply(self, sid, event, data):
+        # The client is connected to this process: straight to it, not round through Redis,
+        # which python-socketio would otherwise do for every emit (a publish per answer).
+        await self.emit(event, data, to=sid, ignore_queue=True)
+
     async def on_connect(self, sid, environ, auth=None):
         self._expiries[sid] = {}
 
@@ -144,22 +149,22 @@ class JobNamespace(socketio.AsyncNamespace):
                 await self.leave_room(sid, job_room(job_id))
                 raise
         except Refused as refused:
-            await self.emit("error", refused.event(), to=sid)
+            await self.reply(sid, "error", refused.event())
             return
         self._expire_at(sid, job_id, expires_at)
-        await self.emit("joined_room", {"job_id": job_id}, to=sid)
+        await self.reply(sid, "joined_room", {"job_id": job_id})
         # The job may have ended while its state was read: then its end is what the client gets.
-        await self.emit(PROGRESS_EVENT, self.ended.latest(job_room(job_id), state), to=sid)
+        await self.reply(sid, PROGRESS_EVENT, self.ended.latest(job_room(job_id), state))
 
     async def on_leave_job(self, sid, data):
         try:
             job_id = payload_of(LeaveJob(), "leave_job", data)["job_id"]
         except Refused as refused:
-            await self.emit("error", refused.event(), to=sid)
+            await self.reply(sid, "error", refused.event())
             return
         self._forget(sid, job_id)
         await self.leave_room(sid, job_room(job_id))
-        await self.emit("left_room", {"job_id": job_id}, to=sid)
+        await self.reply(sid, "left_room", {"job_id": job_id})
 
     def _expire_at(self, sid, job_id, expires_at):
         timers = self._expiries.get(sid)
@@ -180,7 +185,7 @@ class JobNamespace(socketio.AsyncNamespace):
         if timers is None or timers.pop(job_id, None) is None:
             return
         await self.leave_room(sid, job_room(job_id))
-        await self.emit("error", {"message": TOKEN_EXPIRED, "job_id": job_id}, to=sid)
+        await self.reply(sid, "error", {"message": TOKEN_EXPIRED, "job_id": job_id})
 
 
 class OriginCheck:
