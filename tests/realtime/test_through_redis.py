@@ -5,6 +5,8 @@ process of its own with only the write-only manager, as a Celery worker does.
 Uses REDIS_URL when it is set (CI's PostgreSQL leg), else a redis-server of its own.
 """
 
+import redis
+
 from novel_pyramid.realtime.interfaces import IProgressPublisher
 from novel_pyramid.realtime.progress import PROGRESS_EVENT, RedisEmitter, job_room
 from novel_pyramid.tasks import blank_request
@@ -77,3 +79,24 @@ def test_through_redis_a_stale_state_after_the_end_is_dropped(serve, follower, d
     assert client.expect("job_progress")["status"] == "failed"
     publisher.emitter.emit(PROGRESS_EVENT, stale, job_room(job.id))
     client.quiet_for(0.5)
+
+
+def test_answers_to_a_joining_client_do_not_go_through_redis(serve, follower, dbsession, redis_url, channel):
+    served = serve(**{"redis_url": redis_url, "realtime.channel": channel})
+    listener = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(channel)
+    user_id, token = served.sign_in()
+    job = running_job(dbsession, user_id)
+    client = follower(served.url)
+    client.join(job.id, "forged")
+    client.expect("error")
+    client.join(job.id, token)
+    client.expect("joined_room")
+    client.expect("job_progress")
+    client.leave(job.id)
+    client.expect("left_room")
+    assert listener.get_message(timeout=0.5) is None
+    # A change of the job does (every realtime process may have followers of it).
+    served.publisher().job_changed(job.id)
+    assert listener.get_message(timeout=5)["channel"] == channel.encode()
+    listener.close()
