@@ -107,7 +107,7 @@ def test_options_left_out_take_the_confirmed_ones_then_the_defaults(app, headers
 
 
 def test_the_frontend_job_shows_its_tokens_task_history_and_price(app, headers, dbsession):
-    job_id = confirm(app, headers)
+    job_id = confirm(app, headers, estimated_tokens=900, original_filename="roman.pdf")
     task_id = start(app, headers, job_id).json["task_id"]
 
     read = app.get(f"/api/v1/credits/jobs/{job_id}", headers=headers).json
@@ -123,7 +123,8 @@ def test_the_frontend_job_shows_its_tokens_task_history_and_price(app, headers, 
     assert item["celery_task_id"] == task_id and item["status"] == "completed" and item["failed_chunks"] == []
     assert item["actual_tokens"] == item["gemini_tokens_used"] == job.input_tokens + job.output_tokens
     assert item["gemini_api_calls"] == job.model_calls
-    assert item["estimated_tokens"] is None and item["pricing_rate"] == 3
+    assert item["estimated_tokens"] == 900 and item["pricing_rate"] == 3
+    assert item["processing_settings"]["original_filename"] == "roman.pdf"  # what the confirmation said is kept
     assert item["history_id"] is not None and item["processing_time_seconds"] >= 0
     entry = app.get("/api/v1/history", headers=headers).json[0]
     assert entry["id"] == item["history_id"]
