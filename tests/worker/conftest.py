@@ -27,6 +27,7 @@ from tests.functional import conftest as functional_fixtures
 # The sign-in fixtures of the functional tests, shared rather than copied.
 login = functional_fixtures.login
 auth_headers = functional_fixtures.auth_headers
+make_user = functional_fixtures.make_user
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GEMINI_KEY = "worker-test-gemini-key"
