@@ -72,7 +72,12 @@ def sign_in(url, email="lea@example.com"):
 
 def test_granian_serves_the_rest_api_and_socketio_on_one_port(granian, dbsession):
     url = granian()
-    assert requests.get(f"{url}/api/v1/health/live", timeout=10).status_code == 200
+    response = requests.get(f"{url}/api/v1/health/live", timeout=10)
+    assert response.status_code == 200
+    # The application's answer as the WSGI servers give it: its own headers, no server's name.
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Request-ID"]
+    assert response.raw.headers.getlist("Server") == ["api"]
     user_id, token = sign_in(url)
     job = running_job(dbsession, user_id, chunks_total=5)
     job.chunks_done = 2
