@@ -20,6 +20,19 @@ class IProgressPublisher(Interface):
 
     or, where no request is at hand, ``novel_pyramid.realtime.publish_job_changed(registry, job_id)``.
 
+    ``realtime`` imports ``jobs`` (the Job JSON, ``IJobService``), so ``jobs`` must
+    not import ``realtime`` (tests/unit/test_import_graph.py). The job's code
+    announces the change instead, and this package listens: an event class in
+    ``jobs`` (``JobChanged`` with a ``job_id``), sent with
+    ``registry.notify(JobChanged(job_id))`` after each commit, and in this
+    package's ``includeme``::
+
+        config.add_subscriber(lambda event: publisher.job_changed(event.job_id), JobChanged)
+
+    A process publishes only if it includes ``novel_pyramid.realtime``: the web
+    application (``novel_pyramid.includes`` in both INI files) and, for the
+    workers, ``WORKER_INCLUDES`` of ``novel_pyramid.tasks.celery_app``.
+
     The publisher reads the job as committed (in a short transaction of its own)
     and emits it. With ``redis_url`` set it publishes through Redis (a write-only
     Socket.IO manager), so the realtime process delivers it whichever process
