@@ -22,6 +22,7 @@ from novel_pyramid.api.openapi.responses import (
     nullable_timestamp_field,
     text_field,
 )
+from novel_pyramid.api.v1.responses import RESPONSES as V1_RESPONSES
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.credits.pricing import PREFERENCES
@@ -46,6 +47,7 @@ job_cancel = api_service("v1.jobs.cancel", "/jobs/{id}/cancel")
 credits_jobs = api_service("v1.credits.jobs", "/credits/jobs")
 
 SERVICES = (process_pdf_async, job_cancel, credits_jobs)
+PROCESS_PDF_RESPONSES = V1_RESPONSES[("v1.process_pdf", "POST")]
 
 JOBS_DEFAULT_LIMIT = 50
 JOBS_MAX_LIMIT = 200
@@ -205,16 +207,30 @@ class FrontendJobsBody(colander.SequenceSchema):
     job = FrontendJobBody()
 
 
+NO_SUCH_JOB = Response(ERROR.schema, "job_id names no job of this user")
+QUEUE_DOWN = Response(ERROR.schema, "The processing queue is down; the job still awaits its upload")
+
 RESPONSES = {
+    # /process-pdf (api.v1.responses) answers these too once it is given a job_id.
+    ("v1.process_pdf", "POST"): {
+        **PROCESS_PDF_RESPONSES,
+        404: NO_SUCH_JOB,
+        409: Response(
+            ERROR.schema,
+            "The job was cancelled while the client waited, or its job_id already has its upload or has ended",
+        ),
+        503: QUEUE_DOWN,
+    },
     ("v1.process_pdf_async", "POST"): {
         202: StartedJobBody(),
+        404: NO_SUCH_JOB,
         409: Response(
             ERROR.schema,
             "The job already has its upload or has ended, "
             "or gemini_model does not stand for the model its credits were reserved for",
         ),
         413: Response(ERROR.schema, "The file is larger than MAX_FILE_SIZE"),
-        503: Response(ERROR.schema, "The processing queue is down; the job still awaits its upload"),
+        503: QUEUE_DOWN,
     },
     ("v1.jobs.cancel", "POST"): {
         200: CancelledJobBody(),
