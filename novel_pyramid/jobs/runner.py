@@ -214,8 +214,10 @@ class JobRunner:
             chunk_max_words=self.settings["pipeline.chunk_max_words"],
             options=rewriting.options,
         )
-        # Copying what an earlier job or an estimate extracted is fast: larger batches only save transactions.
-        chunks, batch_size = self._copied_chunks(job_id, digest) or self._kept_chunks(job_id, digest), COPY_BATCH_CHUNKS
+        # What an earlier job or an estimate extracted first; copying is fast,
+        # so larger batches only save transactions.
+        chunks = self._copied_chunks(job_id, digest) or self._kept_chunks(job_id, digest)
+        batch_size = COPY_BATCH_CHUNKS
         if chunks is None:
             with self._transaction() as (_, db):
                 data = db.scalar(select(JobUpload.data).where(JobUpload.job_id == job_id))
