@@ -72,10 +72,9 @@ def v1_credits_job_json(job, settlement, facts=None):
     tokens = (job.input_tokens or 0) + (job.output_tokens or 0)
     estimated_tokens = chosen.get("estimated_tokens")
     rate = getattr(facts, "pricing_rate", None)
-    return {
+    body = {
         "id": job.id,
         "user_id": job.user_id,
-        "history_id": getattr(facts, "history_id", None),
         "status": frontend_status(job),
         "original_filename": job.original_filename,
         "model": job.model,
@@ -104,6 +103,11 @@ def v1_credits_job_json(job, settlement, facts=None):
         "created_at": isoformat(job.created_at),
         "updated_at": isoformat(job.updated_at),
     }
+    # Left out until the job has an entry, as the frontend's optional history_id.
+    history_id = getattr(facts, "history_id", None)
+    if history_id is not None:
+        body["history_id"] = history_id
+    return body
 
 
 def _processing_seconds(job):

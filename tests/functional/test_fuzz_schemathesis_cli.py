@@ -28,6 +28,7 @@ EXAMPLES = 15
 ACCEPTANCE_GAPS = {
     "/api/v1": {
         "/process-pdf": "an upload must be a readable PDF",
+        "/process-pdf-async": "an upload must be a readable PDF; job_id must name a confirmed job",
         "/extract-pdf-text": "an upload must be a readable PDF",
         "/estimate-pdf": "an upload must be a readable PDF",
     },

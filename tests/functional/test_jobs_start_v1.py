@@ -126,6 +126,9 @@ def test_the_frontend_job_shows_its_tokens_task_history_and_price(app, headers, 
     assert item["estimated_tokens"] == 900 and item["pricing_rate"] == 3
     assert item["processing_settings"]["original_filename"] == "roman.pdf"  # what the confirmation said is kept
     assert item["history_id"] is not None and item["processing_time_seconds"] >= 0
+    waiting = confirm(app, headers)
+    (pending,) = app.get("/api/v1/credits/jobs", {"status": "pending"}, headers=headers).json
+    assert pending["id"] == waiting and "history_id" not in pending  # until it has an entry
     entry = app.get("/api/v1/history", headers=headers).json[0]
     assert entry["id"] == item["history_id"]
 

@@ -57,11 +57,11 @@ def job_id_node(**kwargs):
     return string_node(max_length=64, description="The job_id of POST /credits/jobs/confirm.", **kwargs)
 
 
-def gemini_model_node():
-    """balanced, quality or speed; it must stand for the model the job's credits were reserved for."""
-    return string_node(
-        validator=colander.OneOf(PREFERENCES), missing=colander.drop, description=gemini_model_node.__doc__
-    )
+GEMINI_MODEL_DESCRIPTION = "balanced, quality or speed: it must stand for the model of the job's reservation."
+
+
+def gemini_model_node(description=GEMINI_MODEL_DESCRIPTION):
+    return string_node(validator=colander.OneOf(PREFERENCES), missing=colander.drop, description=description)
 
 
 def limit_node(**kwargs):
@@ -170,7 +170,7 @@ class FrontendJobBody(StrictMapping):
 
     id = text_field()
     user_id = integer_field()
-    history_id = nullable_integer_field(description="Its history entry, once it has ended")
+    history_id = integer_field(missing=colander.drop, description="Its history entry, once it has ended")
     status = text_field(validator=colander.OneOf(FRONTEND_STATUSES))
     original_filename = nullable_text_field()
     model = nullable_text_field()

@@ -9,7 +9,8 @@ import re
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
-from novel_pyramid.credits.schemas import MAX_RESERVATION_CREDITS, model_preference_node
+from novel_pyramid.credits.pricing import PREFERENCES
+from novel_pyramid.credits.schemas import MAX_RESERVATION_CREDITS
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.schemas import ProcessingOptionsForm, uploaded_pdf_node
 from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictMapping, string_node
@@ -58,14 +59,6 @@ class CreateJobForm(StrictMapping, ProcessingOptionsForm):
     an estimate's credits as it is created, as POST /api/v1/credits/jobs/confirm does, and runs on that model.
     """
 
-    # Both or neither, said in the document as well as checked below.
-    json_schema_extra = {
-        "anyOf": [
-            {"not": {"anyOf": [{"required": [name]} for name in RESERVATION_FIELDS]}},
-            {"required": list(RESERVATION_FIELDS)},
-        ]
-    }
-
     pdf_file = uploaded_pdf_node()
     sentence_length_limit = colander.SchemaNode(
         QueryInt(),
@@ -73,15 +66,21 @@ class CreateJobForm(StrictMapping, ProcessingOptionsForm):
         missing=colander.drop,
         description="Longest sentence kept, in words; defaults to the user's setting.",
     )
-    model_preference = model_preference_node(missing=colander.drop)
+    model_preference = string_node(
+        validator=colander.OneOf(PREFERENCES),
+        missing=colander.drop,
+        description="balanced, quality or speed: the model the job runs on; with reserve_credits only.",
+    )
     reserve_credits = colander.SchemaNode(
         QueryInt(),
         validator=colander.Range(1, MAX_RESERVATION_CREDITS),
         missing=colander.drop,
-        description="The estimated_credits of an estimate of this file (POST /api/v1/estimate-pdf) to reserve.",
+        description="The estimated_credits of an estimate of this file (POST /api/v1/estimate-pdf) to reserve; "
+        "with model_preference only.",
     )
 
     def validator(self, node, form):
+        # Both or neither; said in the descriptions (schemathesis cannot generate multipart bodies under a "not").
         given = [name for name in RESERVATION_FIELDS if name in form]
         if len(given) == 1:
             (missing,) = set(RESERVATION_FIELDS) - set(given)
