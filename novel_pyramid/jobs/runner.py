@@ -54,6 +54,7 @@ from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import InvalidPdf, UpstreamError
 from novel_pyramid.estimates.interfaces import IExtractionStore
 from novel_pyramid.history.services import HistoryService
+from novel_pyramid.jobs.events import announce, announcing_every
 from novel_pyramid.jobs.failures import INTERNAL_ERROR, REWRITER_CRASHED, Failure, rewriting_failure, too_many_attempts
 from novel_pyramid.jobs.interfaces import IJobRunner, ILeaseKeeper
 from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease_values, new_token, unheld
@@ -246,9 +247,11 @@ class JobRunner:
         except InvalidPdf as error:
             with self._transaction() as (_, db):
                 self._fail_extraction(db, job_id, Failure(error.code, error.message), token)
+            announce(self.registry, job_id)
             return
         with self._transaction() as (_, db):
             self._end_extraction(db, job_id, token, digest)
+        announce(self.registry, job_id)
 
     def _copied_chunks(self, job_id, digest):
         """The chunk inputs of an earlier job extracted with the same ``digest``, in order; None when there is none.
@@ -330,6 +333,7 @@ class JobRunner:
         except sqlalchemy.exc.IntegrityError:
             log.info("Job %s is being extracted by another delivery; this one stops", job_id)
             return False
+        announce(self.registry, job_id)
         send(chunk_ids)
         return True
 
@@ -363,6 +367,7 @@ class JobRunner:
         """End a job a task could not carry on (an unexpected error), unless it has ended or another worker holds it."""
         with self._transaction() as (_, db):
             self._fail_extraction(db, job_id, failure)
+        announce(self.registry, job_id)
 
     def fail_chunk(self, chunk_id, failure=INTERNAL_ERROR):
         """Settle a chunk whose task failed unexpectedly, so its job can still finish (and be retried).
@@ -373,6 +378,7 @@ class JobRunner:
             job_id = db.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
             if job_id is not None:
                 settle_chunk(db, chunk_id, job_id, None, failure, credits_of=self.credits_of)
+        announce(self.registry, job_id)
 
     def _fail_extraction(self, db, job_id, failure, token=None):
         """Fail the job: with ``token`` only under that lease, without only while no live lease holds it."""
@@ -437,10 +443,14 @@ class JobRunner:
                     lease_token=token,
                     credits_of=self.credits_of,
                 )
-                return
+        if known is not None:
+            announce(self.registry, claim.job_id)
+            return
         try:
             with self.leases.holding(JobChunk, token):
-                output, sources, usage, failure = self._normalize(chunk_id, claim)
+                # The model may think for a while: followers hear from the job meanwhile.
+                with announcing_every(self.registry, claim.job_id, self.leases.timings.heartbeat_seconds):
+                    output, sources, usage, failure = self._normalize(chunk_id, claim)
                 with self._transaction() as (_, db):
                     settled = settle_chunk(
                         db,
@@ -455,6 +465,7 @@ class JobRunner:
                     )
                     if settled and failure is None:
                         self.results.remember(db, key, output, sources)
+            announce(self.registry, claim.job_id)
             if not settled:
                 log.warning(
                     "Chunk %s passed to another worker while this one rewrote it; its output is dropped", chunk_id

@@ -19,7 +19,11 @@ def publish_job_changed(registry, job_id):
 
 
 def includeme(config):
+    from novel_pyramid.jobs.events import JobChanged
     from novel_pyramid.realtime.progress import ProgressPublisher
 
     config.include("pyramid_services")
-    config.register_service(ProgressPublisher.from_registry(config.registry), IProgressPublisher)
+    publisher = ProgressPublisher.from_registry(config.registry)
+    config.register_service(publisher, IProgressPublisher)
+    # The jobs subsystem announces every committed change of a job (jobs.events).
+    config.add_subscriber(lambda event: publisher.job_changed(event.job_id), JobChanged)

@@ -127,6 +127,11 @@ class LocalEmitter:
     def __init__(self, registry):
         self.registry = registry
 
+    @property
+    def listening(self):
+        """Whether this process serves Socket.IO: else nobody here follows a job, and nothing need be read."""
+        return self.registry.get(SERVER_KEY) is not None
+
     def emit(self, event, data, room):
         server = self.registry.get(SERVER_KEY)
         if server is None or not server.emit_threadsafe(event, data, room):
@@ -136,6 +141,8 @@ class LocalEmitter:
 
 class RedisEmitter:
     """Publishes through Redis with python-socketio's write-only manager: every realtime process delivers."""
+
+    listening = True
 
     def __init__(self, url, channel, connect_timeout, read_timeout):
         import socketio
@@ -245,6 +252,8 @@ class ProgressPublisher:
         return cls(registry, emitter, settings["realtime.throttle_ms"] / 1000)
 
     def job_changed(self, job_id):
+        if not self.emitter.listening:
+            return
         try:
             self.throttle.call(job_id)
         except Exception:

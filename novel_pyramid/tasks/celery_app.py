@@ -42,6 +42,8 @@ WORKER_INCLUDES = (
     "novel_pyramid.credits",
     "novel_pyramid.estimates",
     "novel_pyramid.exporters",
+    # Workers publish each job's progress through Redis; the realtime process delivers it.
+    "novel_pyramid.realtime",
 )
 
 
