@@ -64,7 +64,7 @@ def main():
         started = time.perf_counter()
         verdict = judge.judge(
             sentences,
-            lambda sentence, limit=limit: normalizer.normalize([sentence], limit),
+            lambda sentence, limit=limit: normalizer.rewrite([sentence], limit).sentences,
             limit,
             examples=options.examples,
         )

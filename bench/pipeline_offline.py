@@ -263,7 +263,7 @@ def main():
     rss_after_model_mb = _rss_mb()
     long_words = sum(count_words(sentence) for sentence in sentences if count_words(sentence) > options.limit)
     output, normalize_best, normalize_median, normalize_cpu = timed(
-        lambda: [piece for chunk in chunks for piece in normalizer.normalize(chunk, options.limit)],
+        lambda: [piece for chunk in chunks for piece in normalizer.rewrite(chunk, options.limit).sentences],
         options.repeat,
     )
     too_long = sum(count_words(piece) > options.limit for piece in output)

@@ -98,9 +98,6 @@ class GeminiTokenCounter:
         written = read * self.heuristic.output_ratio
         return TokenCount(math.ceil(round((read + written) * self.heuristic.safety_margin, 6)), self.method)
 
-    def used(self, read_text, written_text):
-        return self.heuristic.used(read_text, written_text)
-
     def _sdk_client(self):
         # One client a process: it wraps a connection pool, which a forked child must not share.
         with self._client_lock:

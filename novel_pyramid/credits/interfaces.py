@@ -62,12 +62,6 @@ class ICreditService(Interface):
         prices settles at the reservation.
         """
 
-    def settle_usage(job_id, model, read_text, written_text):
-        """``settle_tokens`` with the tokens ``ITokenCounter.used`` counts from the text read and written.
-
-        Kept until the runner settles with the model's own counts (``settle_tokens``).
-        """
-
     def refund(job_id):
         """Give a failed or cancelled job's whole reservation back (a ``job_refund`` entry).
 
@@ -109,6 +103,3 @@ class ITokenCounter(Interface):
 
     def measure(text, model):
         """``TokenCount(tokens, method)``: ``count``, and how this one was counted (an API counter may fall back)."""
-
-    def used(read_text, written_text):
-        """Tokens a finished job used, from the text it read and the text it wrote."""

@@ -117,10 +117,6 @@ class HeuristicTokenCounter:
     def measure(self, text, model):
         return TokenCount(self.count(text, model), self.method)
 
-    def used(self, read_text, written_text):
-        # A measure, not a forecast: no output ratio or safety margin, the lengths are known.
-        return math.ceil(round((len(read_text) + len(written_text)) / self.chars_per_token, 6))
-
 
 def rate_json(rate):
     """A rate for JSON: an integer when it is whole, else a float."""

@@ -233,9 +233,6 @@ class CreditService:
             closing = self._close(reservation, balance, reserved - charged, Reason.JOB_FINAL, description)
         return self._settlement(reservation, closing)
 
-    def settle_usage(self, job_id, model, read_text, written_text):
-        return self.settle_tokens(job_id, model, self.counter.used(read_text, written_text))
-
     def settle_tokens(self, job_id, model, tokens):
         if tokens < 0:
             raise ValueError("a token count cannot be negative")

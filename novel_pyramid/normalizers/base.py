@@ -27,9 +27,6 @@ class Normalizer:
     def rewrite(self, sentences, limit, options=DEFAULT_OPTIONS, model=None):
         return rewrite_with_options(self.rewrite_each, sentences, limit, options, model)
 
-    def normalize(self, sentences, limit):
-        return self.rewrite(sentences, limit).sentences
-
     def rewrite_each(self, sentences, limit, model=None):
         """``(pieces, usage)``: ``pieces[i]`` the non-empty list of sentences that replace ``sentences[i]``."""
         raise NotImplementedError

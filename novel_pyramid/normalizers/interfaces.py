@@ -38,6 +38,3 @@ class INormalizer(Interface):
         external model fails after its retries; its ``usage`` attribute (a
         ``results.Usage``) then holds what the failed calls used.
         """
-
-    def normalize(sentences, limit):
-        """``rewrite(sentences, limit).sentences``: the rewritten sentences with the default options."""

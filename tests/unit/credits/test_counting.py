@@ -80,7 +80,3 @@ def test_without_a_key_or_with_the_local_normaliser_the_heuristic_counts():
     assert isinstance(token_counter_for(settings_for(normalizer="local")), HeuristicTokenCounter)
     local_with_key = settings_for(**{"normalizer": "local", "gemini.api_key": API_KEY})
     assert isinstance(token_counter_for(local_with_key), HeuristicTokenCounter)
-
-
-def test_used_tokens_are_the_heuristic_measure(counter):
-    assert counter.used("abcd" * 10, "abcd" * 5) == 15

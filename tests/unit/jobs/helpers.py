@@ -44,9 +44,6 @@ class Recorder:
         words = sum(count_words(sentence) for sentence in sentences)
         return Rewrite([sentence.upper() for sentence in sentences], list(range(len(sentences))), words, 2 * words, 1)
 
-    def normalize(self, sentences, limit):
-        return self.rewrite(sentences, limit).sentences
-
 
 def reload(dbsession, job_id):
     dbsession.expire_all()

@@ -106,19 +106,19 @@ def test_from_settings_without_a_key_names_the_variable_to_set(settings):
 def test_chunk_within_the_limit_makes_no_request(fake_gemini, make_normalizer):
     chunk = [SHORT, "Un deux trois quatre cinq six sept huit."]  # 5 and exactly 8 words
 
-    assert make_normalizer().normalize(chunk, LIMIT) == chunk
+    assert make_normalizer().rewrite(chunk, LIMIT).sentences == chunk
     assert fake_gemini.requests == []
 
 
 def test_plain_answer_is_returned_as_given(fake_gemini, make_normalizer):
     fake_gemini.script(answer(*GOOD_REWRITES))
 
-    assert make_normalizer().normalize([SHORT, LONG], LIMIT) == GOOD_ANSWER
+    assert make_normalizer().rewrite([SHORT, LONG], LIMIT).sentences == GOOD_ANSWER
     assert len(fake_gemini.requests) == 1
 
 
 def test_request_asks_for_structured_output_at_the_configured_base_url(fake_gemini, make_normalizer):
-    make_normalizer().normalize([SHORT, LONG], LIMIT)
+    make_normalizer().rewrite([SHORT, LONG], LIMIT)
 
     [request] = fake_gemini.requests
     assert request.method == "POST"
@@ -131,13 +131,13 @@ def test_request_asks_for_structured_output_at_the_configured_base_url(fake_gemi
 
 
 def test_model_setting_chooses_the_model_called(fake_gemini, make_normalizer):
-    make_normalizer(model="gemini-2.5-pro").normalize([LONG], LIMIT)
+    make_normalizer(model="gemini-2.5-pro").rewrite([LONG], LIMIT)
 
     assert fake_gemini.requests[0].model == "gemini-2.5-pro"
 
 
 def test_output_keeps_the_input_order(fake_gemini, make_normalizer):
-    result = make_normalizer().normalize([LONG, SHORT, OTHER_LONG], LIMIT)
+    result = make_normalizer().rewrite([LONG, SHORT, OTHER_LONG], LIMIT).sentences
 
     assert result == [*smart_split(LONG, LIMIT), SHORT, *smart_split(OTHER_LONG, LIMIT)]
     assert within_limit(result)
@@ -167,7 +167,7 @@ def test_output_keeps_the_input_order(fake_gemini, make_normalizer):
 def test_unusable_answer_is_retried_then_replaced(fake_gemini, make_normalizer, bad_answer):
     fake_gemini.script(bad_answer, answer(*GOOD_REWRITES))
 
-    assert make_normalizer().normalize([SHORT, LONG], LIMIT) == GOOD_ANSWER
+    assert make_normalizer().rewrite([SHORT, LONG], LIMIT).sentences == GOOD_ANSWER
     assert len(fake_gemini.requests) == 2
 
 
@@ -179,7 +179,7 @@ def test_repeated_refusal_raises_upstream_error_with_the_reason(fake_gemini, mak
     fake_gemini.script(refusal, refusal, refusal, refusal)
 
     with pytest.raises(UpstreamError, match=rf"Gemini refused the text \({reason}\)"):
-        make_normalizer(max_retries=4).normalize([LONG], LIMIT)
+        make_normalizer(max_retries=4).rewrite([LONG], LIMIT)
     assert len(fake_gemini.requests) == 3  # the first try and BAD_ANSWER_RETRIES retries
 
 
@@ -187,14 +187,14 @@ def test_repeated_empty_sentences_never_pass(fake_gemini, make_normalizer):
     fake_gemini.script(*[answer(SHORT, [*GOOD_PIECES, ""])] * 3)
 
     with pytest.raises(UpstreamError, match="empty sentence"):
-        make_normalizer().normalize([SHORT, LONG], LIMIT)
+        make_normalizer().rewrite([SHORT, LONG], LIMIT)
 
 
 def test_repeated_dropped_content_raises_upstream_error(fake_gemini, make_normalizer):
     fake_gemini.script(*[answer(SHORT, "Il marchait.")] * 3)
 
     with pytest.raises(UpstreamError, match="dropped content"):
-        make_normalizer().normalize([SHORT, LONG], LIMIT)
+        make_normalizer().rewrite([SHORT, LONG], LIMIT)
 
 
 def test_kept_word_share_counts_repeated_words_and_ignores_case():
@@ -208,7 +208,7 @@ def test_kept_word_share_counts_repeated_words_and_ignores_case():
 def test_rate_limit_then_success(fake_gemini, make_normalizer):
     fake_gemini.script(http_error(429))
 
-    assert within_limit(make_normalizer().normalize([LONG], LIMIT))
+    assert within_limit(make_normalizer().rewrite([LONG], LIMIT).sentences)
     assert len(fake_gemini.requests) == 2
 
 
@@ -216,7 +216,7 @@ def test_rate_limit_retry_delay_is_honoured(fake_gemini, make_normalizer):
     fake_gemini.script(http_error(429, retry_delay=0.3))
 
     started = time.monotonic()
-    make_normalizer().normalize([LONG], LIMIT)
+    make_normalizer().rewrite([LONG], LIMIT)
 
     assert time.monotonic() - started >= 0.3
 
@@ -225,7 +225,7 @@ def test_backoff_grows_between_attempts(fake_gemini, make_normalizer):
     fake_gemini.script(http_error(503), http_error(502))
 
     started = time.monotonic()
-    make_normalizer(backoff_seconds=0.05).normalize([LONG], LIMIT)
+    make_normalizer(backoff_seconds=0.05).rewrite([LONG], LIMIT)
 
     # Equal jitter waits at least half of 0.05 s, then half of 0.1 s.
     assert time.monotonic() - started >= 0.075
@@ -236,14 +236,14 @@ def test_server_errors_until_the_retries_run_out(fake_gemini, make_normalizer):
     fake_gemini.script(*[http_error(500, "Internal error encountered.")] * 3)
 
     with pytest.raises(UpstreamError, match=r"HTTP 500 INTERNAL: Internal error encountered.*3 attempt"):
-        make_normalizer(max_retries=2).normalize([LONG], LIMIT)
+        make_normalizer(max_retries=2).rewrite([LONG], LIMIT)
     assert len(fake_gemini.requests) == 3
 
 
 def test_slow_answer_times_out_and_is_retried(fake_gemini, make_normalizer):
     fake_gemini.script(slow(1.0))
 
-    assert within_limit(make_normalizer(timeout_seconds=0.3).normalize([LONG], LIMIT))
+    assert within_limit(make_normalizer(timeout_seconds=0.3).rewrite([LONG], LIMIT).sentences)
     assert len(fake_gemini.requests) == 2
 
 
@@ -251,14 +251,14 @@ def test_answers_always_too_slow_raise_upstream_error(fake_gemini, make_normaliz
     fake_gemini.script(slow(1.0), slow(1.0))
 
     with pytest.raises(UpstreamError, match="Timeout"):
-        make_normalizer(timeout_seconds=0.2, max_retries=1).normalize([LONG], LIMIT)
+        make_normalizer(timeout_seconds=0.2, max_retries=1).rewrite([LONG], LIMIT)
     assert len(fake_gemini.requests) == 2
 
 
 def test_dropped_connection_is_retried(fake_gemini, make_normalizer):
     fake_gemini.script(hang_up())
 
-    assert within_limit(make_normalizer().normalize([LONG], LIMIT))
+    assert within_limit(make_normalizer().rewrite([LONG], LIMIT).sentences)
     assert len(fake_gemini.requests) == 2
 
 
@@ -268,7 +268,7 @@ def test_unreachable_server_raises_upstream_error(make_normalizer):
         closed_port = probe.getsockname()[1]
 
     with pytest.raises(UpstreamError, match="ConnectError"):
-        make_normalizer(base_url=f"http://127.0.0.1:{closed_port}").normalize([LONG], LIMIT)
+        make_normalizer(base_url=f"http://127.0.0.1:{closed_port}").rewrite([LONG], LIMIT)
 
 
 # Permanent failures: not retried
@@ -279,13 +279,13 @@ def test_client_errors_are_not_retried(fake_gemini, make_normalizer, status):
     fake_gemini.script(http_error(status, "Nope."))
 
     with pytest.raises(UpstreamError, match=rf"rejected the request: HTTP {status}"):
-        make_normalizer().normalize([LONG], LIMIT)
+        make_normalizer().rewrite([LONG], LIMIT)
     assert len(fake_gemini.requests) == 1
 
 
 def test_wrong_api_key_fails_at_once_with_a_hint(fake_gemini, make_normalizer):
     with pytest.raises(UpstreamError, match=r"API key not valid.*GEMINI_API_KEY"):
-        make_normalizer(api_key="not-the-right-key").normalize([LONG], LIMIT)
+        make_normalizer(api_key="not-the-right-key").rewrite([LONG], LIMIT)
     assert len(fake_gemini.requests) == 1
 
 
@@ -294,9 +294,9 @@ def test_api_key_is_sent_in_the_header_and_never_logged(fake_gemini, make_normal
     normalizer = make_normalizer()
     fake_gemini.script(http_error(429), smart(), http_error(403, "Permission denied."))
 
-    normalizer.normalize([LONG], LIMIT)  # the fake rejects any other key
+    normalizer.rewrite([LONG], LIMIT)  # the fake rejects any other key
     with pytest.raises(UpstreamError) as failure:
-        normalizer.normalize([LONG], LIMIT)
+        normalizer.rewrite([LONG], LIMIT)
 
     assert all(request.headers["x-goog-api-key"] == REDACTED for request in fake_gemini.requests)
     assert "retrying" in caplog.text  # the retry was logged...
@@ -310,7 +310,7 @@ def test_api_key_is_sent_in_the_header_and_never_logged(fake_gemini, make_normal
 def test_answer_over_the_limit_gets_one_corrective_request(fake_gemini, make_normalizer):
     fake_gemini.script(echo(), answer(GOOD_PIECES))
 
-    assert make_normalizer().normalize([SHORT, LONG], LIMIT) == GOOD_ANSWER
+    assert make_normalizer().rewrite([SHORT, LONG], LIMIT).sentences == GOOD_ANSWER
 
     _first, correction = fake_gemini.requests
     assert correction.sentences == [LONG]  # only the piece still too long, sent back alone
@@ -321,7 +321,7 @@ def test_answer_over_the_limit_gets_one_corrective_request(fake_gemini, make_nor
 def test_answer_still_over_the_limit_is_split_offline(fake_gemini, make_normalizer):
     fake_gemini.script(echo(), echo())
 
-    result = make_normalizer().normalize([SHORT, LONG], LIMIT)
+    result = make_normalizer().rewrite([SHORT, LONG], LIMIT).sentences
 
     assert result == [SHORT, *split_sentence(LONG, LIMIT)]
     assert within_limit(result)
@@ -331,7 +331,7 @@ def test_answer_still_over_the_limit_is_split_offline(fake_gemini, make_normaliz
 def test_failed_correction_falls_back_to_the_offline_split(fake_gemini, make_normalizer):
     fake_gemini.script(echo(), *[http_error(500)] * 3)
 
-    result = make_normalizer(max_retries=2).normalize([SHORT, LONG], LIMIT)
+    result = make_normalizer(max_retries=2).rewrite([SHORT, LONG], LIMIT).sentences
 
     assert result == [SHORT, *split_sentence(LONG, LIMIT)]
     assert len(fake_gemini.requests) == 4
@@ -346,7 +346,7 @@ def test_one_normaliser_serves_concurrent_threads(fake_gemini, make_normalizer):
     fake_gemini.script(*[slow(0.2)] * len(chunks))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda chunk: normalizer.normalize(chunk, LIMIT), chunks))
+        results = list(pool.map(lambda chunk: normalizer.rewrite(chunk, LIMIT).sentences, chunks))
 
     for chunk, result in zip(chunks, results, strict=True):
         assert result == [chunk[0], *smart_split(LONG, LIMIT)]
@@ -368,7 +368,7 @@ def test_fake_server_runs_standalone_with_a_fixed_latency():
         normalizer = GeminiNormalizer("any-key", base_url=f"http://127.0.0.1:{port}", max_retries=0)
 
         started = time.monotonic()
-        result = normalizer.normalize([LONG], LIMIT)
+        result = normalizer.rewrite([LONG], LIMIT).sentences
 
         assert time.monotonic() - started >= 0.2
         assert result == smart_split(LONG, LIMIT)

@@ -30,7 +30,7 @@ def test_the_error_when_retries_run_out_carries_a_stable_code(fake_gemini, make_
     fake_gemini.script(*replies)
 
     with pytest.raises(UpstreamError) as failure:
-        make_normalizer(max_retries=1, timeout_seconds=0.3).normalize([LONG], LIMIT)
+        make_normalizer(max_retries=1, timeout_seconds=0.3).rewrite([LONG], LIMIT)
 
     assert type(failure.value) is error
     assert failure.value.code == code

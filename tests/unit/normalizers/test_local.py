@@ -105,7 +105,7 @@ def test_every_piece_is_within_the_limit_and_every_word_is_kept(sentence, limit)
 @settings(max_examples=50, deadline=None)
 @given(sentences=st.lists(SENTENCE, max_size=20), limit=st.integers(min_value=3, max_value=50))
 def test_normalize_keeps_order_and_limit(sentences, limit):
-    output = LocalNormalizer().normalize(sentences, limit)
+    output = LocalNormalizer().rewrite(sentences, limit).sentences
 
     assert all(piece.strip() and count_words(piece) <= limit for piece in output)
     assert words_of(" ".join(output)) == words_of(" ".join(sentences))
@@ -190,11 +190,11 @@ def test_quotes_and_dashes_stay_with_their_words():
 
 def test_short_sentences_pass_through_unchanged():
     sentences = ["oui", "  Il   pleut  ", "« Non ! »", "…"]
-    assert LocalNormalizer().normalize(sentences, 3) == sentences
+    assert LocalNormalizer().rewrite(sentences, 3).sentences == sentences
 
 
 def test_blank_sentences_are_skipped():
-    assert LocalNormalizer().normalize(["", "  ", "Il pleut."], 8) == ["Il pleut."]
+    assert LocalNormalizer().rewrite(["", "  ", "Il pleut."], 8).sentences == ["Il pleut."]
 
 
 def test_limit_must_be_positive():
@@ -266,7 +266,7 @@ def test_sentences_within_the_limit_are_not_parsed():
     output = _python(
         "from novel_pyramid.normalizers.local import LocalNormalizer\n"
         "from novel_pyramid.pipeline import french\n"
-        "LocalNormalizer().normalize(['Il pleut.', 'Le vent souffle fort ce soir.'], 8)\n"
+        "LocalNormalizer().rewrite(['Il pleut.', 'Le vent souffle fort ce soir.'], 8).sentences\n"
         "print(french.pipeline_loaded())\n"
     )
     assert output == "False"
@@ -309,10 +309,11 @@ def test_parsing_is_safe_from_many_threads():
         "Le capitaine regarda la mer pendant que les marins préparaient les voiles, et il pensa à sa femme.",
         "La jeune femme aux cheveux gris traversait la place du marché sous la pluie fine de novembre.",
     ] * 10
-    expected = LocalNormalizer().normalize(sentences, 6)
+    expected = LocalNormalizer().rewrite(sentences, 6).sentences
     outputs = []
     threads = [
-        threading.Thread(target=lambda: outputs.append(LocalNormalizer().normalize(sentences, 6))) for _ in range(4)
+        threading.Thread(target=lambda: outputs.append(LocalNormalizer().rewrite(sentences, 6).sentences))
+        for _ in range(4)
     ]
     for thread in threads:
         thread.start()
@@ -329,6 +330,6 @@ def test_ten_thousand_words_in_a_few_seconds():
     sentences = [sentence] * (10_000 // count_words(sentence) + 1)
     LocalNormalizer().warm_up()
     started = time.perf_counter()
-    LocalNormalizer().normalize(sentences, 8)
+    LocalNormalizer().rewrite(sentences, 8)
     # Generous bound for a loaded CI machine; bench/pipeline_offline.py measures 100,000 words properly.
     assert time.perf_counter() - started < 10

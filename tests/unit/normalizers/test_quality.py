@@ -19,7 +19,7 @@ def sentences():
 @pytest.mark.parametrize("limit", [5, 8, 12, 20])
 def test_cuts_fall_between_constituents(sentences, limit):
     normalizer = LocalNormalizer()
-    verdict = judge(sentences, lambda sentence: normalizer.normalize([sentence], limit), limit, examples=10)
+    verdict = judge(sentences, lambda sentence: normalizer.rewrite([sentence], limit).sentences, limit, examples=10)
 
     assert verdict.sentences_cut > 100
     assert verdict.words_kept_share == 1.0, verdict.examples

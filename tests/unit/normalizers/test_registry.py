@@ -115,7 +115,7 @@ def test_third_party_plugin_loads_without_touching_our_code(third_party_plugin):
     normalizer = load_normalizer("shout", {"anything": 1})
 
     assert normalizer.settings == {"anything": 1}
-    assert normalizer.normalize(["Il pleut."], 8) == ["IL PLEUT."]
+    assert normalizer.rewrite(["Il pleut."], 8).sentences == ["IL PLEUT."]
 
 
 def test_a_third_party_plugin_gets_the_options_and_sources_from_the_base_class(third_party_plugin):
