@@ -25,6 +25,7 @@ from novel_pyramid.errors import Conflict, InvalidInput, InvalidPdf, NotFound
 from novel_pyramid.estimates.interfaces import IEstimateService
 from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.history.models import HistoryEntry
+from novel_pyramid.jobs.events import announce, announce_after_commit
 from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
@@ -178,6 +179,7 @@ class JobService:
         )
         self.db.execute(JobUpload.__table__.delete().where(JobUpload.job_id == job.id))
         record_job_end(self.db, job, self.history, self._credits_of)
+        announce_after_commit(self.registry, self.db, job.id)
         return job
 
     def confirm(self, user_id, *, estimated_credits, model_preference, sentence_length_limit, processing_settings):
@@ -354,6 +356,7 @@ class JobService:
             with own_transaction(self.session_factory) as (_, db):
                 undo(db, job_id)
             outcome.raise_for_error()
+        announce(self.registry, job_id)
         return self.load(job_id)
 
     def retry(self, user_id, job_id):
@@ -389,6 +392,7 @@ class JobService:
         if outcome.error is not None:
             self._undo_retry(job_id, failed, previous)
             outcome.raise_for_error()
+        announce(self.registry, job_id)
         return self.load(job_id)
 
     def _undo_retry(self, job_id, failed, previous):

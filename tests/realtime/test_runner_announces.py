@@ -1,4 +1,4 @@
-"""The job runner announces every committed step of a real job, and a follower hears each one, in order, to the end."""
+"""The jobs subsystem announces every committed change of a real job (runner steps, a cancel), and a follower hears each one."""
 
 import hashlib
 
@@ -48,3 +48,19 @@ def test_a_real_job_is_followed_from_its_start_to_its_end(serve, follower, dbses
     # A state for the extraction's batches and for each chunk (throttling is off in these tests).
     assert len(states) > states[-1]["total_chunks"]
     assert states[-1]["progress_percent"] == 100
+
+
+def test_a_cancel_through_the_api_reaches_the_follower_once_committed(serve, follower, dbsession):
+    served = serve()
+    user_id, token = served.sign_in()
+    job = queued_job(dbsession, user_id, text_pdf(novel_paragraphs(2)))
+    client = follower(served.url)
+    client.join(job.id, token)
+    client.expect("joined_room")
+    client.expect("job_progress")
+
+    answer = served.post(f"/api/v1/jobs/{job.id}/cancel", token)
+
+    assert answer["status"] == "cancelled"
+    state = client.expect("job_progress")
+    assert state["status"] == "cancelled" and state["is_cancelled"] is True
