@@ -89,21 +89,6 @@ class SavedSettingsBody(SettingsBody):
     settings = SettingsBody()
 
 
-class HistoryEntryBody(StrictMapping):
-    id = colander.SchemaNode(StrictInt())
-    timestamp = timestamp_field()
-    original_filename = nullable_text_field()
-    processed_sentences_count = colander.SchemaNode(StrictInt(), nullable=True)
-    spreadsheet_url = nullable_text_field()
-    error_message = nullable_text_field()
-
-
-class HistoryListBody(colander.SequenceSchema):
-    """Newest first."""
-
-    entry = HistoryEntryBody()
-
-
 class Sentences(colander.SequenceSchema):
     sentence = text_field()
 
@@ -139,7 +124,6 @@ RESPONSES = {
     ("v1.settings", "GET"): {200: SettingsBody()},
     ("v1.settings", "POST"): {200: SavedSettingsBody()},
     ("v1.settings", "PUT"): {200: SavedSettingsBody()},
-    ("v1.history", "GET"): {200: HistoryListBody()},
     ("v1.history.entry", "DELETE"): {200: MessageBody()},
     ("v1.process_pdf", "POST"): {
         200: Response(SentencesBody(), "The sentences, once the job has finished"),
