@@ -17,20 +17,18 @@ import math
 import os
 import threading
 
-from google import genai
 from google.genai import errors as genai_errors
-from google.genai import types
 from zope.interface import implementer
 
 from novel_pyramid.credits.interfaces import ITokenCounter
 from novel_pyramid.credits.pricing import HeuristicTokenCounter, TokenCount
+from novel_pyramid.normalizers.gemini import sdk_client
 
 log = logging.getLogger(__name__)
 
 # The count of a book is one short request; an estimate must not wait a model call's time limit.
 COUNT_TIMEOUT_SECONDS = 10.0
 # Structured output needs v1beta for the normaliser; the count uses the same version.
-API_VERSION = "v1beta"
 
 
 def _transport_errors():
@@ -102,15 +100,6 @@ class GeminiTokenCounter:
         # One client a process: it wraps a connection pool, which a forked child must not share.
         with self._client_lock:
             if self._client is None or self._client_pid != os.getpid():
-                self._client = genai.Client(
-                    api_key=self._api_key,
-                    vertexai=False,
-                    http_options=types.HttpOptions(
-                        base_url=self.base_url,
-                        api_version=API_VERSION,
-                        timeout=int(self.timeout_seconds * 1000),  # the SDK wants milliseconds
-                        retry_options=None,
-                    ),
-                )
+                self._client = sdk_client(self._api_key, self.base_url, self.timeout_seconds)
                 self._client_pid = os.getpid()
             return self._client

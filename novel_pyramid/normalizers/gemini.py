@@ -66,6 +66,22 @@ MAX_BACKOFF_SECONDS = 60.0
 # Structured output (responseJsonSchema) and systemInstruction are documented on
 # v1beta; google-genai 3 defaults to v1, so the version is pinned on purpose.
 API_VERSION = "v1beta"
+
+
+def sdk_client(api_key, base_url, timeout_seconds):
+    """A google-genai client of the Gemini API at ``base_url``: ``timeout_seconds`` a call, no retries of its own."""
+    return genai.Client(
+        api_key=api_key,
+        vertexai=False,
+        http_options=types.HttpOptions(
+            base_url=base_url,
+            api_version=API_VERSION,
+            timeout=int(timeout_seconds * 1000),  # the SDK wants milliseconds
+            retry_options=None,  # the caller's loop is the only retry policy
+        ),
+    )
+
+
 # Low but not zero: faithful rewriting wants little creativity, and a retry
 # after a malformed answer should still be able to come out differently.
 TEMPERATURE = 0.2
@@ -246,16 +262,7 @@ class GeminiNormalizer(Normalizer):
         # its own on first use.
         with self._client_lock:
             if self._client is None or self._client_pid != os.getpid():
-                self._client = genai.Client(
-                    api_key=self._api_key,
-                    vertexai=False,
-                    http_options=types.HttpOptions(
-                        base_url=self.base_url,
-                        api_version=API_VERSION,
-                        timeout=int(self.timeout_seconds * 1000),  # the SDK wants milliseconds
-                        retry_options=None,  # our loop is the only retry policy
-                    ),
-                )
+                self._client = sdk_client(self._api_key, self.base_url, self.timeout_seconds)
                 self._client_pid = os.getpid()
             return self._client
 

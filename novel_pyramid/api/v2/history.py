@@ -21,6 +21,7 @@ from novel_pyramid.api.openapi.responses import (
 )
 from novel_pyramid.api.v1.history import FAILED_STEPS, EntrySettings
 from novel_pyramid.api.v1.schemas import HistoryPath
+from novel_pyramid.api.v2.schemas import SentencesQuery
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.history.interfaces import IHistoryService
@@ -32,8 +33,6 @@ from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictMapping, Stri
 
 HISTORY_DEFAULT_LIMIT = 20
 HISTORY_MAX_LIMIT = 100
-SENTENCES_DEFAULT_LIMIT = 100
-SENTENCES_MAX_LIMIT = 1000
 
 history = api_service("v2.history", "/history")
 history_entry = api_service("v2.history_entry", "/history/{id}")
@@ -65,18 +64,6 @@ class HistoryListRequest(colander.MappingSchema):
 class HistoryEntryRequest(colander.MappingSchema):
     path = HistoryPath()
     querystring = EmptyQuery(missing={})
-
-
-class SentencesQuery(StrictMapping):
-    cursor = colander.SchemaNode(
-        QueryInt(),
-        validator=colander.Range(0, 2**31 - 1),
-        missing=0,
-        description="Index of the first sentence: the next_cursor of the previous page.",
-    )
-    limit = colander.SchemaNode(
-        QueryInt(), validator=colander.Range(1, SENTENCES_MAX_LIMIT), missing=SENTENCES_DEFAULT_LIMIT
-    )
 
 
 class HistorySentencesRequest(colander.MappingSchema):
