@@ -62,16 +62,17 @@ def statuses_of_frontend(name):
     return tuple(status for status in JobStatus if FRONTEND_STATUS.get(status, status.value) == name)
 
 
-def v1_credits_job_json(job, settlement, facts=None):
-    """The frontend's ``Job`` (``GET /credits/jobs``, ``/credits/jobs/{id}``); ``settlement`` may be None.
+def v1_credits_job_json(job, facts):
+    """The frontend's ``Job`` (``GET /credits/jobs``, ``/credits/jobs/{id}``, live progress).
 
     ``facts`` (``services.JobFacts``, from ``IJobService.facts``) adds what the
-    job's row does not hold: its history entry, failed parts and price.
+    job's row does not hold: its history entry, failed parts, price and settlement.
     """
+    settlement = facts.settlement
     chosen = job.processing_settings or {}
     tokens = (job.input_tokens or 0) + (job.output_tokens or 0)
     estimated_tokens = chosen.get("estimated_tokens")
-    rate = getattr(facts, "pricing_rate", None)
+    rate = facts.pricing_rate
     body = {
         "id": job.id,
         "user_id": job.user_id,
@@ -91,7 +92,7 @@ def v1_credits_job_json(job, settlement, facts=None):
         "error_code": job.error_code,
         "total_chunks": job.chunks_total,
         "processed_chunks": job.chunks_done,
-        "failed_chunks": list(getattr(facts, "failed_chunks", ())),
+        "failed_chunks": list(facts.failed_chunks),
         "processing_time_seconds": _processing_seconds(job),
         "gemini_tokens_used": tokens,
         "gemini_api_calls": job.model_calls or 0,
@@ -104,9 +105,8 @@ def v1_credits_job_json(job, settlement, facts=None):
         "updated_at": isoformat(job.updated_at),
     }
     # Left out until the job has an entry, as the frontend's optional history_id.
-    history_id = getattr(facts, "history_id", None)
-    if history_id is not None:
-        body["history_id"] = history_id
+    if facts.history_id is not None:
+        body["history_id"] = facts.history_id
     return body
 
 

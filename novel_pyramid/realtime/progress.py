@@ -13,10 +13,11 @@ import time
 
 from zope.interface import implementer
 
-from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.db import own_transaction
+from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import Job, JobStatus
 from novel_pyramid.jobs.serializers import v1_credits_job_json
+from novel_pyramid.jobs.services import JobFacts
 from novel_pyramid.realtime.interfaces import IProgressPublisher
 from novel_pyramid.tasks import blank_request
 
@@ -81,11 +82,11 @@ class EndedJobs:
 def job_state(request, job):
     """The frontend's Job JSON of ``job``, read in ``request``'s transaction."""
     try:
-        credits = request.find_service(ICreditService)
+        jobs = request.find_service(IJobService)
     except LookupError:
-        # A process that registered no ledger (a worker built without it) still reports progress.
-        return v1_credits_job_json(job, None)
-    return v1_credits_job_json(job, credits.settlement_of(job.id))
+        # A process that registered no jobs service (a worker built without the ledger) still reports progress.
+        return v1_credits_job_json(job, JobFacts())
+    return v1_credits_job_json(job, jobs.facts([job])[job.id])
 
 
 def read_state(registry, job_id):

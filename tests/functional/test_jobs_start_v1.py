@@ -17,6 +17,7 @@ from novel_pyramid.errors import Conflict
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.tasks import blank_request
+from tests.fakes.gemini_server import http_error
 from tests.fakes.pdfs import bad_uploads, text_pdf
 from tests.functional.conftest import SMALL_CHUNKS
 
@@ -115,11 +116,8 @@ def test_the_frontend_job_shows_its_tokens_task_history_and_price(app, headers, 
 
     job = dbsession.get(Job, job_id)
     (item,) = listed
-    # GET /credits/jobs/{id} (api.v1.credits) is the same Job, without what IJobService.facts adds.
-    facts = ("history_id", "failed_chunks", "pricing_rate")
-    assert {key: value for key, value in read.items() if key not in facts} == {
-        key: value for key, value in item.items() if key not in facts
-    }
+    # GET /credits/jobs/{id}, which the frontend polls, is the very Job the list shows.
+    assert read == item
     assert item["celery_task_id"] == task_id and item["status"] == "completed" and item["failed_chunks"] == []
     assert item["actual_tokens"] == item["gemini_tokens_used"] == job.input_tokens + job.output_tokens
     assert item["gemini_api_calls"] == job.model_calls
@@ -411,3 +409,17 @@ def test_the_jobs_endpoints_need_a_signed_in_user(app):
     app.post(START, {"job_id": "x"}, upload_files=upload(), status=401)
     app.post("/api/v1/jobs/x/cancel", status=401)
     app.get("/api/v1/credits/jobs", status=401)
+
+
+def test_a_failed_job_read_alone_shows_its_failed_chunks_and_history_entry(gemini_app, headers, gemini, dbsession):
+    gemini.script(http_error(403, "Permission denied on the model."))
+    job_id = confirm(gemini_app, headers)
+    start(gemini_app, headers, job_id)
+
+    read = gemini_app.get(f"/api/v1/credits/jobs/{job_id}", headers=headers).json
+
+    failed = dbsession.scalars(
+        select(JobChunk.position).where(JobChunk.job_id == job_id, JobChunk.status == "failed")
+    ).all()
+    assert read["status"] == "failed" and read["failed_chunks"] == list(failed) and len(failed) == 1
+    assert read["history_id"] == gemini_app.get("/api/v1/history", headers=headers).json[0]["id"]

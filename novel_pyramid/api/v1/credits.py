@@ -17,9 +17,7 @@ from novel_pyramid.api.openapi.responses import (
     ERROR,
     Response,
     integer_field,
-    nullable_integer_field,
     nullable_text_field,
-    nullable_timestamp_field,
     text_field,
 )
 from novel_pyramid.api.validators import querystring_validator
@@ -97,8 +95,9 @@ def confirm_job(request):
 
 @credits_job.get(permission=AUTHENTICATED, schema=schemas.CreditsJobRequest(), validators=(colander_validator,))
 def read_credits_job(request):
-    job = request.find_service(IJobService).get(request.identity.id, request.validated["path"]["id"])
-    return v1_credits_job_json(job, request.find_service(ICreditService).settlement_of(job.id))
+    jobs = request.find_service(IJobService)
+    job = jobs.get(request.identity.id, request.validated["path"]["id"])
+    return v1_credits_job_json(job, jobs.facts([job])[job.id])
 
 
 @credits_job_finalize.post(permission=AUTHENTICATED, schema=schemas.FinalizeRequest(), validators=(colander_validator,))
@@ -164,34 +163,6 @@ class ConfirmBody(StrictMapping):
     message = text_field()
 
 
-FRONTEND_STATUSES = ["pending", "processing", "completed", "failed", "cancelled"]
-
-
-class FrontendJobBody(StrictMapping):
-    """The frontend's Job, as far as our fields go."""
-
-    id = text_field()
-    user_id = integer_field()
-    status = text_field(validator=colander.OneOf(FRONTEND_STATUSES))
-    original_filename = nullable_text_field()
-    model = nullable_text_field()
-    estimated_credits = nullable_integer_field()
-    actual_credits = nullable_integer_field(description="Once the job has ended and its credits are settled")
-    pricing_version = nullable_text_field()
-    progress_percent = integer_field()
-    current_step = text_field()
-    error_message = nullable_text_field()
-    error_code = nullable_text_field()
-    total_chunks = integer_field()
-    processed_chunks = integer_field()
-    processing_settings = colander.SchemaNode(colander.Mapping(unknown="preserve"), nullable=True)
-    is_cancelled = colander.SchemaNode(colander.Boolean())
-    started_at = nullable_timestamp_field()
-    completed_at = nullable_timestamp_field()
-    created_at = colander.SchemaNode(colander.DateTime())
-    updated_at = colander.SchemaNode(colander.DateTime())
-
-
 class FinalizeBody(StrictMapping):
     job_id = text_field()
     status = text_field(validator=colander.OneOf(["completed", "failed", "cancelled"]))
@@ -213,7 +184,6 @@ RESPONSES = {
             "(reason: unknown, expired or outdated); nothing was written",
         ),
     },
-    ("v1.credits.jobs.item", "GET"): {200: FrontendJobBody()},
     ("v1.credits.jobs.finalize", "POST"): {
         200: FinalizeBody(),
         409: Response(ERROR.schema, "The job has not ended yet"),

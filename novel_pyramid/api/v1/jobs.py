@@ -142,7 +142,7 @@ def list_jobs(request):
         request.identity.id, limit=query["limit"], status=statuses_of_frontend(status) if status else None
     )
     facts = service.facts(page)
-    return [v1_credits_job_json(job, facts[job.id].settlement, facts[job.id]) for job in page]
+    return [v1_credits_job_json(job, facts[job.id]) for job in page]
 
 
 # -- what they answer (the OpenAPI document) ---------------------------------------------------
