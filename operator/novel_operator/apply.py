@@ -114,3 +114,24 @@ async def ensure(
     if is_subset(manifest, existing):
         return dict(existing)
     return await client.merge_patch(path, merge_patch(manifest, existing))
+
+
+def owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    """Whether ``owner`` is the controller of ``obj`` (the owner reference ``kopf.adopt`` wrote)."""
+    uid = (owner.get("metadata") or {}).get("uid")
+    references = (obj.get("metadata") or {}).get("ownerReferences") or ()
+    return bool(uid) and any(ref.get("uid") == uid and ref.get("controller") for ref in references)
+
+
+async def remove(client: kube.KubeClient, manifest: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    """Delete the child ``manifest`` names if ``owner`` controls it; return whether something was deleted.
+
+    An object of that name that is not ours (made by hand, or by another
+    NovelTool) is left alone; the uid precondition makes sure the object
+    deleted is the one just read.
+    """
+    path = kube.object_path(manifest)
+    existing = await client.get(path)
+    if existing is None or not owned_by(existing, owner):
+        return False
+    return await client.delete(path, uid=(existing.get("metadata") or {}).get("uid"))

@@ -25,10 +25,14 @@ CUSTOM_INI_DIR = "/etc/novel-pyramid"
 CUSTOM_INI = f"{CUSTOM_INI_DIR}/production.ini"
 
 WEB_PORT = 8080
+# The realtime process (`[server:realtime]` of production.ini): Socket.IO and
+# the event streams, and the whole REST API too, so the same health paths answer there.
+REALTIME_PORT = 8081
 READINESS_PATH = "/api/v1/health"
 LIVENESS_PATH = "/api/v1/health/live"
 
 WEB_COMMAND = ["pserve"]
+REALTIME_SERVER_ARGS = ["--server-name", "realtime"]
 WORKER_COMMAND = ["celery", "-A", "novel_pyramid.tasks.celery_app:app", "worker", "--loglevel=INFO"]
 # The migration writes the resulting Alembic revision to the termination log so
 # the operator can read it from the pod's `terminated.message`.

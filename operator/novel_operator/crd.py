@@ -101,7 +101,11 @@ SPEC_SCHEMA = {
     "type": "object",
     "required": ["image", "secrets"],
     "properties": {
-        "image": {"type": "string", "minLength": 1, "description": "The novel_pyramid image (web, worker, migration)."},
+        "image": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The novel_pyramid image (web, realtime, worker, migration).",
+        },
         "imagePullPolicy": {"type": "string", "enum": ["Always", "IfNotPresent", "Never"], "default": "IfNotPresent"},
         "imagePullSecrets": {
             "type": "array",
@@ -111,6 +115,28 @@ SPEC_SCHEMA = {
             "type": "object",
             "default": {},
             "properties": {
+                "replicas": {"type": "integer", "minimum": 0, "default": 2},
+                "resources": RESOURCES_SCHEMA,
+                "serviceType": {
+                    "type": "string",
+                    "enum": ["ClusterIP", "NodePort", "LoadBalancer"],
+                    "default": "ClusterIP",
+                },
+                "servicePort": {"type": "integer", "minimum": 1, "maximum": 65535, "default": 80},
+            },
+        },
+        "realtime": {
+            "type": "object",
+            "default": {},
+            "description": "The realtime process (`pserve production.ini --server-name realtime`): Socket.IO at "
+            "/socket.io/ and the v2 event streams. Progress reaches every replica through Redis, and clients use "
+            "the WebSocket transport only, so any number of replicas works without sticky sessions.",
+            "properties": {
+                "enabled": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Disabling it deletes the realtime Deployment and Service.",
+                },
                 "replicas": {"type": "integer", "minimum": 0, "default": 2},
                 "resources": RESOURCES_SCHEMA,
                 "serviceType": {

@@ -151,6 +151,17 @@ class KubeClient:
     async def merge_patch(self, path: str, patch: Mapping[str, Any]) -> dict[str, Any]:
         return await self.request("PATCH", path, body=patch, content_type="application/merge-patch+json")
 
+    async def delete(self, path: str, *, uid: str | None = None) -> bool:
+        """Delete the object at ``path`` (only if it still has ``uid``); False when it was already gone."""
+        options: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+        if uid:
+            options["preconditions"] = {"uid": uid}
+        try:
+            await self.request("DELETE", path, body=options)
+        except NotFound:
+            return False
+        return True
+
     async def list(self, path: str, label_selector: Mapping[str, str]) -> list[dict[str, Any]]:
         query = ",".join(f"{key}={value}" for key, value in sorted(label_selector.items()))
         result = await self.request("GET", path, params={"labelSelector": query})

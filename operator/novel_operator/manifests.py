@@ -22,6 +22,10 @@ def web_name(spec: NovelToolSpec) -> str:
     return f"{spec.name}-web"
 
 
+def realtime_name(spec: NovelToolSpec) -> str:
+    return f"{spec.name}-realtime"
+
+
 def worker_name(spec: NovelToolSpec) -> str:
     return f"{spec.name}-worker"
 
@@ -184,11 +188,19 @@ def _pod_template(spec: NovelToolSpec, component: str, pod: dict[str, Any]) -> d
     }
 
 
-def build_web_deployment(spec: NovelToolSpec, image: str) -> dict[str, Any]:
-    container = _container(
-        spec, name="web", image=image, command=[*c.WEB_COMMAND, _ini_path(spec)], resources=spec.web_resources
-    )
-    container["ports"] = [{"name": "http", "containerPort": c.WEB_PORT, "protocol": "TCP"}]
+def _serving_deployment(
+    spec: NovelToolSpec,
+    component: str,
+    *,
+    image: str,
+    command: list[str],
+    port: int,
+    replicas: int,
+    resources: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A Deployment of pods serving HTTP on ``port`` (web, realtime), probed on the health paths."""
+    container = _container(spec, name=component, image=image, command=command, resources=resources)
+    container["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
     container["readinessProbe"] = {
         "httpGet": {"path": c.READINESS_PATH, "port": "http"},
         "periodSeconds": 10,
@@ -205,28 +217,66 @@ def build_web_deployment(spec: NovelToolSpec, image: str) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _metadata(spec, web_name(spec), "web"),
+        "metadata": _metadata(spec, f"{spec.name}-{component}", component),
         "spec": {
-            "replicas": spec.web_replicas,
-            "selector": {"matchLabels": selector(spec, "web")},
+            "replicas": replicas,
+            "selector": {"matchLabels": selector(spec, component)},
             # Never go below the wanted capacity while rolling a new image.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
-            "template": _pod_template(spec, "web", _pod_spec(spec, [container])),
+            "template": _pod_template(spec, component, _pod_spec(spec, [container])),
         },
     }
 
 
-def build_web_service(spec: NovelToolSpec) -> dict[str, Any]:
+def _service(spec: NovelToolSpec, component: str, service_type: str, port: int) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _metadata(spec, web_name(spec), "web"),
+        "metadata": _metadata(spec, f"{spec.name}-{component}", component),
         "spec": {
-            "type": spec.service_type,
-            "selector": selector(spec, "web"),
-            "ports": [{"name": "http", "port": spec.service_port, "targetPort": "http", "protocol": "TCP"}],
+            "type": service_type,
+            "selector": selector(spec, component),
+            "ports": [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}],
         },
     }
+
+
+def build_web_deployment(spec: NovelToolSpec, image: str) -> dict[str, Any]:
+    return _serving_deployment(
+        spec,
+        "web",
+        image=image,
+        command=[*c.WEB_COMMAND, _ini_path(spec)],
+        port=c.WEB_PORT,
+        replicas=spec.web_replicas,
+        resources=spec.web_resources,
+    )
+
+
+def build_web_service(spec: NovelToolSpec) -> dict[str, Any]:
+    return _service(spec, "web", spec.service_type, spec.service_port)
+
+
+def build_realtime_deployment(spec: NovelToolSpec, image: str) -> dict[str, Any]:
+    """The realtime process: the same image and INI as the web, its `[server:realtime]` section.
+
+    The health paths answer there too (the ASGI composition hands every path
+    but /socket.io/ to the Pyramid application), so its probes are the web's;
+    readiness includes Redis, through which the workers' progress arrives.
+    """
+    return _serving_deployment(
+        spec,
+        "realtime",
+        image=image,
+        command=[*c.WEB_COMMAND, _ini_path(spec), *c.REALTIME_SERVER_ARGS],
+        port=c.REALTIME_PORT,
+        replicas=spec.realtime_replicas,
+        resources=spec.realtime_resources,
+    )
+
+
+def build_realtime_service(spec: NovelToolSpec) -> dict[str, Any]:
+    return _service(spec, "realtime", spec.realtime_service_type, spec.realtime_service_port)
 
 
 def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> dict[str, Any]:

@@ -74,10 +74,13 @@ async def reconcile(
         if state.revision:
             wanted["migratedRevision"] = state.revision
 
-    web = worker = None
+    web = worker = realtime = None
     if image is not None:
         web = await apply.ensure(client, manifests.build_web_deployment(spec, image), owner)
         await apply.ensure(client, manifests.build_web_service(spec), owner)
+        if spec.realtime_enabled:
+            realtime = await apply.ensure(client, manifests.build_realtime_deployment(spec, image), owner)
+            await apply.ensure(client, manifests.build_realtime_service(spec), owner)
         worker_path = kube.object_path(manifests.build_worker_deployment(spec, image, 0))
         existing_worker = await client.get(worker_path)
         if not spec.autoscaling.enabled:
@@ -93,6 +96,10 @@ async def reconcile(
         )
         wanted["currentImage"] = image
         wanted["workerReplicas"] = replicas
+    if not spec.realtime_enabled:
+        # Switched off: what was made while it was on goes.
+        await apply.remove(client, manifests.build_realtime_deployment(spec, spec.image), owner)
+        await apply.remove(client, manifests.build_realtime_service(spec), owner)
     if queue_length is not None:
         wanted["queueLength"] = queue_length
     if generation is not None:
@@ -121,7 +128,11 @@ async def reconcile(
         failure = f"migration Job {state.job_name} failed ({state.message}); still running {image or 'nothing'}"
         set_(st.MIGRATED, False, "MigrationFailed", failure)
 
-    rolled_out = image == spec.image and deployment_rolled_out(web) and deployment_rolled_out(worker)
+    deployments = {manifests.web_name(spec): web, manifests.worker_name(spec): worker}
+    if spec.realtime_enabled:
+        deployments[manifests.realtime_name(spec)] = realtime
+    pending = [name for name, deployment in deployments.items() if not deployment_rolled_out(deployment)]
+    rolled_out = image == spec.image and not pending
     if failure:
         set_(st.DEGRADED, True, "MigrationFailed", failure)
         set_(st.PROGRESSING, False, "MigrationFailed", failure)
@@ -130,7 +141,8 @@ async def reconcile(
         if waiting_for:
             set_(st.PROGRESSING, True, "Migrating", f"waiting for the {waiting_for}")
         elif not rolled_out:
-            set_(st.PROGRESSING, True, "RollingOut", "waiting for the Deployments to become available")
+            waiting = f": {', '.join(pending)}" if pending else ""
+            set_(st.PROGRESSING, True, "RollingOut", f"waiting for the Deployments to become available{waiting}")
         else:
             set_(st.PROGRESSING, False, "Complete", f"running {spec.image}")
     if rolled_out and not failure:

@@ -43,6 +43,11 @@ class NovelToolSpec:
     web_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     service_type: str = "ClusterIP"
     service_port: int = 80
+    realtime_enabled: bool = True
+    realtime_replicas: int = 2
+    realtime_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    realtime_service_type: str = "ClusterIP"
+    realtime_service_port: int = 80
     worker_replicas: int = 1
     worker_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     queue: str = c.DEFAULT_QUEUE
@@ -76,6 +81,7 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
 
     web = spec.get("web") or {}
     worker = spec.get("worker") or {}
+    realtime = spec.get("realtime") or {}
     scaling = worker.get("autoscaling") or {}
     migration = spec.get("migration") or {}
 
@@ -117,6 +123,11 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
         web_resources=web.get("resources") or {},
         service_type=web.get("serviceType", "ClusterIP"),
         service_port=_int(web, "servicePort", 80, minimum=1),
+        realtime_enabled=bool(realtime.get("enabled", True)),
+        realtime_replicas=_int(realtime, "replicas", 2),
+        realtime_resources=realtime.get("resources") or {},
+        realtime_service_type=realtime.get("serviceType", "ClusterIP"),
+        realtime_service_port=_int(realtime, "servicePort", 80, minimum=1),
         worker_replicas=_int(worker, "replicas", 1),
         worker_resources=worker.get("resources") or {},
         queue=worker.get("queue") or c.DEFAULT_QUEUE,

@@ -64,6 +64,9 @@ def _without(body, *path):
         _without(noveltool(), "spec", "secrets", "databaseUrl"),
         noveltool(settings={"logLevel": "LOUD"}),
         noveltool(web={"replicas": -1}),
+        noveltool(realtime={"replicas": -1}),
+        noveltool(realtime={"enabled": "yes"}),
+        noveltool(realtime={"serviceType": "ExternalName"}),
         noveltool(worker={"autoscaling": {"maxReplicas": 0}}),
         noveltool(worker={"autoscaling": {"scaleDownStabilizationSeconds": -1}}),
         noveltool(worker={"autoscaling": {"scaleDownStabilizationSeconds": 7200}}),
@@ -80,6 +83,12 @@ def test_the_schema_accepts_a_full_resource():
     validate_noveltool(
         noveltool(
             web={"replicas": 3, "resources": {"limits": {"cpu": "1", "memory": "512Mi"}}, "servicePort": 8080},
+            realtime={
+                "enabled": True,
+                "replicas": 3,
+                "resources": {"requests": {"memory": "384Mi"}},
+                "servicePort": 81,
+            },
             worker={
                 "replicas": 2,
                 "queue": "celery",

@@ -39,6 +39,25 @@ async def test_second_reconcile_sends_no_write_and_no_status_change(k8s: Cluster
         await client.close()
 
 
+async def test_with_the_realtime_process_off_reconciling_again_writes_nothing(k8s: Cluster) -> None:
+    body = noveltool(realtime={"enabled": False}, migration={"enabled": False})
+    spec = parse_spec("shop", NAMESPACE, body["spec"])
+    client = kube.KubeClient(kube.KubeConfig(server=str(k8s.emulator.url).rstrip("/")))
+    try:
+        first = await reconcile(client, body, spec)
+        body["status"] = {**first.status_patch}
+        assert k8s.names(DEPLOYMENTS) == ["shop-web", "shop-worker"]
+        assert k8s.names("v1/services") == ["shop-web"]
+
+        writes_before = [r for r in list(k8s.emulator) if r.method in ("POST", "PATCH", "PUT", "DELETE")]
+        second = await reconcile(client, body, spec)
+        writes_after = [r for r in list(k8s.emulator) if r.method in ("POST", "PATCH", "PUT", "DELETE")]
+        assert writes_after == writes_before
+        assert second.status_patch == {}
+    finally:
+        await client.close()
+
+
 async def test_quantities_in_the_servers_canonical_form_are_not_patched_again(k8s: Cluster) -> None:
     resources = {"requests": {"cpu": "1000m", "memory": 256}, "limits": {"cpu": "0.5", "memory": "1024Mi"}}
     spec = parse_spec("shop", NAMESPACE, noveltool(worker={"resources": resources})["spec"])

@@ -1,5 +1,8 @@
 """Unit tests of the pure manifest builders: no cluster, every manifest validated against the API schemas."""
 
+import configparser
+import pathlib
+
 import pytest
 
 from novel_operator import constants as c
@@ -39,6 +42,14 @@ def env_of(container):
                 "resources": {"requests": {"cpu": "100m", "memory": 256}},
             },
         },
+        {
+            "realtime": {
+                "replicas": 4,
+                "serviceType": "NodePort",
+                "servicePort": 8081,
+                "resources": {"requests": {"cpu": "50m", "memory": "384Mi"}, "limits": {"memory": "1Gi"}},
+            },
+        },
     ],
 )
 def test_every_built_manifest_is_valid_kubernetes(extra):
@@ -47,6 +58,8 @@ def test_every_built_manifest_is_valid_kubernetes(extra):
         m.build_configmap(spec),
         m.build_web_deployment(spec, spec.image),
         m.build_web_service(spec),
+        m.build_realtime_deployment(spec, spec.image),
+        m.build_realtime_service(spec),
         m.build_worker_deployment(spec, spec.image, 2),
         m.build_migration_job(spec, spec.image),
     ):
@@ -86,6 +99,7 @@ def test_pods_are_hardened():
     spec = make_spec()
     for manifest in (
         m.build_web_deployment(spec, "i"),
+        m.build_realtime_deployment(spec, "i"),
         m.build_worker_deployment(spec, "i", 1),
         m.build_migration_job(spec, "i"),
     ):
@@ -112,6 +126,51 @@ def test_commands_and_probes_follow_the_app_contract():
     assert job["spec"]["template"]["spec"]["containers"][0]["terminationMessagePolicy"] == "File"
 
 
+def test_the_realtime_process_runs_the_inis_realtime_server_and_is_probed_on_what_it_answers():
+    spec = make_spec()
+    realtime = m.build_realtime_deployment(spec, "i")
+    container = realtime["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["pserve", "/app/production.ini", "--server-name", "realtime"]
+    assert container["ports"] == [{"name": "http", "containerPort": 8081, "protocol": "TCP"}]
+    # The ASGI composition hands every path but /socket.io/ to the Pyramid app: the health views answer.
+    assert container["readinessProbe"]["httpGet"] == {"path": "/api/v1/health", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/api/v1/health/live", "port": "http"}
+    assert realtime["metadata"]["name"] == m.realtime_name(spec) == "shop-realtime"
+    assert realtime["spec"]["replicas"] == 2
+    assert realtime["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    # It publishes and receives progress through Redis, and reads the same settings as the web.
+    web = m.build_web_deployment(spec, "i")["spec"]["template"]["spec"]["containers"][0]
+    assert "REDIS_URL" in env_of(container)
+    assert (container["env"], container["envFrom"]) == (web["env"], web["envFrom"])
+    service = m.build_realtime_service(spec)
+    assert service["metadata"]["name"] == "shop-realtime"
+    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+
+
+def test_the_realtime_process_uses_a_production_ini_from_the_spec():
+    spec = make_spec(settings={"productionIni": "[app:main]\n"})
+    container = m.build_realtime_deployment(spec, "i")["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["pserve", c.CUSTOM_INI, "--server-name", "realtime"]
+    assert {"name": "config", "mountPath": c.CUSTOM_INI_DIR, "readOnly": True} in container["volumeMounts"]
+
+
+def test_the_images_production_ini_has_the_realtime_server_on_the_probed_port():
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(pathlib.Path(__file__).parents[2] / "production.ini")
+    assert ini["server:realtime"]["use"] == "egg:novel_pyramid#realtime"
+    assert int(ini["server:realtime"]["port"]) == c.REALTIME_PORT
+    assert int(ini["server:main"]["port"]) == c.WEB_PORT
+
+
+def test_realtime_settings_from_the_spec():
+    spec = make_spec(realtime={"enabled": False, "replicas": 5, "resources": {"limits": {"memory": "1Gi"}}})
+    assert (spec.realtime_enabled, spec.realtime_replicas) == (False, 5)
+    realtime = m.build_realtime_deployment(spec, "i")
+    assert realtime["spec"]["replicas"] == 5
+    assert realtime["spec"]["template"]["spec"]["containers"][0]["resources"] == {"limits": {"memory": "1Gi"}}
+    assert make_spec().realtime_enabled is True
+
+
 def test_the_migration_job_name_is_stable_per_image():
     spec = make_spec()
     assert m.migration_job_name(spec, "a:1") == m.migration_job_name(spec, "a:1")
@@ -127,14 +186,22 @@ def test_a_config_change_changes_the_pod_template():
 
 def test_deployment_selectors_are_subsets_of_the_pod_labels():
     spec = make_spec()
-    for manifest in (m.build_web_deployment(spec, "i"), m.build_worker_deployment(spec, "i", 1)):
+    deployments = (
+        m.build_web_deployment(spec, "i"),
+        m.build_realtime_deployment(spec, "i"),
+        m.build_worker_deployment(spec, "i", 1),
+    )
+    for manifest in deployments:
         labels = manifest["spec"]["template"]["metadata"]["labels"]
         assert manifest["spec"]["selector"]["matchLabels"].items() <= labels.items()
-    service = m.build_web_service(spec)
-    assert (
-        service["spec"]["selector"].items()
-        <= m.build_web_deployment(spec, "i")["spec"]["template"]["metadata"]["labels"].items()
-    )
+    # Each Service selects its own component's pods and no other's.
+    for service, own in ((m.build_web_service(spec), "shop-web"), (m.build_realtime_service(spec), "shop-realtime")):
+        selected = [
+            d["metadata"]["name"]
+            for d in deployments
+            if service["spec"]["selector"].items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        assert selected == [own]
 
 
 @pytest.mark.parametrize(
@@ -143,6 +210,8 @@ def test_deployment_selectors_are_subsets_of_the_pod_labels():
         ({"image": ""}, "image"),
         ({"worker": {"autoscaling": {"minReplicas": 3, "maxReplicas": 2}}}, "minReplicas"),
         ({"web": {"replicas": -1}}, "replicas"),
+        ({"realtime": {"replicas": -1}}, "replicas"),
+        ({"realtime": {"servicePort": 0}}, "servicePort"),
         ({"settings": {"unknown": 1}}, "unknown"),
     ],
 )

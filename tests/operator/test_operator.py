@@ -47,6 +47,8 @@ async def test_create_runs_the_migration_then_makes_owned_children(k8s: Cluster,
         ("v1/configmaps", "shop-config"),
         (DEPLOYMENTS, "shop-web"),
         ("v1/services", "shop-web"),
+        (DEPLOYMENTS, "shop-realtime"),
+        ("v1/services", "shop-realtime"),
         (DEPLOYMENTS, "shop-worker"),
         (JOBS, jobs[0]),
     ]:
@@ -65,6 +67,13 @@ async def test_create_runs_the_migration_then_makes_owned_children(k8s: Cluster,
     assert k8s.condition("Ready")["status"] == "False"
     k8s.roll_out("shop-web")
     k8s.roll_out("shop-worker")
+    # The realtime process is part of the version: not Ready while it rolls out.
+    await eventually(
+        lambda: k8s.condition("Progressing").get("message", "").endswith(": shop-realtime"),
+        message="Progressing names the realtime Deployment",
+    )
+    assert k8s.condition("Ready")["status"] == "False"
+    k8s.roll_out("shop-realtime")
     await eventually(lambda: k8s.condition("Ready").get("status") == "True", message="Ready")
     assert k8s.condition("Progressing")["status"] == "False"
 
@@ -81,8 +90,11 @@ async def test_new_image_is_migrated_before_the_deployments_roll(k8s: Cluster, r
     assert image_of(k8s, "shop-web") == "novel-pyramid:1.0"
     assert image_of(k8s, "shop-worker") == "novel-pyramid:1.0"
 
+    assert image_of(k8s, "shop-realtime") == "novel-pyramid:1.0"
+
     k8s.finish_job(jobs[0], succeeded=True, revision="0002_more")
     await eventually(lambda: image_of(k8s, "shop-web") == "novel-pyramid:2.0", message="the web rollout")
+    await eventually(lambda: image_of(k8s, "shop-realtime") == "novel-pyramid:2.0", message="the realtime rollout")
     await eventually(lambda: image_of(k8s, "shop-worker") == "novel-pyramid:2.0", message="the worker rollout")
     status = await eventually(
         lambda: k8s.noveltool()["status"].get("migratedRevision") == "0002_more" and k8s.noveltool()["status"]
@@ -108,11 +120,50 @@ async def test_a_setting_removed_from_the_spec_stops_applying(k8s: Cluster, runn
     )
 
 
+async def test_the_realtime_process_is_scaled_corrected_and_switched_off(k8s: Cluster, running_operator: None) -> None:
+    await install(k8s, realtime={"replicas": 3, "resources": {"limits": {"memory": "1Gi"}}})
+    realtime = k8s.get(DEPLOYMENTS, "shop-realtime")
+    assert realtime["spec"]["replicas"] == 3
+    container = realtime["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["pserve", c.DEFAULT_INI, "--server-name", "realtime"]
+    assert container["resources"] == {"limits": {"memory": "1Gi"}}
+    assert k8s.get("v1/services", "shop-realtime")["spec"]["selector"]["app.kubernetes.io/component"] == "realtime"
+
+    # Drift: someone scales it by hand and edits its Service; the timer puts both back.
+    k8s.emulator.objects[DEPLOYMENTS, "novels", "shop-realtime"].patch({"spec": {"replicas": 1}})
+    k8s.emulator.objects["v1/services", "novels", "shop-realtime"].patch(
+        {"spec": {"ports": [{"name": "http", "port": 9999, "targetPort": "http", "protocol": "TCP"}]}}
+    )
+    await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-realtime")["spec"]["replicas"] == 3, message="replicas")
+    await eventually(
+        lambda: k8s.get("v1/services", "shop-realtime")["spec"]["ports"][0]["port"] == 80, message="the Service"
+    )
+
+    # The spec's replicas are followed.
+    await k8s.patch_spec({"realtime": {"replicas": 5}})
+    await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-realtime")["spec"]["replicas"] == 5, message="5 replicas")
+
+    # Switched off: its Deployment and Service go, the rest stays, and Ready no longer waits for it.
+    k8s.roll_out("shop-web")
+    k8s.roll_out("shop-worker")
+    await k8s.patch_spec({"realtime": {"enabled": False}})
+    await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-realtime") is None, message="the Deployment to go")
+    await eventually(lambda: k8s.get("v1/services", "shop-realtime") is None, message="the Service to go")
+    assert k8s.get(DEPLOYMENTS, "shop-web") and k8s.get("v1/services", "shop-web")
+    await eventually(lambda: k8s.condition("Ready").get("status") == "True", message="Ready without realtime")
+
+    # And on again.
+    await k8s.patch_spec({"realtime": {"enabled": True}})
+    await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-realtime"), message="the Deployment again")
+    await eventually(lambda: k8s.get("v1/services", "shop-realtime"), message="the Service again")
+
+
 async def test_failed_migration_keeps_the_old_version_and_reports_degraded(
     k8s: Cluster, running_operator: None
 ) -> None:
     first_job = await install(k8s)
     web_writes = k8s.versions(DEPLOYMENTS, "shop-web")
+    realtime_writes = k8s.versions(DEPLOYMENTS, "shop-realtime")
     worker_writes = k8s.versions(DEPLOYMENTS, "shop-worker")
 
     await k8s.patch_spec({"image": "novel-pyramid:broken"})
@@ -132,8 +183,10 @@ async def test_failed_migration_keeps_the_old_version_and_reports_degraded(
     assert status["currentImage"] == "novel-pyramid:1.0"
     assert status["migratedRevision"] == "rev1"
     assert k8s.versions(DEPLOYMENTS, "shop-web") == web_writes
+    assert k8s.versions(DEPLOYMENTS, "shop-realtime") == realtime_writes
     assert k8s.versions(DEPLOYMENTS, "shop-worker") == worker_writes
     assert image_of(k8s, "shop-web") == "novel-pyramid:1.0"
+    assert image_of(k8s, "shop-realtime") == "novel-pyramid:1.0"
 
 
 async def test_workers_follow_the_queue_length_within_bounds(

@@ -51,3 +51,20 @@ async def test_a_resource_request_removed_from_the_spec_is_removed_from_the_depl
     writes = len([r for r in list(k8s.emulator) if r.method == "PATCH"])
     await apply.ensure(client, manifests.build_worker_deployment(after, after.image, 1), OWNER)
     assert len([r for r in list(k8s.emulator) if r.method == "PATCH"]) == writes
+
+
+async def test_a_child_is_removed_only_when_this_noveltool_controls_it(k8s: Cluster, client) -> None:
+    spec = spec_of()
+    await apply.ensure(client, manifests.build_realtime_service(spec), OWNER)
+    # Same name, another owner (a second NovelTool, or nobody): left alone.
+    stranger = manifests.build_realtime_deployment(spec, spec.image)
+    k8s.emulator.objects["apps/v1/deployments", NAMESPACE, "shop-realtime"] = stranger
+
+    assert await apply.remove(client, stranger, OWNER) is False
+    assert k8s.get("apps/v1/deployments", "shop-realtime") is not None
+    assert await apply.remove(client, manifests.build_realtime_service(spec), OWNER) is True
+    assert k8s.get("v1/services", "shop-realtime") is None
+    # Already gone: nothing to do, and no write.
+    deletes = len([r for r in list(k8s.emulator) if r.method == "DELETE"])
+    assert await apply.remove(client, manifests.build_realtime_service(spec), OWNER) is False
+    assert len([r for r in list(k8s.emulator) if r.method == "DELETE"]) == deletes
