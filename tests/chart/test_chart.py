@@ -16,6 +16,14 @@ from novel_operator.spec import parse_spec
 
 from .conftest import CHART, NAMESPACE, notes, render
 
+INGRESS = {
+    "enabled": True,
+    "className": "nginx",
+    "hosts": ["novels.example", "www.novels.example"],
+    "tls": [{"secretName": "novels-tls", "hosts": ["novels.example"]}],
+    "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+}
+
 SWITCHES = {
     "defaults": {},
     "direct": {"mode": "direct"},
@@ -44,6 +52,19 @@ SWITCHES = {
         },
     },
     "verbose-operator": {"operator": {"verbose": True, "timerInterval": 5, "nodeSelector": {"pool": "ops"}}},
+    "realtime-off": {"app": {"realtime": {"enabled": False}}},
+    "direct-realtime-off": {"mode": "direct", "app": {"realtime": {"enabled": False}}},
+    "realtime-scaled": {
+        "app": {"realtime": {"replicas": 6, "resources": {"limits": {"memory": "2Gi"}}, "service": {"port": 8081}}}
+    },
+    "ingress": {"ingress": INGRESS},
+    "direct-ingress": {"mode": "direct", "ingress": INGRESS},
+    "single-ingress": {"ingress": {**INGRESS, "single": True}},
+    "ingress-without-realtime": {
+        "mode": "direct",
+        "ingress": {"enabled": True},
+        "app": {"realtime": {"enabled": False}},
+    },
 }
 
 NOVELTOOL_SCHEMA = build_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
@@ -123,11 +144,93 @@ def test_direct_mode_renders_the_app_without_the_operator(chart):
     assert kinds(render(chart, {"mode": "direct"})) == [
         "ConfigMap/novels-novel-pyramid-config",
         "ConfigMap/novels-novel-pyramid-migrate",
+        "Deployment/novels-novel-pyramid-realtime",
         "Deployment/novels-novel-pyramid-web",
         "Deployment/novels-novel-pyramid-worker",
         "Job/novels-novel-pyramid-migrate",
+        "Service/novels-novel-pyramid-realtime",
         "Service/novels-novel-pyramid-web",
     ]
+    without = kinds(render(chart, SWITCHES["direct-realtime-off"]))
+    assert not [kind for kind in without if "realtime" in kind]
+
+
+def test_the_noveltool_carries_the_realtime_values(chart):
+    (noveltool,) = [o for o in render(chart, SWITCHES["realtime-scaled"]) if o["kind"] == "NovelTool"]
+    spec = parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"])
+    assert (spec.realtime_enabled, spec.realtime_replicas, spec.realtime_service_port) == (True, 6, 8081)
+    assert spec.realtime_resources["limits"] == {"memory": "2Gi"}
+    (off,) = [o for o in render(chart, SWITCHES["realtime-off"]) if o["kind"] == "NovelTool"]
+    assert parse_spec(off["metadata"]["name"], NAMESPACE, off["spec"]).realtime_enabled is False
+
+
+def ingresses(objects):
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == "Ingress"}
+
+
+def routes(ingress):
+    """``{(host, path, pathType): service}`` of an Ingress."""
+    return {
+        (rule.get("host"), path["path"], path["pathType"]): path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+
+
+def test_no_ingress_unless_asked(chart):
+    assert not ingresses(render(chart)) and not ingresses(render(chart, {"mode": "direct"}))
+    # Nothing to route to without a NovelTool of this release.
+    assert not ingresses(render(chart, {"ingress": {"enabled": True}, "app": {"create": False}}))
+
+
+@pytest.mark.parametrize("mode", ["operator", "direct"])
+def test_the_ingress_routes_the_realtime_paths_to_the_realtime_service(chart, mode):
+    objects = render(chart, {"mode": mode, "ingress": INGRESS})
+    web, realtime = ingresses(objects)["novels-novel-pyramid-web"], ingresses(objects)["novels-novel-pyramid-realtime"]
+    for host in INGRESS["hosts"]:
+        assert routes(web) == {(h, "/", "Prefix"): "novels-novel-pyramid-web" for h in INGRESS["hosts"]}
+        for path in ("/socket.io", "/api/v2/jobs", "/api/v2/coverage/runs"):
+            assert routes(realtime)[(host, path, "Prefix")] == "novels-novel-pyramid-realtime"
+    assert len(routes(realtime)) == 3 * len(INGRESS["hosts"])
+    for ingress in (web, realtime):
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+        assert ingress["spec"]["tls"] == INGRESS["tls"]
+        assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+        # By port name: whatever port number the Service is given.
+        for rule in ingress["spec"]["rules"]:
+            assert {p["backend"]["service"]["port"]["name"] for p in rule["http"]["paths"]} == {"http"}
+    # The long timeouts and unbuffered responses are the realtime paths' only.
+    assert realtime["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "3600"
+    assert realtime["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-send-timeout"] == "3600"
+    assert realtime["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    assert not [key for key in web["metadata"]["annotations"] if key.startswith("nginx.ingress")]
+
+
+def test_the_ingress_points_at_the_services_of_either_mode(chart):
+    """The operator names its Services as the chart does, so one Ingress template serves both modes."""
+    noveltool = next(o for o in render(chart) if o["kind"] == "NovelTool")
+    spec = parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"])
+    built = {
+        manifests.build_web_service(spec)["metadata"]["name"],
+        manifests.build_realtime_service(spec)["metadata"]["name"],
+    }
+    direct = render(chart, {"mode": "direct", "ingress": INGRESS})
+    rendered = {o["metadata"]["name"]: o for o in direct if o["kind"] == "Service"}
+    for objects in (render(chart, {"ingress": INGRESS}), direct):
+        backends = {service for ingress in ingresses(objects).values() for service in routes(ingress).values()}
+        assert backends == built == set(rendered)
+        for service in backends:
+            assert [port["name"] for port in rendered[service]["spec"]["ports"]] == ["http"]
+
+
+def test_a_single_ingress_and_one_without_realtime(chart):
+    (single,) = ingresses(render(chart, SWITCHES["single-ingress"])).values()
+    assert routes(single)[("novels.example", "/socket.io", "Prefix")] == "novels-novel-pyramid-realtime"
+    assert routes(single)[("novels.example", "/", "Prefix")] == "novels-novel-pyramid-web"
+    assert single["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    (web,) = ingresses(render(chart, SWITCHES["ingress-without-realtime"])).values()
+    assert set(routes(web).values()) == {"novels-novel-pyramid-web"}
+    assert "host" not in web["spec"]["rules"][0]  # no hosts given: every host
 
 
 def test_the_migration_is_a_pre_install_and_pre_upgrade_hook(chart):
@@ -156,6 +259,7 @@ def test_direct_mode_runs_the_app_as_the_operator_would(chart):
 
     for built in (
         manifests.build_web_deployment(spec, spec.image),
+        manifests.build_realtime_deployment(spec, spec.image),
         manifests.build_worker_deployment(spec, spec.image, 1),
         manifests.build_migration_job(spec, spec.image),
     ):
@@ -166,6 +270,15 @@ def test_direct_mode_runs_the_app_as_the_operator_would(chart):
         assert comparable(rendered["spec"]["template"]["spec"]["containers"][0]) == comparable(
             built["spec"]["template"]["spec"]["containers"][0]
         ), name
+    for service, deployment in (
+        (manifests.build_web_service(spec), manifests.build_web_deployment(spec, spec.image)),
+        (manifests.build_realtime_service(spec), manifests.build_realtime_deployment(spec, spec.image)),
+    ):
+        rendered = direct[f"Service/{service['metadata']['name']}"]["spec"]
+        assert (rendered["selector"], rendered["ports"]) == (service["spec"]["selector"], service["spec"]["ports"])
+        rendered = direct[f"Deployment/{deployment['metadata']['name']}"]["spec"]
+        for key in ("replicas", "strategy", "selector"):
+            assert rendered[key] == deployment["spec"][key], key
     config = direct[f"ConfigMap/{spec.name}-config"]["data"]
     assert config == manifests.build_configmap(spec)["data"]
 
@@ -177,7 +290,10 @@ def rules(objects, kind):
 def test_rbac_is_least_privilege(chart):
     for rule in rules(render(chart), "Role"):
         assert "*" not in rule["verbs"] and "*" not in rule["resources"] and "*" not in rule["apiGroups"]
-        assert "delete" not in rule["verbs"]  # children are deleted by the garbage collector
+        # Children go with their NovelTool (the garbage collector); the operator deletes
+        # only the realtime Deployment and Service, when spec.realtime is switched off.
+        if "delete" in rule["verbs"]:
+            assert rule["resources"] in (["deployments"], ["services"]), rule
         if "secrets" in rule["resources"]:
             assert rule["verbs"] == ["get"]
 
@@ -228,6 +344,13 @@ def test_secrets_come_from_the_existing_secret_only(chart):
         {"unknown": True},
         {"operator": {"timerInterval": 0}},
         {"app": {"worker": {"autoscaling": {"scaleDownStabilizationSeconds": -1}}}},
+        {"app": {"realtime": {"replicas": -1}}},
+        {"app": {"realtime": {"enabled": "yes"}}},
+        {"app": {"realtime": {"sticky": True}}},
+        {"ingress": {"realtimePaths": [{"path": "/socket.io", "pathType": "Regex"}]}},
+        {"ingress": {"realtimePaths": [{"path": "socket.io", "pathType": "Prefix"}]}},
+        {"ingress": {"realtimeAnnotations": {"nginx.ingress.kubernetes.io/proxy-read-timeout": 3600}}},
+        {"ingress": {"host": "novels.example"}},
     ],
 )
 def test_the_values_schema_rejects_bad_values(chart, values):
@@ -268,3 +391,6 @@ def test_every_value_is_documented_with_a_param_comment():
 def test_notes_explain_the_next_steps(chart):
     assert "kubectl apply --server-side -f crds/" in notes(chart)
     assert "port-forward" in notes(chart, {"mode": "direct"})
+    assert "novels-novel-pyramid-realtime" in notes(chart)
+    assert "ingress.enabled=true" in notes(chart) and "ingress.enabled=true" not in notes(chart, SWITCHES["ingress"])
+    assert "realtime" not in notes(chart, SWITCHES["realtime-off"])

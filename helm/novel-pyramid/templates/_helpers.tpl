@@ -173,9 +173,11 @@ imagePullSecrets:
 
 {{/*
 Least privilege: the operator reads and patches NovelTools, creates and patches
-only the kinds of children it owns (never deletes them: the garbage collector
-does, through owner references), reads Job pods for the migrated revision and
-the broker Secret for the queue length, and posts Events.
+only the kinds of children it owns, reads Job pods for the migrated revision and
+the broker Secret for the queue length, and posts Events. The garbage collector
+deletes the children with their NovelTool (owner references); the operator
+itself deletes only the realtime Deployment and Service it made, when
+spec.realtime.enabled is switched off.
 */}}
 {{- define "novel-pyramid.operatorRules" -}}
 - apiGroups: ["frenchnoveltool.dev"]
@@ -190,9 +192,12 @@ the broker Secret for the queue length, and posts Events.
   verbs: ["update"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "create", "patch"]
+  verbs: ["get", "create", "patch", "delete"]
 - apiGroups: [""]
-  resources: ["services", "configmaps"]
+  resources: ["services"]
+  verbs: ["get", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["configmaps"]
   verbs: ["get", "create", "patch"]
 - apiGroups: ["batch"]
   resources: ["jobs"]
