@@ -28,6 +28,7 @@ CORE_INCLUDES = (
     "novel_pyramid.jobs",
     "novel_pyramid.estimates",
     "novel_pyramid.exporters",
+    "novel_pyramid.wordlists",
 )
 
 API_VERSIONS = (

@@ -7,3 +7,4 @@ from novel_pyramid.db import ModelBase  # noqa: F401
 from novel_pyramid.estimates.models import IssuedEstimate, KeptExtraction  # noqa: F401
 from novel_pyramid.history.models import HistoryEntry  # noqa: F401
 from novel_pyramid.jobs.models import ChunkResult, ChunkStatus, Job, JobChunk, JobStatus, JobUpload  # noqa: F401
+from novel_pyramid.wordlists.models import WordList  # noqa: F401

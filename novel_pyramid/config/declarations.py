@@ -538,6 +538,27 @@ SETTINGS = (
         10,
         doc="Threads running the REST application inside a realtime (ASGI) process.",
     ),
+    Setting(
+        "wordlists.fold_diacritics",
+        "WORDLISTS_FOLD_DIACRITICS",
+        as_bool,
+        False,
+        doc="Fold diacritics (é as e) in a new word list's keys when its request does not say.",
+    ),
+    Setting(
+        "wordlists.max_entries",
+        "WORDLISTS_MAX_ENTRIES",
+        as_int(1, 200_000),
+        50_000,
+        doc="Most entries (lines, cells, words) one word list may have.",
+    ),
+    Setting(
+        "wordlists.max_upload_bytes",
+        "WORDLISTS_MAX_UPLOAD_BYTES",
+        as_int(1024, 4 * 1024 * 1024),
+        2 * 1024 * 1024,
+        doc="Largest CSV or text file accepted as a word list, in bytes (at most 4 MiB, the endpoint's body limit).",
+    ),
     # Handed in by code, never read from INI text or the environment: the test suite's.
     Setting(
         "db.engine",
