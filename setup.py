@@ -69,7 +69,8 @@ setup(
     include_package_data=True,
     zip_safe=False,
     install_requires=requires,
-    extras_require={"test": tests_require},
+    # bench/coverage.py solves the coverage instance exactly (scipy.optimize.milp) to measure the greedy's gap.
+    extras_require={"test": tests_require, "bench": ["scipy>=1.11"]},
     entry_points={
         "paste.app_factory": ["main = novel_pyramid:main"],
         "paste.server_runner": [

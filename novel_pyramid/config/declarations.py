@@ -302,6 +302,13 @@ SETTINGS = (
         doc="Largest job exported to Google within the request (v2); larger ones go to a worker.",
     ),
     Setting(
+        "coverage.sentence_keys.keep_days",
+        "COVERAGE_SENTENCE_KEYS_KEEP_DAYS",
+        as_int(1, 3650),
+        30,
+        doc="Days the word keys of a text's sentences are kept after their last use by a coverage run, then purged.",
+    ),
+    Setting(
         "cors.origins",
         "CORS_ORIGINS",
         as_list,

@@ -223,12 +223,15 @@ def _entry_key(form, tables, forms):
     return tables.headword(form, forms=forms)
 
 
-def _finish(key, fold_diacritics):
+def fold_key(key):
+    """``key`` with its diacritics folded ("été" → "ete"): what a key computed with ``fold_diacritics=True`` is."""
+    decomposed = unicodedata.normalize("NFD", key)
+    return unicodedata.normalize("NFC", "".join(char for char in decomposed if not unicodedata.combining(char)))
+
+
+def _finish(key, fold):
     key = key.translate(_LIGATURES)
-    if fold_diacritics:
-        decomposed = unicodedata.normalize("NFD", key)
-        key = unicodedata.normalize("NFC", "".join(char for char in decomposed if not unicodedata.combining(char)))
-    return key
+    return fold_key(key) if fold else key
 
 
 def _is_punctuation(text):
