@@ -36,6 +36,8 @@ requires = [
     # and the WSGI application run under it on one port.
     "python-socketio>=5.11,<6",
     "a2wsgi>=1.10,<2",
+    # French word frequencies: `novel-pyramid wordlists build-default` writes the shipped French 2K list from them.
+    "wordfreq>=3.1.1,<3.2",
     # Pyramid 2.1 and Cornice 6.1 still import pkg_resources.
     "setuptools<82",
 ]
@@ -67,6 +69,8 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["novel_pyramid", "novel_pyramid.*"]),
     include_package_data=True,
+    # The shipped global word list (novel_pyramid/wordlists/defaults.py).
+    package_data={"novel_pyramid.wordlists": ["data/*.txt"]},
     zip_safe=False,
     install_requires=requires,
     # bench/coverage.py solves the coverage instance exactly (scipy.optimize.milp) to measure the greedy's gap.

@@ -4,6 +4,8 @@
     novel-pyramid db current [--ini FILE]
     novel-pyramid db copy SOURCE_URL TARGET_URL [--replace-target-data] ...
     novel-pyramid credits grant EMAIL N [--reason TEXT] [--ini FILE]
+    novel-pyramid wordlists build-default [--output PATH] [--size N]
+    novel-pyramid wordlists install-default [--ini FILE]
 
 Each group of subcommands lives in its own module and adds itself to the parser.
 """
@@ -12,7 +14,7 @@ import argparse
 import logging
 import sys
 
-from novel_pyramid.scripts import credits, db
+from novel_pyramid.scripts import credits, db, wordlists
 
 
 def build_parser():
@@ -23,6 +25,7 @@ def build_parser():
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
     db.add_commands(groups)
     credits.add_commands(groups)
+    wordlists.add_commands(groups)
     return parser
 
 

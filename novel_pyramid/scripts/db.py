@@ -16,7 +16,7 @@ from novel_pyramid.db.migrate import (
     stamp_unversioned_legacy,
     upgrade_to_head,
 )
-from novel_pyramid.scripts import db_copy
+from novel_pyramid.scripts import db_copy, wordlists
 
 
 def add_commands(groups):
@@ -52,6 +52,8 @@ def run_upgrade(arguments):
     url = database_url(arguments.ini)
     stamp_unversioned_legacy(url, note=lambda message: print(message, file=sys.stderr))
     revision = upgrade_to_head(url)
+    # The shipped default word list goes with the schema: installed or updated once per deployment, here.
+    print(f"Word list {wordlists.describe(*wordlists.install_default_list(url))}", file=sys.stderr)
     print(revision)
     if arguments.write_revision:
         with open(arguments.write_revision, "w", encoding="utf-8") as output:

@@ -63,7 +63,7 @@ class IWordListService(Interface):
     def refresh(user, wordlist_id, *, include_header=True):
         """Read the list's Google spreadsheet again and replace its keys: ``(wordlist, refresh_report)``.
 
-        A list that was not made from a sheet has nothing to read again (``InvalidInput``).
+        A list that was not made from a sheet has nothing to read again (``Conflict``).
         """
 
     def install_default(shipped):

@@ -4,7 +4,7 @@ from sqlalchemy import or_, select
 from zope.interface import implementer
 
 from novel_pyramid.db.types import utcnow
-from novel_pyramid.errors import Forbidden, InvalidInput, NotFound
+from novel_pyramid.errors import Conflict, Forbidden, NotFound
 from novel_pyramid.wordlists.defaults import install_default
 from novel_pyramid.wordlists.ingestion import ingest
 from novel_pyramid.wordlists.interfaces import IWordListService
@@ -148,8 +148,7 @@ class WordListService:
     def refresh(self, user, wordlist_id, *, include_header=True):
         wordlist = self.get_own(user.id, wordlist_id)
         if wordlist.source_type != SourceType.GOOGLE_SHEET or not wordlist.source_ref:
-            message = "Only a list made from a Google Sheet can be refreshed; this one has no sheet to read again."
-            raise InvalidInput(message, details={"id": [message]})
+            raise Conflict("Only a list made from a Google Sheet can be refreshed: this one has no sheet to read.")
         entries = read_sheet(user, self.settings, wordlist.source_ref, include_header=include_header, field="id")
         made = self._ingest(entries, wordlist.fold_diacritics, "id")
         _fill(wordlist, made, wordlist.fold_diacritics)

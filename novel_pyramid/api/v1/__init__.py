@@ -11,6 +11,7 @@ from novel_pyramid.api.v1 import (
     processing,
     responses,
     settings,
+    wordlists,
 )
 
 SERVICES = (
@@ -28,6 +29,7 @@ SERVICES = (
     *credits.SERVICES,
     *estimates.SERVICES,
     *jobs.SERVICES,
+    *wordlists.SERVICES,
 )
 
 
@@ -43,6 +45,7 @@ def includeme(config):
     config.add_openapi_responses(history.RESPONSES)
     # After credits': the Job shape of GET /credits/jobs/{id} is declared with the jobs list.
     config.add_openapi_responses(jobs.RESPONSES)
+    config.add_openapi_responses(wordlists.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
     # Development sign-in exists only where the settings enable it; production
