@@ -29,6 +29,7 @@ CORE_INCLUDES = (
     "novel_pyramid.estimates",
     "novel_pyramid.exporters",
     "novel_pyramid.wordlists",
+    "novel_pyramid.coverage",
 )
 
 API_VERSIONS = (

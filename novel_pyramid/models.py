@@ -2,6 +2,7 @@
 
 from novel_pyramid.accounts.models import User, UserSettings  # noqa: F401
 from novel_pyramid.auth.models import AuthSession  # noqa: F401
+from novel_pyramid.coverage.models import CoverageAssignment, CoverageRun  # noqa: F401
 from novel_pyramid.coverage.sentence_keys import KeptSentenceKeys  # noqa: F401
 from novel_pyramid.credits.models import CreditBalance, CreditEntry  # noqa: F401
 from novel_pyramid.db import ModelBase  # noqa: F401

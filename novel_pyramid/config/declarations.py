@@ -302,6 +302,13 @@ SETTINGS = (
         doc="Largest job exported to Google within the request (v2); larger ones go to a worker.",
     ),
     Setting(
+        "coverage.run_cost",
+        "COVERAGE_RUN_COST",
+        as_int(0, 1_000_000),
+        2,
+        doc="Credits a coverage run is charged (a batch run: per source); refunded if the run fails.",
+    ),
+    Setting(
         "coverage.sentence_keys.keep_days",
         "COVERAGE_SENTENCE_KEYS_KEEP_DAYS",
         as_int(1, 3650),

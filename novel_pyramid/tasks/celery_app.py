@@ -42,6 +42,9 @@ WORKER_INCLUDES = (
     "novel_pyramid.credits",
     "novel_pyramid.estimates",
     "novel_pyramid.exporters",
+    # Coverage runs read the word lists and key sentences in the worker.
+    "novel_pyramid.wordlists",
+    "novel_pyramid.coverage",
     # Workers publish each job's progress through Redis; the realtime process delivers it.
     "novel_pyramid.realtime",
 )

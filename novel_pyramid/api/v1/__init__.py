@@ -2,6 +2,7 @@
 
 from novel_pyramid.api.v1 import (
     auth,
+    coverage,
     credits,
     estimates,
     exports,
@@ -29,6 +30,7 @@ SERVICES = (
     *credits.SERVICES,
     *estimates.SERVICES,
     *jobs.SERVICES,
+    *coverage.SERVICES,
     *wordlists.SERVICES,
 )
 
@@ -45,6 +47,7 @@ def includeme(config):
     config.add_openapi_responses(history.RESPONSES)
     # After credits': the Job shape of GET /credits/jobs/{id} is declared with the jobs list.
     config.add_openapi_responses(jobs.RESPONSES)
+    config.add_openapi_responses(coverage.RESPONSES)
     config.add_openapi_responses(wordlists.RESPONSES)
     for service in SERVICES:
         config.add_cornice_service(service)
