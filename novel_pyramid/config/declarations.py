@@ -546,6 +546,20 @@ SETTINGS = (
         doc="Seconds between Socket.IO pings: keeps proxies from closing an idle WebSocket.",
     ),
     Setting(
+        "sse.retry_ms",
+        "SSE_RETRY_MS",
+        as_int(100, 600_000),
+        3000,
+        doc="How long a Server-Sent Events client waits before it reconnects (the stream's ``retry:``).",
+    ),
+    Setting(
+        "sse.heartbeat_seconds",
+        "SSE_HEARTBEAT_SECONDS",
+        as_int(1, 3600),
+        15,
+        doc="Seconds between heartbeats (and state re-reads) on an idle Server-Sent Events stream.",
+    ),
+    Setting(
         "realtime.wsgi_threads",
         "REALTIME_WSGI_THREADS",
         as_int(1, 200),

@@ -17,6 +17,11 @@ class JobChanged:
     job_id: str
 
 
+def job_room(job_id):
+    """The name under which a job's followers are reached (Socket.IO room, event stream)."""
+    return f"job:{job_id}"
+
+
 def announce(registry, job_id):
     """Notify ``JobChanged(job_id)``; nothing without a registry (runners built by hand in tests)."""
     if registry is not None and job_id is not None:

@@ -1,6 +1,7 @@
 """One port for both: the Pyramid WSGI application under Socket.IO, as one ASGI application.
 
 ``/socket.io/`` is answered by the Socket.IO server (python-socketio, ASGI);
+``GET /api/v2/…/events`` streams are kept open here (``realtime.streams``);
 every other path goes to the WSGI application, which a2wsgi runs in a pool of
 threads, as a WSGI server would. ``make serve`` serves this on one port; in
 production the realtime process serves it too (``novel_pyramid.server``),
@@ -14,6 +15,7 @@ from a2wsgi import WSGIMiddleware
 
 from novel_pyramid.realtime.progress import PROGRESS_EVENT, SERVER_KEY, EndedJobs, LiveServer
 from novel_pyramid.realtime.sockets import make_server
+from novel_pyramid.realtime.streams import EventStreams, RoomSignals, is_event_stream
 
 SOCKETIO_PATH = "socket.io"
 
@@ -21,9 +23,10 @@ SOCKETIO_PATH = "socket.io"
 class ProgressRedisManager(socketio.AsyncRedisManager):
     """python-socketio's Redis manager, dropping a job's state that was read before its final one (``EndedJobs``)."""
 
-    def __init__(self, *args, ended, **kwargs):
+    def __init__(self, *args, ended, signals, **kwargs):
         super().__init__(*args, **kwargs)
         self.ended = ended
+        self.signals = signals
 
     async def _handle_emit(self, message):
         data = message.get("data")
@@ -32,9 +35,11 @@ class ProgressRedisManager(socketio.AsyncRedisManager):
             if not self.ended.admit(message["room"], state):
                 return
         await super()._handle_emit(message)
+        if message.get("room"):
+            self.signals.announce(message["room"])
 
 
-def client_manager(settings, ended):
+def client_manager(settings, ended, signals):
     """Through Redis when it is configured: a worker's emit then reaches every realtime process."""
     if not settings["redis_url"]:
         return None  # in-process: this process is the only one serving
@@ -43,6 +48,7 @@ def client_manager(settings, ended):
         channel=settings["realtime.channel"],
         redis_options={"socket_connect_timeout": settings["redis.connect_timeout_seconds"]},
         ended=ended,
+        signals=signals,
     )
 
 
@@ -66,25 +72,29 @@ def make_asgi_app(wsgi_app):
     registry = wsgi_app.registry
     settings = registry.settings
     ended = EndedJobs()
-    sio = make_server(registry, ended, client_manager(settings, ended))
-    server = LiveServer(sio, ended)
+    signals = RoomSignals()
+    sio = make_server(registry, ended, client_manager(settings, ended, signals))
+    server = LiveServer(sio, ended, signals)
     registry[SERVER_KEY] = server
 
     def started():
-        # The loop the in-process publisher (no Redis) hands its emits to, from any thread.
-        server.loop = asyncio.get_running_loop()
+        server.serving(asyncio.get_running_loop())
 
     def stopped():
         server.loop = None
 
     rest = rest_app(wsgi_app, settings["realtime.wsgi_threads"])
     composed = socketio.ASGIApp(sio, rest, socketio_path=SOCKETIO_PATH, on_startup=started, on_shutdown=stopped)
+    streams = EventStreams(wsgi_app, signals, settings["sse.heartbeat_seconds"])
 
     async def app(scope, receive, send):
         # A server that sends no lifespan events still names the loop at its first connection.
         if server.loop is None:
-            server.loop = asyncio.get_running_loop()
-        await composed(scope, receive, send)
+            server.serving(asyncio.get_running_loop())
+        if is_event_stream(scope):
+            await streams(scope, receive, send)
+        else:
+            await composed(scope, receive, send)
 
     app.sio = sio
     app.registry = registry

@@ -14,6 +14,7 @@ import time
 from zope.interface import implementer
 
 from novel_pyramid.db import own_transaction
+from novel_pyramid.jobs.events import job_room
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import Job, JobStatus
 from novel_pyramid.jobs.serializers import v1_credits_job_json
@@ -27,10 +28,6 @@ PROGRESS_EVENT = "job_progress"
 NAMESPACE = "/"
 # The key of the live server in the registry, set by the process that serves Socket.IO (``realtime.asgi``).
 SERVER_KEY = "realtime.server"
-
-
-def job_room(job_id):
-    return f"job:{job_id}"
 
 
 def is_final(job):
@@ -104,10 +101,20 @@ def read_state(registry, job_id):
 class LiveServer:
     """The Socket.IO server of this process and the event loop it runs on (set once serving has started)."""
 
-    def __init__(self, sio, ended):
+    def __init__(self, sio, ended, signals):
         self.sio = sio
         self.ended = ended
+        self.signals = signals
         self.loop = None
+
+    def serving(self, loop):
+        """Serving has started on ``loop``: the in-process publisher (no Redis) hands its emits to it."""
+        self.loop = loop
+        if not self.sio.manager_initialized:
+            # python-socketio starts listening on Redis at the first Socket.IO connection;
+            # the event streams need the emits before anyone has connected.
+            self.sio.manager_initialized = True
+            self.sio.manager.initialize()
 
     def emit_threadsafe(self, event, data, room):
         """Schedule an emit on the server's loop from any thread; False when it is not serving yet."""
@@ -120,6 +127,7 @@ class LiveServer:
     async def _emit(self, event, data, room):
         if event != PROGRESS_EVENT or self.ended.admit(room, data):
             await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
+            self.signals.announce(room)
 
 
 class LocalEmitter:

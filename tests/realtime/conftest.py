@@ -8,9 +8,11 @@ database, commit, and call the publisher.
 
 import contextlib
 import datetime
+import json
 import os
 import pathlib
 import queue
+import socket
 import subprocess
 import sys
 import threading
@@ -47,7 +49,14 @@ class ServedApp:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            ws="websockets-sansio",
+            # An event stream a test left open would hold the shutdown for as long as it lasts.
+            timeout_graceful_shutdown=2,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -245,3 +254,67 @@ def publish_in_another_process(database_url, redis_url, channel, *job_ids):
     )
     assert result.returncode == 0, result.stderr
     assert f"published {len(job_ids)}" in result.stdout
+
+
+class EventStream:
+    """A Server-Sent Events client over ``requests``: every event and heartbeat, in order of arrival.
+
+    Items are ``("event", {"id", "event", "data"})``, ``("heartbeat", None)`` and,
+    once the server has closed the stream, ``("closed", None)``.
+    """
+
+    def __init__(self, url, token=None, last_event_id=None):
+        headers = {**bearer(token), "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        self.response = requests.get(url, headers=headers, stream=True, timeout=30)
+        self.items = queue.Queue()
+        if self.response.status_code == 200 and self.response.headers["Content-Type"].startswith("text/event-stream"):
+            threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        fields = {}
+        try:
+            for line in self.response.iter_lines(decode_unicode=True):
+                if line == "":
+                    if "event" in fields:
+                        self.items.put(("event", fields))
+                    fields = {}
+                elif line.startswith(":"):
+                    self.items.put(("heartbeat", None))
+                else:
+                    name, _, value = line.partition(":")
+                    fields[name] = value.removeprefix(" ")
+        except (requests.RequestException, AttributeError):
+            pass  # closed by this side (urllib3 drops its socket under the reading thread)
+        self.items.put(("closed", None))
+
+    def next(self, timeout=10):
+        try:
+            return self.items.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"Nothing on the stream within {timeout}s") from None
+
+    def event(self, timeout=10):
+        """The next event (heartbeats skipped): ``(event name, id, data decoded)``."""
+        while True:
+            kind, fields = self.next(timeout)
+            if kind == "event":
+                return fields["event"], fields.get("id"), json.loads(fields["data"])
+            assert kind == "heartbeat", kind
+
+    def expect_closed(self, timeout=10):
+        while True:
+            kind, fields = self.next(timeout)
+            if kind == "closed":
+                return
+            assert kind == "heartbeat", (kind, fields)
+
+    def close(self):
+        # A plain close() waits on the reading thread until its read times out; shutting the
+        # socket down ends the read at once, and the server sees the client go.
+        connection = getattr(self.response.raw, "_connection", None)
+        if connection is not None and connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+        self.response.close()

@@ -8,6 +8,7 @@
 ``POST   /jobs/{id}/retry``      queue the failed chunks of a failed job again: 202 (409 if nothing to retry)
 ``DELETE /jobs/{id}``            204; a running job is cancelled first
 ``GET    /jobs/{id}/sentences``  ``?cursor=&limit=``: ``{"items": [{"index", "text"}], "next_cursor"}``
+``GET    /jobs/{id}/events``     Server-Sent Events: ``job_progress`` (the job), resumable (``Last-Event-ID``)
 
 Another user's job is 404 everywhere.
 """
@@ -16,9 +17,11 @@ from cornice.validators import colander_validator
 
 from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.api import api_service
+from novel_pyramid.api.event_stream import event_stream_response
 from novel_pyramid.api.v2 import schemas
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.estimates.interfaces import IEstimateService
+from novel_pyramid.jobs.events import job_room
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.jobs.schemas import options_of
@@ -30,8 +33,10 @@ job = api_service("v2.job", "/jobs/{id}")
 job_cancel = api_service("v2.job_cancel", "/jobs/{id}/cancel")
 job_retry = api_service("v2.job_retry", "/jobs/{id}/retry")
 job_sentences = api_service("v2.job_sentences", "/jobs/{id}/sentences")
+job_events = api_service("v2.job_events", "/jobs/{id}/events")
 
-SERVICES = (jobs, job, job_cancel, job_retry, job_sentences)
+SERVICES = (jobs, job, job_cancel, job_retry, job_sentences, job_events)
+PROGRESS_EVENT = "job_progress"
 
 
 @jobs.post(
@@ -106,6 +111,19 @@ def list_sentences(request):
         "items": [{"index": index, "text": text} for index, text in page],
         "next_cursor": str(page[-1][0] + 1) if more else None,
     }
+
+
+@job_events.get(permission=AUTHENTICATED, schema=schemas.JobEventsRequest(), validators=(colander_validator,))
+def job_event_stream(request):
+    followed = request.find_service(IJobService).get(request.identity.id, _job_id(request))
+    return event_stream_response(
+        request,
+        event=PROGRESS_EVENT,
+        state=_job_json(request, followed),
+        ended=JobStatus(followed.status).is_final,
+        room=job_room(followed.id),
+        retry_ms=request.registry.settings["sse.retry_ms"],
+    )
 
 
 def _job_id(request):

@@ -9,6 +9,7 @@ import re
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
+from novel_pyramid.api.event_stream import EventStreamHeaders
 from novel_pyramid.credits.pricing import PREFERENCES
 from novel_pyramid.credits.schemas import MAX_RESERVATION_CREDITS
 from novel_pyramid.jobs.models import JobStatus
@@ -113,6 +114,12 @@ class UuidPath(colander.MappingSchema):
 class JobRequest(colander.MappingSchema):
     path = UuidPath()
     querystring = EmptyQuery(missing={})
+
+
+class JobEventsRequest(colander.MappingSchema):
+    path = UuidPath()
+    querystring = EmptyQuery(missing={})
+    header = EventStreamHeaders(missing={})
 
 
 class SentencesQuery(StrictMapping):
