@@ -5,6 +5,7 @@ from zope.interface import implementer
 
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, Forbidden, NotFound
+from novel_pyramid.pipeline.lemmas import entry_keys
 from novel_pyramid.wordlists.defaults import install_default
 from novel_pyramid.wordlists.ingestion import ingest
 from novel_pyramid.wordlists.interfaces import IWordListService
@@ -22,20 +23,13 @@ LISTED_ORDER = (
 )
 
 
-def default_keys_for(texts, *, fold_diacritics=False):
-    """``pipeline.lemmas.entry_keys``, imported when first needed: it loads the French pipeline."""
-    from novel_pyramid.pipeline.lemmas import entry_keys
-
-    return entry_keys(texts, fold_diacritics=fold_diacritics)
-
-
 def not_found(wordlist_id):
     return NotFound(f"Word list {wordlist_id} was not found.")
 
 
 @implementer(IWordListService)
 class WordListService:
-    def __init__(self, session, settings, keys_for=default_keys_for):
+    def __init__(self, session, settings, keys_for=entry_keys):
         self.session = session
         self.settings = settings
         self.keys_for = keys_for
