@@ -11,7 +11,9 @@ tested on hand-made instances and measured apart (``bench/coverage.py``).
   entry whose gain is still current is the best, and a stale one is re-scored
   and pushed back. Then an improvement pass drops every chosen sentence made
   redundant by later picks (each of its keys is in another chosen sentence),
-  longest first, reassigning its keys.
+  longest first, and swaps several chosen sentences for one that holds every
+  key only they hold, while one exists. Each key is assigned to the first
+  chosen sentence (in pick order) that holds it.
 - ``filter_candidates``: sentences of ``len_min``..``len_max`` words whose share
   of listed words reaches a minimum (by default one per length, stricter for
   short sentences), best first: higher share, then more keys no earlier pick
@@ -89,7 +91,6 @@ def cover(candidates: Iterable[Candidate], targets: Iterable[str], *, max_length
     heapq.heapify(queue)
     covered = set()
     chosen = []
-    assignment = {}
     while queue and len(covered) < len(coverable):
         stale_gain, length, index = heapq.heappop(queue)
         new = useful[index][0] - covered
@@ -100,32 +101,100 @@ def cover(candidates: Iterable[Candidate], targets: Iterable[str], *, max_length
             continue
         chosen.append(index)
         covered |= new
-        for key in new:
-            assignment[key] = index
 
-    chosen, assignment = _drop_redundant(chosen, assignment, useful)
+    chosen = _drop_redundant(chosen, useful)
+    chosen = _swap_many_for_one(chosen, useful)
+    # Each key is taught by the first chosen sentence holding it, so a learner meets it there first.
+    assignment = {}
+    for index in chosen:
+        for key in useful[index][0]:
+            assignment.setdefault(key, index)
     return CoverResult(chosen, assignment, targets - coverable)
 
 
-def _drop_redundant(chosen, assignment, useful):
+def _holders(chosen, useful):
     holders = {}  # key → chosen indexes holding it
     for index in chosen:
         for key in useful[index][0]:
             holders.setdefault(key, set()).add(index)
+    return holders
+
+
+def _drop_redundant(chosen, useful):
+    """``chosen`` without the sentences whose every key another chosen sentence holds, the longest tried first."""
+    holders = _holders(chosen, useful)
     kept = set(chosen)
-    # The longest first, then the one teaching fewest keys: what is dropped should be what costs the learner most.
-    taught = {index: 0 for index in chosen}
-    for index in assignment.values():
-        taught[index] += 1
-    for index in sorted(chosen, key=lambda index: (-useful[index][1], taught[index], -index)):
+    for index in sorted(chosen, key=lambda index: (-useful[index][1], -index)):
         keys = useful[index][0]
         if all(len(holders[key]) > 1 for key in keys):
             kept.discard(index)
             for key in keys:
                 holders[key].discard(index)
-                if assignment[key] == index:
-                    assignment[key] = min(holders[key], key=lambda other: (useful[other][1], other))
-    return [index for index in chosen if index in kept], assignment
+    return [index for index in chosen if index in kept]
+
+
+def _swap_many_for_one(chosen, useful):
+    """Replace two or more chosen sentences by one that holds every key only they hold, while one exists.
+
+    A chosen sentence is needed for the keys no other chosen sentence holds
+    (its own keys); an unchosen sentence holding the own keys of several chosen
+    ones replaces them all, and the cover stays whole. Shorter replacements are
+    tried first. Each swap removes at least one sentence, so this ends.
+    """
+    order = sorted(useful, key=lambda index: (useful[index][1], index))
+    chosen = list(chosen)
+    swapped = True
+    while swapped:
+        swapped = False
+        holders, own_counts = _owners(chosen, useful)
+        for candidate in order:
+            if candidate in own_counts:
+                continue
+            held = {}
+            for key in useful[candidate][0]:
+                indexes = holders.get(key)
+                if indexes is not None and len(indexes) == 1:
+                    (owner,) = indexes
+                    held[owner] = held.get(owner, 0) + 1
+            replaced = {owner for owner, count in held.items() if count == own_counts[owner]}
+            replaced = _keeping_the_cover(replaced, useful[candidate][0], holders, useful)
+            if len(replaced) > 1:
+                # The replacement takes the place of the earliest sentence it replaces.
+                position = min(chosen.index(index) for index in replaced)
+                chosen = [index for index in chosen if index not in replaced]
+                chosen.insert(position, candidate)
+                holders, own_counts = _owners(chosen, useful)
+                swapped = True
+    return chosen
+
+
+def _keeping_the_cover(replaced, keys, holders, useful):
+    """The part of ``replaced`` that a sentence holding ``keys`` may replace without losing a key.
+
+    A key two replaced sentences share, which the replacement lacks, would be
+    lost: one of them stays (the one holding most such keys, then the longest).
+    """
+    replaced = set(replaced)
+    while len(replaced) > 1:
+        lost = {}
+        for index in replaced:
+            for key in useful[index][0]:
+                if key not in keys and holders[key] <= replaced:
+                    lost[index] = lost.get(index, 0) + 1
+        if not lost:
+            break
+        replaced.discard(max(lost, key=lambda index: (lost[index], useful[index][1], index)))
+    return replaced
+
+
+def _owners(chosen, useful):
+    """Who holds each key among ``chosen``, and how many keys each chosen sentence alone holds."""
+    holders = _holders(chosen, useful)
+    own_counts = dict.fromkeys(chosen, 0)
+    for indexes in holders.values():
+        if len(indexes) == 1:
+            own_counts[next(iter(indexes))] += 1
+    return holders, own_counts
 
 
 def min_share_for(length, min_share=MIN_SHARE_BY_LENGTH):

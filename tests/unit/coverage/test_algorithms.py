@@ -86,6 +86,23 @@ class TestCover:
         result = cover(pool, "abcdef")
         assert result.assignment["a"] == 1 and result.assignment["c"] == 2
 
+    def test_several_sentences_are_swapped_for_one_holding_their_own_keys(self):
+        # Greedy: "ace" (the shortest of the three-key ones), "bcd", then "cf" for f (shorter than "aef").
+        # None is redundant, but "aef" holds every key only "ace" (a, e) or "cf" (f) holds: two for one.
+        pool = candidates("cf", "ace", "bd", "bcd", "aef", lengths=[2, 1, 3, 1, 4])
+        result = cover(pool, "abcdef")
+        assert_valid(result, pool, "abcdef")
+        assert result.chosen == [4, 3]
+        assert result.assignment == {"a": 4, "e": 4, "f": 4, "b": 3, "c": 3, "d": 3}
+
+    def test_a_swap_never_loses_a_key_the_replaced_sentences_shared(self):
+        # Greedy takes "bcde", "ad", "cef"; "bdf" holds the own keys of "bcde" (b) and "cef" (f), but c and e,
+        # which only those two hold, would be lost: no swap.
+        pool = candidates("bcde", "ad", "bde", "bdf", "cef", lengths=[1, 2, 2, 4, 2])
+        result = cover(pool, "abcdef")
+        assert_valid(result, pool, "abcdef")
+        assert sorted(result.chosen) == [0, 1, 4]
+
     def test_a_classic_instance_where_greedy_alone_is_suboptimal(self):
         # Two rows of 7 keys against columns of 8, 4 and 2 keys: greedy takes the columns (8, then 4 of the 6
         # left, then 2), none of them redundant, where the two rows are optimal.
@@ -117,7 +134,7 @@ keys = st.sampled_from("abcdefgh")
 pools = st.lists(st.tuples(st.frozensets(keys, max_size=5), st.integers(1, 10)), max_size=8)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(pools, st.frozensets(keys), st.one_of(st.none(), st.integers(1, 10)))
 def test_cover_is_a_valid_irredundant_cover_near_the_optimum(raw, targets, max_length):
     pool = [Candidate(index, keys, length) for index, (keys, length) in enumerate(raw)]
