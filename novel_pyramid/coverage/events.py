@@ -16,6 +16,11 @@ class CoverageRunChanged:
     run_id: int
 
 
+def run_room(run_id):
+    """The name under which a run's followers are reached (Socket.IO room, event stream)."""
+    return f"coverage_run:{run_id}"
+
+
 def announce(registry, run_id):
     """Notify ``CoverageRunChanged(run_id)``; nothing without a registry (services built by hand in tests)."""
     if registry is not None and run_id is not None:

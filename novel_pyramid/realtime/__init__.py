@@ -1,8 +1,10 @@
 """Live progress over Socket.IO (docs/realtime.md).
 
-- ``interfaces``: ``IProgressPublisher``, what a task or a view calls after a job changed.
+- ``interfaces``: ``IProgressPublisher``, what a task or a view calls after a job or coverage run changed.
+- ``subjects``: what can be followed (jobs, coverage runs): events, rooms, states.
 - ``progress``: the publisher (throttled; through Redis, or in-process without it).
-- ``sockets``: the Socket.IO server and its ``join_job``/``leave_job`` handlers.
+- ``sockets``: the Socket.IO server and its join and leave handlers.
+- ``streams``: the v2 Server-Sent Events streams, kept open in the realtime process.
 - ``asgi``: the WSGI application and Socket.IO composed on one port.
 
 Every process that includes this package can publish; only the processes
@@ -19,6 +21,7 @@ def publish_job_changed(registry, job_id):
 
 
 def includeme(config):
+    from novel_pyramid.coverage.events import CoverageRunChanged
     from novel_pyramid.jobs.events import JobChanged
     from novel_pyramid.realtime.progress import ProgressPublisher
 
@@ -27,3 +30,4 @@ def includeme(config):
     config.register_service(publisher, IProgressPublisher)
     # The jobs subsystem announces every committed change of a job (jobs.events).
     config.add_subscriber(lambda event: publisher.job_changed(event.job_id), JobChanged)
+    config.add_subscriber(lambda event: publisher.coverage_run_changed(event.run_id), CoverageRunChanged)

@@ -13,9 +13,10 @@ import asyncio
 import socketio
 from a2wsgi import WSGIMiddleware
 
-from novel_pyramid.realtime.progress import PROGRESS_EVENT, SERVER_KEY, EndedJobs, LiveServer
+from novel_pyramid.realtime.progress import SERVER_KEY, EndedJobs, LiveServer
 from novel_pyramid.realtime.sockets import make_server
 from novel_pyramid.realtime.streams import EventStreams, RoomSignals, is_event_stream
+from novel_pyramid.realtime.subjects import PROGRESS_EVENTS
 
 SOCKETIO_PATH = "socket.io"
 
@@ -31,7 +32,7 @@ class ProgressRedisManager(socketio.AsyncRedisManager):
     async def _handle_emit(self, message):
         data = message.get("data")
         state = data[0] if isinstance(data, list) and len(data) == 1 else None
-        if message.get("event") == PROGRESS_EVENT and isinstance(state, dict) and message.get("room"):
+        if message.get("event") in PROGRESS_EVENTS and isinstance(state, dict) and message.get("room"):
             if not self.ended.admit(message["room"], state):
                 return
         await super()._handle_emit(message)

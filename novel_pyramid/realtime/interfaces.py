@@ -49,5 +49,11 @@ class IProgressPublisher(Interface):
     def job_changed(job_id):
         """Emit the job's current state to its room now, or at the end of its throttle window."""
 
+    def coverage_run_changed(run_id):
+        """The same for a coverage run (``coverage_progress``, the CoverageRun of ``GET /api/v1/coverage/runs/{id}``).
+
+        ``coverage`` announces ``CoverageRunChanged(run_id)`` as ``jobs`` announces ``JobChanged``.
+        """
+
     def flush():
         """Emit every delayed state now (tests, a worker about to stop)."""

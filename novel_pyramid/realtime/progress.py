@@ -1,9 +1,9 @@
-"""Job progress as the frontend receives it, and the publishers that send it (``IProgressPublisher``).
+"""Progress as the frontend receives it, and the publishers that send it (``IProgressPublisher``).
 
-A publisher reads the job as committed, builds its Job JSON (the body of
-``GET /api/v1/credits/jobs/{id}``) and hands it to an emitter: through Redis to
-every realtime process (``RedisEmitter``), or to the Socket.IO server of this
-process (``LocalEmitter``). Emits are throttled per job (``Throttle``).
+A publisher reads the job or coverage run as committed, builds its JSON (the
+subject's state: ``realtime.subjects``) and hands it to an emitter: through
+Redis to every realtime process (``RedisEmitter``), or to the Socket.IO server
+of this process (``LocalEmitter``). Emits are throttled per job or run (``Throttle``).
 """
 
 import asyncio
@@ -13,29 +13,26 @@ import time
 
 from zope.interface import implementer
 
+from novel_pyramid.coverage.models import RunStatus
 from novel_pyramid.db import own_transaction
-from novel_pyramid.jobs.events import job_room
-from novel_pyramid.jobs.interfaces import IJobService
-from novel_pyramid.jobs.models import Job, JobStatus
-from novel_pyramid.jobs.serializers import v1_credits_job_json
-from novel_pyramid.jobs.services import JobFacts
+from novel_pyramid.jobs.events import job_room  # noqa: F401 (where the tests look for it)
+from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.realtime.interfaces import IProgressPublisher
+from novel_pyramid.realtime.subjects import COVERAGE_RUNS, JOBS, PROGRESS_EVENTS
 from novel_pyramid.tasks import blank_request
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVENT = "job_progress"
+PROGRESS_EVENT = JOBS.progress_event
 NAMESPACE = "/"
 # The key of the live server in the registry, set by the process that serves Socket.IO (``realtime.asgi``).
 SERVER_KEY = "realtime.server"
 
 
-def is_final(job):
-    return JobStatus(job.status).is_final
-
-
 # The statuses of an ended job, as the frontend's Job names them.
-FINAL_STATUSES = frozenset(status.value for status in JobStatus if status.is_final)
+FINAL_STATUSES = frozenset(
+    status.value for statuses in (JobStatus, RunStatus) for status in statuses if status.is_final
+)
 
 
 class EndedJobs:
@@ -76,26 +73,16 @@ class EndedJobs:
         return state if self.admit(room, state) else self._final[room]
 
 
-def job_state(request, job):
-    """The frontend's Job JSON of ``job``, read in ``request``'s transaction."""
-    try:
-        jobs = request.find_service(IJobService)
-    except LookupError:
-        # A process that registered no jobs service (a worker built without the ledger) still reports progress.
-        return v1_credits_job_json(job, JobFacts())
-    return v1_credits_job_json(job, jobs.facts([job])[job.id])
-
-
-def read_state(registry, job_id):
-    """``(state, final)`` of the job as committed now, or ``(None, False)`` when it no longer exists."""
+def read_state(registry, subject, subject_id):
+    """``(state, final)`` of the job or run as committed now, or ``(None, False)`` when it no longer exists."""
     with own_transaction(registry["db.session_factory"]) as (manager, db):
-        job = db.get(Job, job_id)
-        if job is None:
+        row = db.get(subject.model, subject_id)
+        if row is None:
             return None, False
         request = blank_request(registry)
         request.tm = manager
         request.dbsession = db
-        return job_state(request, job), is_final(job)
+        return subject.state(request, row), subject.has_ended(row)
 
 
 class LiveServer:
@@ -125,7 +112,7 @@ class LiveServer:
         return True
 
     async def _emit(self, event, data, room):
-        if event != PROGRESS_EVENT or self.ended.admit(room, data):
+        if event not in PROGRESS_EVENTS or self.ended.admit(room, data):
             await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
             self.signals.announce(room)
 
@@ -171,75 +158,75 @@ class RedisEmitter:
 
 
 class Throttle:
-    """At most one emit per job per ``interval`` seconds; a call inside the window emits once at its end."""
+    """At most one emit per key (a job, a run) per ``interval`` s; a call inside the window emits once at its end."""
 
     def __init__(self, interval, emit_now):
         self.interval = interval
-        self.emit_now = emit_now  # emit_now(job_id, forced) -> bool: whether the job has ended
+        self.emit_now = emit_now  # emit_now(key, may_emit) -> bool: whether the job or run has ended
         self._lock = threading.Lock()
-        self._job_locks = {}
+        self._key_locks = {}
         self._last = {}
         self._timers = {}
 
-    def _job_lock(self, job_id):
+    def _key_lock(self, key):
         with self._lock:
-            return self._job_locks.setdefault(job_id, threading.Lock())
+            return self._key_locks.setdefault(key, threading.Lock())
 
-    def _ended(self, job_id):
+    def _ended(self, key):
         with self._lock:
-            self._job_locks.pop(job_id, None)
-            self._last.pop(job_id, None)
-            timer = self._timers.pop(job_id, None)
+            self._key_locks.pop(key, None)
+            self._last.pop(key, None)
+            timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
 
-    def call(self, job_id):
-        # One job's reads and emits run one at a time, so they leave in the order they were read.
-        with self._job_lock(job_id):
-            ended = self.emit_now(job_id, self._may_emit)
+    def call(self, key):
+        # One key's reads and emits run one at a time, so they leave in the order they were read.
+        with self._key_lock(key):
+            ended = self.emit_now(key, self._may_emit)
         if ended:
-            self._ended(job_id)
+            self._ended(key)
 
-    def _may_emit(self, job_id, final):
+    def _may_emit(self, key, final):
         """Whether to emit the state just read now; if not, the end of the window has an emit scheduled."""
         now = time.monotonic()
         with self._lock:
             if final:
-                self._last[job_id] = now
+                self._last[key] = now
                 return True
-            if job_id in self._timers:
+            if key in self._timers:
                 return False
-            wait = self._last.get(job_id, -self.interval) + self.interval - now
+            wait = self._last.get(key, -self.interval) + self.interval - now
             if wait <= 0:
-                self._last[job_id] = now
+                self._last[key] = now
                 return True
-            timer = threading.Timer(wait, self._fire, args=(job_id,))
+            timer = threading.Timer(wait, self._fire, args=(key,))
             timer.daemon = True
-            self._timers[job_id] = timer
+            self._timers[key] = timer
         timer.start()
         return False
 
-    def _fire(self, job_id):
+    def _fire(self, key):
         with self._lock:
-            self._timers.pop(job_id, None)
+            self._timers.pop(key, None)
         try:
-            self.call(job_id)
+            self.call(key)
         except Exception:
-            log.warning("Could not publish the delayed progress of job %s", job_id, exc_info=True)
+            log.warning("Could not publish the delayed progress of %s", key, exc_info=True)
 
     def flush(self):
         with self._lock:
             timers, self._timers = self._timers, {}
-        for job_id, timer in timers.items():
+        for key, timer in timers.items():
             timer.cancel()
             with self._lock:
-                self._last.pop(job_id, None)
-            self.call(job_id)
+                self._last.pop(key, None)
+            self.call(key)
 
 
 @implementer(IProgressPublisher)
 class ProgressPublisher:
-    """Reads a job's state after each change and emits it to the job's room, throttled per job."""
+    """Reads a job's or run's state after each change and emits it to its room, throttled per job or run."""
 
     def __init__(self, registry, emitter, throttle_seconds):
         self.registry = registry
@@ -261,21 +248,28 @@ class ProgressPublisher:
         return cls(registry, emitter, settings["realtime.throttle_ms"] / 1000)
 
     def job_changed(self, job_id):
-        if not self.emitter.listening:
-            return
-        try:
-            self.throttle.call(job_id)
-        except Exception:
-            # Progress is a courtesy: a database or Redis hiccup must not fail the job's work.
-            log.warning("Could not publish the progress of job %s", job_id, exc_info=True)
+        self._changed(JOBS, job_id)
+
+    def coverage_run_changed(self, run_id):
+        self._changed(COVERAGE_RUNS, run_id)
 
     def flush(self):
         self.throttle.flush()
 
-    def _read_and_emit(self, job_id, may_emit):
-        state, final = read_state(self.registry, job_id)
+    def _changed(self, subject, subject_id):
+        if not self.emitter.listening:
+            return
+        try:
+            self.throttle.call((subject, subject_id))
+        except Exception:
+            # Progress is a courtesy: a database or Redis hiccup must not fail the work.
+            log.warning("Could not publish the progress of %s %s", subject.name.lower(), subject_id, exc_info=True)
+
+    def _read_and_emit(self, key, may_emit):
+        subject, subject_id = key
+        state, final = read_state(self.registry, subject, subject_id)
         if state is None:
             return True
-        if may_emit(job_id, final):
-            self.emitter.emit(PROGRESS_EVENT, state, job_room(job_id))
+        if may_emit(key, final):
+            self.emitter.emit(subject.progress_event, state, subject.room(subject_id))
         return final

@@ -1,4 +1,4 @@
-"""The Socket.IO side the frontend speaks (``frontend/src/lib/useJobWebSocket.ts``).
+"""The Socket.IO side the frontend speaks (``frontend/src/lib/useJobWebSocket.ts``, ``useCoverageWebSocket.ts``).
 
 A client connects (no credentials needed to connect), then for each job it follows:
 
@@ -14,6 +14,11 @@ A client connects (no credentials needed to connect), then for each job it follo
   follows the job, the client gets ``error {message: "token_expired"}`` and is
   taken out of the room: the frontend refreshes its token and joins again.
 
+Coverage runs the same way (``realtime.subjects``): ``join_coverage_run {run_id,
+token}``, ``leave_coverage_run {run_id}``, ``coverage_progress`` (a CoverageRun).
+Payload keys the frontend may add later are ignored, not refused: a browser
+cannot be told apart from an older or newer build of itself mid-session.
+
 Reads run in threads (``asyncio.to_thread``): SQLAlchemy and the session check are synchronous.
 """
 
@@ -28,9 +33,8 @@ import socketio
 from novel_pyramid.auth.interfaces import IAccessTokens, ISessionStanding
 from novel_pyramid.db import own_transaction
 from novel_pyramid.errors import InvalidInput, NotFound, Unauthorized
-from novel_pyramid.jobs.interfaces import IJobService
-from novel_pyramid.realtime.progress import NAMESPACE, PROGRESS_EVENT, job_room, job_state
-from novel_pyramid.realtime.schemas import JoinJob, LeaveJob
+from novel_pyramid.realtime.progress import NAMESPACE
+from novel_pyramid.realtime.subjects import SUBJECTS
 from novel_pyramid.security.cors import CorsPolicy
 from novel_pyramid.tasks import blank_request
 
@@ -68,7 +72,7 @@ def token_has_expired(token):
 
 
 class Gate:
-    """Checks a join in the application's terms: whose token, which job, in what state. Synchronous."""
+    """Checks a join in the application's terms: whose token, which job or run, in what state. Synchronous."""
 
     def __init__(self, registry):
         self.registry = registry
@@ -88,18 +92,18 @@ class Gate:
             raise Refused(INVALID_TOKEN)
         return user_id, float(claims["exp"])
 
-    def state_of(self, user_id, job_id):
-        """The Job JSON of the user's job as committed now; ``Refused`` when the user has no such job."""
+    def state_of(self, subject, user_id, subject_id):
+        """The JSON of the user's job or run as committed now; ``Refused`` when the user has no such one."""
         with own_transaction(self.registry["db.session_factory"]) as (manager, db):
             request = blank_request(self.registry)
             request.tm = manager
             request.dbsession = db
             try:
-                job = request.find_service(IJobService).get(user_id, job_id)
+                row = subject.find_owned(request, user_id, subject_id)
             except NotFound:
-                # Another user's job reads as missing too: its existence is not theirs to learn.
-                raise Refused(f"Job {job_id} was not found among your jobs.") from None
-            return job_state(request, job)
+                # Another user's reads as missing too: its existence is not theirs to learn.
+                raise Refused(f"{subject.name} {subject_id} was not found among your {subject.plural}.") from None
+            return subject.state(request, row)
 
 
 def payload_of(schema, event, data):
@@ -113,15 +117,24 @@ def payload_of(schema, event, data):
         raise Refused(error.message, error.details) from None
 
 
-class JobNamespace(socketio.AsyncNamespace):
-    """``join_job``, ``leave_job`` and the expiry of the token each join was made with."""
+class FollowingNamespace(socketio.AsyncNamespace):
+    """The join and leave events of every subject, and the expiry of the token each join was made with."""
 
     def __init__(self, gate, ended, namespace=NAMESPACE):
         super().__init__(namespace)
         self.gate = gate
         self.ended = ended
-        # sid -> {job_id: the timer that ends the membership when the join's token expires}
+        # sid -> {room: the timer that ends the membership when the join's token expires}
         self._expiries = {}
+        self._schemas = {subject: (subject.join_schema(), subject.leave_schema()) for subject in SUBJECTS}
+
+    async def trigger_event(self, event, *args):
+        for subject in SUBJECTS:
+            if event == subject.join_event:
+                return await self.join(subject, *args)
+            if event == subject.leave_event:
+                return await self.leave(subject, *args)
+        return await super().trigger_event(event, *args)
 
     async def reply(self, sid, event, data):
         # The client is connected to this process: straight to it, not round through Redis,
@@ -135,57 +148,62 @@ class JobNamespace(socketio.AsyncNamespace):
         for timer in self._expiries.pop(sid, {}).values():
             timer.cancel()
 
-    async def on_join_job(self, sid, data):
+    async def join(self, subject, sid, data=None):
         try:
-            payload = payload_of(JoinJob(), "join_job", data)
-            job_id = payload["job_id"]
+            payload = payload_of(self._schemas[subject][0], subject.join_event, data)
+            subject_id = payload[subject.id_field]
+            room = subject.room(subject_id)
             user_id, expires_at = await asyncio.to_thread(self.gate.user_of, payload["token"])
             # In the room before the state is read: a change committed after the
             # read is published after it, and so reaches this client.
-            await self.enter_room(sid, job_room(job_id))
+            await self.enter_room(sid, room)
             try:
-                state = await asyncio.to_thread(self.gate.state_of, user_id, job_id)
+                state = await asyncio.to_thread(self.gate.state_of, subject, user_id, subject_id)
             except Refused:
-                await self.leave_room(sid, job_room(job_id))
+                await self.leave_room(sid, room)
                 raise
         except Refused as refused:
             await self.reply(sid, "error", refused.event())
             return
-        self._expire_at(sid, job_id, expires_at)
-        await self.reply(sid, "joined_room", {"job_id": job_id})
-        # The job may have ended while its state was read: then its end is what the client gets.
-        await self.reply(sid, PROGRESS_EVENT, self.ended.latest(job_room(job_id), state))
+        self._expire_at(sid, subject, subject_id, expires_at)
+        await self.reply(sid, "joined_room", {subject.id_field: subject_id})
+        # It may have ended while its state was read: then its end is what the client gets.
+        await self.reply(sid, subject.progress_event, self.ended.latest(room, state))
 
-    async def on_leave_job(self, sid, data):
+    async def leave(self, subject, sid, data=None):
         try:
-            job_id = payload_of(LeaveJob(), "leave_job", data)["job_id"]
+            subject_id = payload_of(self._schemas[subject][1], subject.leave_event, data)[subject.id_field]
         except Refused as refused:
             await self.reply(sid, "error", refused.event())
             return
-        self._forget(sid, job_id)
-        await self.leave_room(sid, job_room(job_id))
-        await self.reply(sid, "left_room", {"job_id": job_id})
+        room = subject.room(subject_id)
+        self._forget(sid, room)
+        await self.leave_room(sid, room)
+        await self.reply(sid, "left_room", {subject.id_field: subject_id})
 
-    def _expire_at(self, sid, job_id, expires_at):
+    def _expire_at(self, sid, subject, subject_id, expires_at):
         timers = self._expiries.get(sid)
         if timers is None:  # gone while the join was checked
             return
-        self._forget(sid, job_id)
+        room = subject.room(subject_id)
+        self._forget(sid, room)
         delay = max(0.0, expires_at - time.time())
         loop = asyncio.get_running_loop()
-        timers[job_id] = loop.call_later(delay, lambda: loop.create_task(self._expired(sid, job_id)))
+        timers[room] = loop.call_later(
+            delay, lambda: loop.create_task(self._expired(sid, room, {subject.id_field: subject_id}))
+        )
 
-    def _forget(self, sid, job_id):
-        timer = self._expiries.get(sid, {}).pop(job_id, None)
+    def _forget(self, sid, room):
+        timer = self._expiries.get(sid, {}).pop(room, None)
         if timer is not None:
             timer.cancel()
 
-    async def _expired(self, sid, job_id):
+    async def _expired(self, sid, room, naming):
         timers = self._expiries.get(sid)
-        if timers is None or timers.pop(job_id, None) is None:
+        if timers is None or timers.pop(room, None) is None:
             return
-        await self.leave_room(sid, job_room(job_id))
-        await self.reply(sid, "error", {"message": TOKEN_EXPIRED, "job_id": job_id})
+        await self.leave_room(sid, room)
+        await self.reply(sid, "error", {"message": TOKEN_EXPIRED, **naming})
 
 
 class OriginCheck:
@@ -214,5 +232,5 @@ def make_server(registry, ended, client_manager=None):
         logger=False,
         engineio_logger=False,
     )
-    sio.register_namespace(JobNamespace(Gate(registry), ended))
+    sio.register_namespace(FollowingNamespace(Gate(registry), ended))
     return sio

@@ -28,6 +28,7 @@ from novel_pyramid import make_config
 from novel_pyramid.auth.interfaces import IAccessTokens
 from novel_pyramid.auth.tokens import AccessTokens
 from novel_pyramid.config import load_settings
+from novel_pyramid.coverage.models import CoverageRun
 from novel_pyramid.jobs.models import Job
 from novel_pyramid.realtime.asgi import make_asgi_app
 from novel_pyramid.realtime.interfaces import IProgressPublisher
@@ -37,7 +38,7 @@ from tests.fakes.servers import free_port, wait_for_port
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 REALTIME_SETTINGS = {"novel_pyramid.includes": "novel_pyramid.realtime", "realtime.throttle_ms": "0"}
-EVENTS = ("joined_room", "left_room", "job_progress", "error")
+EVENTS = ("joined_room", "left_room", "job_progress", "coverage_progress", "error")
 
 
 class ServedApp:
@@ -167,6 +168,12 @@ class Follower:
     def leave(self, job_id):
         self.client.emit("leave_job", {"job_id": job_id})
 
+    def join_run(self, run_id, token):
+        self.client.emit("join_coverage_run", {"run_id": run_id, "token": token})
+
+    def leave_run(self, run_id):
+        self.client.emit("leave_coverage_run", {"run_id": run_id})
+
     def next(self, timeout=10):
         try:
             return self.events.get(timeout=timeout)
@@ -219,6 +226,25 @@ def running_job(dbsession, user_id, *, chunks_total=4, filename="livre.pdf"):
     dbsession.add(job)
     dbsession.commit()
     return job
+
+
+def running_coverage_run(dbsession, user_id):
+    """A coverage run of ``user_id`` covering its corpus; committed."""
+    run = CoverageRun(
+        user_id=user_id,
+        mode="coverage",
+        source_type="job",
+        source_id="job-1",
+        source_ids=["job-1"],
+        word_keys=["chat", "maison"],
+        status="processing",
+        step="covering",
+        progress_percent=10,
+        config={},
+    )
+    dbsession.add(run)
+    dbsession.commit()
+    return run
 
 
 def advance(dbsession, job, publisher, **fields):
