@@ -48,6 +48,8 @@ def upgrade():
             ["user_id"], ["users.id"], name=op.f("fk_coverage_runs_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coverage_runs")),
+        # Never reuse a deleted run's id on SQLite: it names the run's charge in the ledger.
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_coverage_runs_user_id_created_at_id", "coverage_runs", ["user_id", "created_at", "id"])
     op.create_table(

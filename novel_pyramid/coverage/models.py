@@ -54,7 +54,11 @@ class RunStep(enum.StrEnum):
 
 class CoverageRun(ModelBase):
     __tablename__ = "coverage_runs"
-    __table_args__ = (Index("ix_coverage_runs_user_id_created_at_id", "user_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_coverage_runs_user_id_created_at_id", "user_id", "created_at", "id"),
+        # A run's id names its charge in the ledger, so SQLite must never hand a deleted run's id out again.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -27,17 +27,17 @@ FILTER_DEFAULTS = {"len_min": 3, "len_max": 8, "target_count": 500}
 
 
 class SourceIdType(colander.SchemaType):
-    """A job's id (text) or a history entry's id (a positive integer, or its digits as text)."""
+    """A job's id (text) or a history entry's id (a positive integer); kept as sent, checked with the source type."""
 
     def deserialize(self, node, cstruct):
         if cstruct is colander.null:
             return cstruct
         if isinstance(cstruct, bool) or not isinstance(cstruct, (int, str)):
-            raise colander.Invalid(node, "Must be a job id or a history entry id")
+            raise colander.Invalid(node, "Must be a job id (text) or a history entry id (a number)")
         if isinstance(cstruct, int):
             if not 1 <= cstruct <= MAX_ID:
                 raise colander.Invalid(node, f"Must be between 1 and {MAX_ID}")
-            return str(cstruct)
+            return cstruct
         text = cstruct.strip()
         if not text or len(text) > SOURCE_ID_MAX_LENGTH:
             raise colander.Invalid(node, f"Must have between 1 and {SOURCE_ID_MAX_LENGTH} characters")
@@ -45,12 +45,21 @@ class SourceIdType(colander.SchemaType):
 
     def json_schema(self, node):
         """For the OpenAPI document (novel_pyramid.api.openapi.converter)."""
-        return {
-            "anyOf": [
-                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                {"type": "string", "minLength": 1, "maxLength": SOURCE_ID_MAX_LENGTH},
-            ]
-        }
+        return {"anyOf": [ENTRY_ID_SCHEMA, JOB_ID_SCHEMA]}
+
+
+ENTRY_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+JOB_ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": SOURCE_ID_MAX_LENGTH}
+
+
+def _sources_schema(mode_names, source_type, entry_ids):
+    """One allowed shape of the run body: which modes, which source type, which field names the sources."""
+    batch = mode_names == [RunMode.BATCH.value]
+    named, other = ("source_ids", "source_id") if batch else ("source_id", "source_ids")
+    properties = {"mode": {"enum": mode_names}, "source_type": {"enum": [source_type]}}
+    if entry_ids:
+        properties[named] = {"type": "array", "items": ENTRY_ID_SCHEMA} if batch else ENTRY_ID_SCHEMA
+    return {"properties": properties, "required": [named], "not": {"required": [other]}}
 
 
 class StrictNumber(colander.Float):
@@ -99,12 +108,6 @@ class RunConfig(StrictMapping):
     beta = _weight()
     gamma = _weight()
 
-    def validator(self, node, config):
-        if config.get("len_min", 1) > config.get("len_max", MAX_SENTENCE_WORDS):
-            error = colander.Invalid(node)
-            error.add(colander.Invalid(node["len_min"], "Must not be above len_max"))
-            raise error
-
 
 class SourceIds(colander.SequenceSchema):
     source_id = colander.SchemaNode(SourceIdType())
@@ -129,6 +132,7 @@ class RunBody(StrictMapping):
     )
     source_ids = SourceIds(
         validator=colander.All(colander.Length(BATCH_MIN_SOURCES, BATCH_MAX_SOURCES), _unique),
+        json_schema_extra={"uniqueItems": True},
         missing=colander.drop,
         description=f"batch: {BATCH_MIN_SOURCES} to {BATCH_MAX_SOURCES} sources read as one corpus, in this order",
     )
@@ -140,8 +144,15 @@ class RunBody(StrictMapping):
     )
     config = RunConfig(missing={})
 
-    # Said in the OpenAPI document as well as checked below: one of the two names the sources.
-    json_schema_extra = {"anyOf": [{"required": ["source_id"]}, {"required": ["source_ids"]}]}
+    # Said in the OpenAPI document as well as checked below: which field names the sources, and their type.
+    json_schema_extra = {
+        "anyOf": [
+            _sources_schema(["coverage", "filter"], "job", entry_ids=False),
+            _sources_schema(["coverage", "filter"], "history", entry_ids=True),
+            _sources_schema(["batch"], "job", entry_ids=False),
+            _sources_schema(["batch"], "history", entry_ids=True),
+        ]
+    }
 
     def validator(self, node, body):
         error = colander.Invalid(node)
@@ -157,10 +168,10 @@ class RunBody(StrictMapping):
                 error.add(colander.Invalid(node["source_ids"], "Only batch mode reads several sources"))
         if body["source_type"] == SourceType.HISTORY:
             for name in ("source_id", "source_ids"):
-                values = body.get(name)
-                values = [values] if isinstance(values, str) else values or ()
-                if any(not value.isdecimal() or not 1 <= int(value) <= MAX_ID for value in values):
-                    error.add(colander.Invalid(node[name], "A history entry's id is a positive integer"))
+                values = body.get(name, [])
+                values = values if isinstance(values, list) else [values]
+                if any(not isinstance(value, int) for value in values):
+                    error.add(colander.Invalid(node[name], "A history entry's id is a number"))
         if error.children:
             raise error
 

@@ -84,7 +84,8 @@ class CoverageService:
     def start(self, user, body):
         self.tasks.refuse_while_down()
         mode, source_type = body["mode"], body["source_type"]
-        source_ids = body["source_ids"] if mode == RunMode.BATCH else [body["source_id"]]
+        # Stored as text: a job's id is a UUID, a history entry's a number (turned back into one on the wire).
+        source_ids = [str(value) for value in (body["source_ids"] if mode == RunMode.BATCH else [body["source_id"]])]
         for source_id in source_ids:
             check_source(self.jobs, self.history, user.id, source_type, source_id)
         wordlist = self._wordlist(user, body.get("wordlist_id"))
@@ -141,7 +142,10 @@ class CoverageService:
                 pass  # the list of the user's settings is gone: the global default serves
         default = self.wordlists.default_list()
         if default is None:
-            raise _invalid("wordlist_id", "No word list was named and there is no default list: name one.")
+            raise NotFound(
+                "No word list was named and there is no default list: name one.",
+                details={"wordlist_id": ["No default word list: name one"]},
+            )
         return default
 
     def _credits_of(self, db):

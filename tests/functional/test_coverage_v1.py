@@ -130,9 +130,9 @@ def test_without_a_list_the_global_default_is_used(testapp, headers, dbsession, 
 
 
 def test_without_a_list_and_no_default_nothing_runs(testapp, headers, dbsession, job):
-    refused = start(testapp, headers, status=400, mode="coverage", source_type="job", source_id=job.id)
+    refused = start(testapp, headers, status=404, mode="coverage", source_type="job", source_id=job.id)
 
-    assert "wordlist_id" in refused["details"]
+    assert "wordlist_id" in refused["details"] and "default" in refused["error"]
     assert counts(dbsession) == (0, 0, 0)
 
 
@@ -189,12 +189,10 @@ def test_a_capped_run_keeps_the_sentences_that_teach_most(testapp, headers, job,
         ({"mode": "batch", "source_type": "job", "source_id": "a"}, "source_ids"),
         ({"mode": "coverage", "source_type": "job", "source_id": "a", "source_ids": ["a", "b"]}, "source_ids"),
         ({"mode": "coverage", "source_type": "history", "source_id": "abc"}, "source_id"),
+        ({"mode": "coverage", "source_type": "history", "source_id": "12"}, "source_id"),
+        ({"mode": "batch", "source_type": "history", "source_ids": [1, "2"]}, "source_ids"),
         ({"mode": "coverage", "source_type": "history", "source_id": 0}, "source_id"),
         ({"mode": "coverage", "source_type": "job", "source_id": True}, "source_id"),
-        (
-            {"mode": "coverage", "source_type": "job", "source_id": "a", "config": {"len_min": 9, "len_max": 4}},
-            "config",
-        ),
         ({"mode": "coverage", "source_type": "job", "source_id": "a", "config": {"weights": 1}}, "config"),
         ({"mode": "coverage", "source_type": "job", "source_id": "a", "config": {"len_max": "8"}}, "config"),
         ({"mode": "coverage", "source_type": "job", "source_id": "a", "wordlist_id": "1"}, "wordlist_id"),
@@ -205,6 +203,14 @@ def test_bad_bodies_are_refused_with_the_field_named(testapp, headers, dbsession
 
     assert refused["code"] == "invalid_input"
     assert any(name.startswith(field) for name in refused["details"]), refused
+    assert counts(dbsession) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("config", [{"len_min": 9, "len_max": 4}, {"len_min": 9}, {"len_max": 2}])
+def test_a_length_range_that_is_empty_is_refused(testapp, headers, dbsession, job, wordlist, config):
+    refused = run_of(testapp, headers, job, wordlist, status=400, config=config)
+
+    assert "len_min" in refused["error"] and "config" in refused["details"]
     assert counts(dbsession) == (0, 0, 0)
 
 

@@ -276,6 +276,7 @@ RESPONSES = {
     ("v1.coverage.run", "POST"): {
         201: StartedRunBody(),
         402: Response(ERROR.schema, "The balance does not cover the run; nothing was written"),
+        404: Response(ERROR.schema, "No such job, history entry or word list of the user; nothing was written"),
         409: Response(ERROR.schema, "A job that has not completed, or a source without sentences; nothing written"),
         503: Response(ERROR.schema, "The task queue is down; nothing was written"),
     },

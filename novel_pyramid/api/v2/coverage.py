@@ -206,7 +206,7 @@ class ExportedBody(StrictMapping):
 RESPONSES = {
     ("v2.coverage.runs", "POST"): {
         202: Response(RunBody(), "Accepted: the run, queued (completed already when tasks run in-process)"),
-        **{status: V1_RESPONSES[("v1.coverage.run", "POST")][status] for status in (402, 409, 503)},
+        **{status: V1_RESPONSES[("v1.coverage.run", "POST")][status] for status in (402, 404, 409, 503)},
     },
     ("v2.coverage.runs", "GET"): {200: RunPage()},
     ("v2.coverage.run", "GET"): {200: RunBody()},
