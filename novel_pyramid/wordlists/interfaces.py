@@ -58,7 +58,7 @@ class IWordListService(Interface):
         """Give the user's own list a new name; returns it."""
 
     def delete(user_id, wordlist_id):
-        """Delete the user's own list."""
+        """Delete the user's own list; their settings' ``default_wordlist_id`` forgets it (runs keep their keys)."""
 
     def refresh(user, wordlist_id, *, include_header=True):
         """Read the list's Google spreadsheet again and replace its keys: ``(wordlist, refresh_report)``.

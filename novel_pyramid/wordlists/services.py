@@ -1,8 +1,11 @@
 """``WordListService``: the one writer of ``word_lists`` (``IWordListService``)."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import or_, select
 from zope.interface import implementer
 
+from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, Forbidden, NotFound
 from novel_pyramid.pipeline.lemmas import entry_keys
@@ -29,14 +32,15 @@ def not_found(wordlist_id):
 
 @implementer(IWordListService)
 class WordListService:
-    def __init__(self, session, settings, keys_for=entry_keys):
+    def __init__(self, session, settings, keys_for=entry_keys, accounts=None):
         self.session = session
         self.settings = settings
         self.keys_for = keys_for
+        self.accounts = accounts
 
     @classmethod
     def create_service(cls, context, request):
-        return cls(request.dbsession, request.registry.settings)
+        return cls(request.dbsession, request.registry.settings, accounts=request.find_service(IAccountService))
 
     # -- reading ------------------------------------------------------------------------
     def visible_to(self, user_id):
@@ -138,6 +142,10 @@ class WordListService:
         wordlist = self.get_own(user_id, wordlist_id)
         self.session.delete(wordlist)
         self.session.flush()
+        # The user's settings, which accounts owns, must not keep pointing at the list.
+        owner = _Owner(user_id)
+        if self.accounts is not None and self.accounts.settings_of(owner).default_wordlist_id == wordlist_id:
+            self.accounts.update_settings(owner, {"default_wordlist_id": None})
 
     def refresh(self, user, wordlist_id, *, include_header=True):
         wordlist = self.get_own(user.id, wordlist_id)
@@ -162,6 +170,13 @@ class WordListService:
             max_entries=self.settings["wordlists.max_entries"],
             field_name=field,
         )
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """What the accounts service needs of a user: the id."""
+
+    id: int
 
 
 def _fill(wordlist, made, fold):

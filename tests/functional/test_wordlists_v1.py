@@ -184,6 +184,18 @@ def test_the_owner_renames_and_deletes_a_list(testapp, headers, dbsession):
     assert list_count(dbsession) == 0
 
 
+def test_deleting_the_users_default_list_clears_that_setting(testapp, headers):
+    kept = testapp.post_json(URL, {"name": "Gardée", "words": ["chat"]}, headers=headers).json["wordlist"]["id"]
+    gone = testapp.post_json(URL, {"name": "Partie", "words": ["chien"]}, headers=headers).json["wordlist"]["id"]
+
+    testapp.post_json("/api/v1/settings", {"default_wordlist_id": kept}, headers=headers)
+    testapp.delete(f"{URL}/{gone}", headers=headers)
+    assert testapp.get("/api/v1/settings", headers=headers).json["default_wordlist_id"] == kept
+
+    testapp.delete(f"{URL}/{kept}", headers=headers)
+    assert testapp.get("/api/v1/settings", headers=headers).json["default_wordlist_id"] is None
+
+
 def test_a_global_list_can_be_read_but_not_changed(testapp, headers, dbsession):
     default_id = install(dbsession)
 
