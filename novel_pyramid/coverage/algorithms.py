@@ -12,8 +12,12 @@ tested on hand-made instances and measured apart (``bench/coverage.py``).
   and pushed back. Then an improvement pass drops every chosen sentence made
   redundant by later picks (each of its keys is in another chosen sentence),
   longest first, and swaps several chosen sentences for one that holds every
-  key only they hold, while one exists. Each key is assigned to the first
-  chosen sentence (in pick order) that holds it.
+  key only they hold, while one exists. The same is done with keys weighted by
+  rarity (1 over the number of sentences holding them), and the smaller cover
+  wins (the first on a tie): on a 100,000-word novel and a 2,000-word list, the
+  count alone ends 4 to 13 % over the optimum, the weighted order 0.1 to 5 %
+  (``bench/coverage.py``). Each key is assigned to the first chosen sentence
+  (in pick order) that holds it.
 - ``filter_candidates``: sentences of ``len_min``..``len_max`` words whose share
   of listed words reaches a minimum (by default one per length, stricter for
   short sentences), best first: higher share, then more keys no earlier pick
@@ -86,30 +90,64 @@ def cover(candidates: Iterable[Candidate], targets: Iterable[str], *, max_length
             useful[candidate.index] = (keys, candidate.length)
     coverable = frozenset().union(*(keys for keys, _ in useful.values()))
 
-    # (-gain, length, index): the best candidate pops first; gains are rescored lazily.
-    queue = [(-len(keys), length, index) for index, (keys, length) in useful.items()]
-    heapq.heapify(queue)
-    covered = set()
-    chosen = []
-    while queue and len(covered) < len(coverable):
-        stale_gain, length, index = heapq.heappop(queue)
-        new = useful[index][0] - covered
-        if not new:
-            continue
-        if len(new) < -stale_gain:
-            heapq.heappush(queue, (-len(new), length, index))
-            continue
-        chosen.append(index)
-        covered |= new
-
-    chosen = _drop_redundant(chosen, useful)
-    chosen = _swap_many_for_one(chosen, useful)
+    # Two greedy orders, each improved: by how many uncovered keys a sentence adds, and by how rare they are.
+    # The second finds the sentences holding several rare keys, where the optimum differs from the first.
+    chosen = _improve(_greedy(useful, len(coverable)), useful)
+    weighted = _improve(_greedy(useful, len(coverable), _rarity_weights(useful)), useful)
+    if len(weighted) < len(chosen):
+        chosen = weighted
     # Each key is taught by the first chosen sentence holding it, so a learner meets it there first.
     assignment = {}
     for index in chosen:
         for key in useful[index][0]:
             assignment.setdefault(key, index)
     return CoverResult(chosen, assignment, targets - coverable)
+
+
+# A key's weight in the rarity order: this over the number of sentences holding it (integers: exact sums).
+RARITY_SCALE = 720_720
+
+
+def _rarity_weights(useful):
+    holding = {}
+    for keys, _ in useful.values():
+        for key in keys:
+            holding[key] = holding.get(key, 0) + 1
+    return {key: -(-RARITY_SCALE // count) for key, count in holding.items()}
+
+
+def _greedy(useful, coverable_count, weights=None):
+    """Greedy set cover: the sentence whose uncovered keys weigh most (each 1 without ``weights``) first.
+
+    A lazy priority queue of (-gain, length, index): a sentence's gain only
+    falls as keys get covered, so a popped entry whose gain is still current is
+    the best (ties to the shorter sentence, then the lower index); a stale one
+    is rescored and pushed back.
+    """
+
+    def gain(keys):
+        return len(keys) if weights is None else sum(weights[key] for key in keys)
+
+    queue = [(-gain(keys), length, index) for index, (keys, length) in useful.items()]
+    heapq.heapify(queue)
+    covered = set()
+    chosen = []
+    while queue and len(covered) < coverable_count:
+        stale_gain, length, index = heapq.heappop(queue)
+        new = useful[index][0] - covered
+        if not new:
+            continue
+        current = gain(new)
+        if current < -stale_gain:
+            heapq.heappush(queue, (-current, length, index))
+            continue
+        chosen.append(index)
+        covered |= new
+    return chosen
+
+
+def _improve(chosen, useful):
+    return _swap_many_for_one(_drop_redundant(chosen, useful), useful)
 
 
 def _holders(chosen, useful):

@@ -103,6 +103,14 @@ class TestCover:
         assert_valid(result, pool, "abcdef")
         assert sorted(result.chosen) == [0, 1, 4]
 
+    def test_the_rarity_order_wins_where_it_needs_fewer_sentences(self):
+        # By count: "acd" (3 keys), then "e" and "bd" for e and b: three, none redundant, no swap.
+        # By rarity (b and e are in two sentences each, a and c in three, d in four): "ade", then "bcd".
+        pool = candidates("e", "acd", "ade", "ac", "bd", "bcd", lengths=[1] * 6)
+        result = cover(pool, "abcde")
+        assert result.chosen == [2, 5]
+        assert result.assignment == {"a": 2, "d": 2, "e": 2, "b": 5, "c": 5}
+
     def test_a_classic_instance_where_greedy_alone_is_suboptimal(self):
         # Two rows of 7 keys against columns of 8, 4 and 2 keys: greedy takes the columns (8, then 4 of the 6
         # left, then 2), none of them redundant, where the two rows are optimal.
