@@ -57,3 +57,41 @@ def read_corpus(jobs, details, user_id, source_type, source_ids):
         texts.extend(found)
         sources.extend([source_id] * len(found))
     return Corpus(texts, sources)
+
+
+# Sentences keyed (and kept) together: small enough for the progress to move while a book is parsed.
+KEYING_SLICE = 1000
+
+
+def keying_slices(corpus):
+    """``(start, end)`` of each slice, each source's sentences sliced from its own first one.
+
+    So a book's slices, and the keys kept for them, are the same whether it is
+    read alone or in a batch, by a run or by a swap.
+    """
+    slices = []
+    start = 0
+    while start < len(corpus.sources):
+        end = start
+        while end < len(corpus.sources) and corpus.sources[end] == corpus.sources[start]:
+            end += 1
+        slices.extend((begin, min(begin + KEYING_SLICE, end)) for begin in range(start, end, KEYING_SLICE))
+        start = end
+    return slices
+
+
+def key_corpus(store, corpus, fold_diacritics, progress=None):
+    """The corpus with each sentence's words, through the key store; ``progress(share done)`` after each slice."""
+    words = []
+    total = len(corpus.texts)
+    for start, end in keying_slices(corpus):
+        words.extend(store.sentence_words(corpus.texts[start:end], fold_diacritics=fold_diacritics))
+        if progress is not None:
+            progress(end / total)
+    return corpus.keyed(words)
+
+
+def words_of_sentence(store, corpus, index, fold_diacritics):
+    """The words of one sentence of the corpus, from its slice's kept keys."""
+    start, end = next((start, end) for start, end in keying_slices(corpus) if start <= index < end)
+    return store.sentence_words(corpus.texts[start:end], fold_diacritics=fold_diacritics)[index - start]

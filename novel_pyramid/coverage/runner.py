@@ -20,7 +20,7 @@ from sqlalchemy import delete, update
 from zope.interface import implementer
 
 from novel_pyramid.coverage.building import build_coverage, build_filter
-from novel_pyramid.coverage.corpus import read_corpus
+from novel_pyramid.coverage.corpus import key_corpus, read_corpus
 from novel_pyramid.coverage.events import announce
 from novel_pyramid.coverage.interfaces import ICoverageRunner
 from novel_pyramid.coverage.ledger import ledger_key
@@ -96,7 +96,7 @@ class CoverageRunner:
             return
         with own_transaction(self.session_factory) as (_, db):
             store = self._services(db).find_service(ISentenceKeyStore)
-            corpus = corpus.keyed(store.sentence_words(corpus.texts, fold_diacritics=facts.fold_diacritics))
+            corpus = key_corpus(store, corpus, facts.fold_diacritics, progress=self._keying_progress(run_id))
         keyed = time.perf_counter()
         if not self._step(run_id, RunStep.COVERING):
             return
@@ -111,6 +111,25 @@ class CoverageRunner:
             "covering_seconds": round(covered - keyed, 3),
         }
         self._finish(run_id, facts, outcome, stats)
+
+    def _keying_progress(self, run_id):
+        """``progress(share)``: move the bar through the keying step as slices are keyed, announcing each move."""
+        first, last = STEP_PERCENT[RunStep.KEYING], STEP_PERCENT[RunStep.COVERING]
+        shown = [first]
+
+        def progress(share):
+            percent = first + int((last - first) * share)
+            if percent > shown[0] and percent < last:
+                shown[0] = percent
+                with own_transaction(self.session_factory) as (_, db):
+                    db.execute(
+                        update(CoverageRun)
+                        .where(CoverageRun.id == run_id, CoverageRun.status == RunStatus.PROCESSING)
+                        .values(progress_percent=percent)
+                    )
+                announce(self.registry, run_id)
+
+        return progress
 
     def _step(self, run_id, step):
         """Record the step the run starts; False when the run is no longer processing (cancelled meanwhile)."""

@@ -14,7 +14,7 @@ from zope.interface import implementer
 
 from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.coverage.building import FILTER_KEY_PREFIX, entry_for, reassign, source_breakdown
-from novel_pyramid.coverage.corpus import check_source, read_corpus
+from novel_pyramid.coverage.corpus import check_source, read_corpus, words_of_sentence
 from novel_pyramid.coverage.events import announce, announce_after_commit
 from novel_pyramid.coverage.interfaces import ICoverageService
 from novel_pyramid.coverage.ledger import ledger_key
@@ -210,8 +210,8 @@ class CoverageService:
                 f"The run's sources have {len(corpus.texts)} sentences; {sentence_index} is not one of them.",
             )
         text, source = corpus.texts[sentence_index], corpus.sources[sentence_index]
-        # The whole corpus, as the run keyed it: its keys were kept, so nothing is parsed again.
-        words = self.keys.sentence_words(corpus.texts, fold_diacritics=run.fold_diacritics)[sentence_index]
+        # Keyed as the run keyed it: its keys were kept, so nothing is parsed again.
+        words = words_of_sentence(self.keys, corpus, sentence_index, run.fold_diacritics)
         surface = next((word.surface for word in words if word.key == word_key), None)
         if surface is None:
             raise _invalid(

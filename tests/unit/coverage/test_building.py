@@ -107,3 +107,14 @@ def test_a_swap_moves_the_word_and_ranks_again():
         (0, ["a", "b", "c"]),
         (1, ["d", "e"]),
     ]
+
+
+def test_each_source_is_sliced_for_keying_from_its_own_first_sentence(monkeypatch):
+    from novel_pyramid.coverage import corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "KEYING_SLICE", 2)
+    batch = Corpus(list("abcdefg"), ["1", "1", "1", "2", "2", "2", "2"])
+
+    assert corpus_module.keying_slices(batch) == [(0, 2), (2, 3), (3, 5), (5, 7)]
+    alone = Corpus(list("defg"), ["2"] * 4)
+    assert corpus_module.keying_slices(alone) == [(0, 2), (2, 4)]
