@@ -434,3 +434,23 @@ def test_the_list_is_read_once_so_later_edits_change_no_run(testapp, headers, jo
     diagnosis = testapp.get(f"/api/v1/coverage/runs/{run_id}/diagnosis", headers=headers).json
 
     assert diagnosis["total_words"] == len(LISTED)
+
+
+def test_without_a_list_the_users_default_list_comes_first(testapp, headers, dbsession, job, wordlist):
+    word_list(dbsession, None, name="French 2K", default=True)
+    testapp.post_json("/api/v1/settings", {"default_wordlist_id": wordlist.id}, headers=headers)
+
+    started = start(testapp, headers, mode="coverage", source_type="job", source_id=job.id)
+
+    assert started["coverage_run"]["wordlist_id"] == wordlist.id
+
+
+def test_a_default_list_the_user_cannot_read_gives_way_to_the_global_one(testapp, headers, dbsession, login, job):
+    max_id = login("max@example.com")["user"]["id"]
+    theirs = word_list(dbsession, max_id, name="Max's")
+    default = word_list(dbsession, None, name="French 2K", default=True)
+    testapp.post_json("/api/v1/settings", {"default_wordlist_id": theirs.id}, headers=headers)
+
+    started = start(testapp, headers, mode="coverage", source_type="job", source_id=job.id)
+
+    assert started["coverage_run"]["wordlist_id"] == default.id
