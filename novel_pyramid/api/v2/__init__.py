@@ -1,6 +1,6 @@
 """API v2: the asynchronous, job-centred API (docs/api.md, "v2: jobs as resources")."""
 
-from novel_pyramid.api.v2 import credits, estimates, history, jobs, responses, wordlists
+from novel_pyramid.api.v2 import coverage, credits, estimates, history, jobs, responses, wordlists
 from novel_pyramid.api.v2 import exports as job_exports
 from novel_pyramid.api.v2.auth import SERVICES as SESSION_SERVICES
 
@@ -32,6 +32,10 @@ def includeme(config):
     # Word lists: the user's own and the global ones (novel_pyramid.wordlists).
     config.add_openapi_responses(wordlists.RESPONSES)
     for service in wordlists.SERVICES:
+        config.add_cornice_service(service)
+    # Coverage runs: the learning sets built from the user's books (novel_pyramid.coverage).
+    config.add_openapi_responses(coverage.RESPONSES)
+    for service in coverage.SERVICES:
         config.add_cornice_service(service)
     # Sign-in sessions: list, revoke one, sign out everywhere.
     for service in SESSION_SERVICES:
