@@ -379,6 +379,10 @@ class LemmaTables:
         found = self._exceptions.get(pos, {}).get(form)
         return found[0] if found else None
 
+    def is_lemma(self, form, pos):
+        """Whether ``form`` is a lemma of ``pos`` ("noun", "verb", "adj" or "adv") in the tables."""
+        return form.translate(_LIGATURES) in self._index[pos]
+
     def is_verb_form(self, form):
         """Whether ``form`` is an inflected form of a verb."""
         form = form.translate(_LIGATURES)
@@ -471,3 +475,8 @@ def _load_tables():
 
 
 _tables = french.PerProcess(_load_tables, "the lemma tables of the shared pipeline")
+
+
+def tables():
+    """The shared ``LemmaTables``, loaded on first use (with the pipeline's lemmatizer)."""
+    return _tables.get()
