@@ -19,6 +19,8 @@ import json
 import colander
 from pyramid.response import Response
 
+from novel_pyramid.api.openapi import responses as openapi
+
 # Names the room whose announcements continue the stream; the realtime process removes it.
 STREAM_ROOM_HEADER = "Novel-Stream-Room"
 # As WebOb spells a request header it lists (case does not matter on the wire).
@@ -64,3 +66,20 @@ def event_stream_response(request, *, event, state, ended, room, retry_ms):
     if not ended:
         response.headers[STREAM_ROOM_HEADER] = room
     return response
+
+
+def documented_responses(event, resource):
+    """The OpenAPI responses of a ``GET …/events`` streaming ``event``s of ``resource`` (its GET's path)."""
+    return {
+        200: openapi.Response(
+            {},
+            f"Server-Sent Events: `retry:`, then `{event}` events whose `data:` is the resource (as GET {resource}) "
+            "and whose `id:` names that state; the stream ends with the resource. A reconnection with "
+            "`Last-Event-ID` gets only a newer state. The realtime process keeps the stream open (heartbeat "
+            "comments between events; a refusal later on is an `error` event); a REST process answers the state "
+            "now and the client reconnects after `retry` (docs/realtime.md)",
+            headers={"X-Accel-Buffering": "no: proxies must not buffer the stream"},
+            media_type="text/event-stream",
+        ),
+        204: openapi.Response(None, "It has ended and the client has its last state: stop reconnecting"),
+    }

@@ -14,6 +14,7 @@ from tests.realtime.conftest import (
     EventStream,
     advance,
     publish_in_another_process,
+    running_coverage_run,
     running_job,
     short_lived_token,
     wait_until,
@@ -191,4 +192,21 @@ def test_a_token_verified_at_the_start_is_checked_again_on_each_event(serve, str
 
     name, _, error = stream.event()
     assert name == "error" and error["error"]
+    stream.expect_closed()
+
+
+def test_a_stream_follows_a_coverage_run_to_its_end(serve, streams, dbsession):
+    served = serve(**{"sse.heartbeat_seconds": "30"})
+    user_id, token = served.sign_in()
+    run = running_coverage_run(dbsession, user_id)
+    stream = streams(f"{served.url}/api/v2/coverage/runs/{run.id}/events", token)
+    assert stream.event()[0:1] == ("coverage_progress",)
+
+    publisher = publisher_of(served)
+    for percent, status in ((60, "processing"), (100, "completed")):
+        run.progress_percent, run.status = percent, status
+        dbsession.commit()
+        publisher.coverage_run_changed(run.id)
+        name, _, state = stream.event()
+        assert (name, state["progress"]["percent"], state["status"]) == ("coverage_progress", percent, status)
     stream.expect_closed()

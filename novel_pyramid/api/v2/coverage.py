@@ -8,6 +8,7 @@
 ``GET  /coverage/runs/{id}/diagnosis``     why each uncovered word was missed
 ``GET  /coverage/runs/{id}/download``      the learning set as CSV
 ``POST /coverage/runs/{id}/export``        ``{sheet_name, folder_id?}``: a new Google spreadsheet
+``GET  /coverage/runs/{id}/events``        Server-Sent Events: ``coverage_progress`` (the run), resumable
 
 Another user's run is 404 everywhere.
 """
@@ -16,6 +17,7 @@ import colander
 from cornice.validators import colander_validator
 
 from novel_pyramid.api import api_service
+from novel_pyramid.api.event_stream import EventStreamHeaders, documented_responses, event_stream_response
 from novel_pyramid.api.openapi.responses import (
     OpenMapping,
     Response,
@@ -38,10 +40,11 @@ from novel_pyramid.api.v1.coverage import (
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.coverage import schemas
+from novel_pyramid.coverage.events import run_room
 from novel_pyramid.coverage.interfaces import ICoverageService
 from novel_pyramid.coverage.models import RunMode, RunStatus, SourceType
 from novel_pyramid.coverage.serializers import assignment_json, diagnosis_json, v2_run_json
-from novel_pyramid.schema.types import StrictMapping
+from novel_pyramid.schema.types import EmptyQuery, StrictMapping
 
 runs = api_service("v2.coverage.runs", "/coverage/runs")
 run = api_service("v2.coverage.run", "/coverage/runs/{id}")
@@ -50,8 +53,18 @@ run_swap = api_service("v2.coverage.run.swap", "/coverage/runs/{id}/swap")
 run_diagnosis = api_service("v2.coverage.run.diagnosis", "/coverage/runs/{id}/diagnosis")
 run_download = api_service("v2.coverage.run.download", "/coverage/runs/{id}/download")
 run_export = api_service("v2.coverage.run.export", "/coverage/runs/{id}/export")
+run_events = api_service("v2.coverage.run.events", "/coverage/runs/{id}/events")
 
-SERVICES = (runs, run, run_assignments, run_swap, run_diagnosis, run_download, run_export)
+SERVICES = (runs, run, run_assignments, run_swap, run_diagnosis, run_download, run_export, run_events)
+PROGRESS_EVENT = "coverage_progress"
+
+
+class RunEventsRequest(colander.MappingSchema):
+    path = schemas.RunPath()
+    querystring = EmptyQuery(missing={})
+    header = EventStreamHeaders(missing={})
+
+
 JSON_BODY_VIEW = {"permission": AUTHENTICATED, "validators": (colander_validator,)}
 
 
@@ -118,6 +131,19 @@ def export_run(request):
         request.identity.user, request.validated["path"]["id"], body["sheet_name"], body.get("folder_id")
     )
     return {"spreadsheet_id": result.details.get("spreadsheet_id"), "url": result.url}
+
+
+@run_events.get(permission=AUTHENTICATED, schema=RunEventsRequest(), validators=(colander_validator,))
+def run_event_stream(request):
+    followed = _users_run(request)
+    return event_stream_response(
+        request,
+        event=PROGRESS_EVENT,
+        state=_run_json(request, followed),
+        ended=RunStatus(followed.status).is_final,
+        room=run_room(followed.id),
+        retry_ms=request.registry.settings["sse.retry_ms"],
+    )
 
 
 def _users_run(request):
@@ -214,6 +240,7 @@ RESPONSES = {
     ("v2.coverage.run.swap", "POST"): V1_RESPONSES[("v1.coverage.runs.swap", "POST")],
     ("v2.coverage.run.diagnosis", "GET"): V1_RESPONSES[("v1.coverage.runs.diagnosis", "GET")],
     ("v2.coverage.run.download", "GET"): V1_RESPONSES[("v1.coverage.runs.download", "GET")],
+    ("v2.coverage.run.events", "GET"): documented_responses(PROGRESS_EVENT, "/coverage/runs/{id}"),
     ("v2.coverage.run.export", "POST"): {
         **V1_RESPONSES[("v1.coverage.runs.export", "POST")],
         200: ExportedBody(),

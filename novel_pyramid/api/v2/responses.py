@@ -8,6 +8,7 @@ Exports declare theirs beside their services (``novel_pyramid.api.v2.exports``).
 import colander
 
 from novel_pyramid.accounts.models import MAX_SENTENCE_LENGTH_LIMIT, MIN_SENTENCE_LENGTH_LIMIT
+from novel_pyramid.api.event_stream import documented_responses
 from novel_pyramid.api.openapi.responses import ERROR, Response, text_field, timestamp_field
 from novel_pyramid.jobs.failures import FAILURE_CODES
 from novel_pyramid.schema.types import StrictInt, StrictMapping, StrictString
@@ -136,18 +137,7 @@ RESPONSES = {
     ("v2.job_cancel", "POST"): {200: JobBody(), 409: CONFLICT},
     ("v2.job_retry", "POST"): {202: ACCEPTED_JOB, 409: CONFLICT},
     ("v2.job_sentences", "GET"): {200: SentencePage(), 409: CONFLICT},
-    ("v2.job_events", "GET"): {
-        200: Response(
-            {},
-            "Server-Sent Events: `retry:`, then `job_progress` events whose `data:` is the job (as GET /jobs/{id}) "
-            "and whose `id:` names that state; ends with the job. A reconnection with `Last-Event-ID` gets only a "
-            "newer state. The realtime process keeps the stream open (heartbeat comments between events); "
-            "a REST process answers the state now and the client reconnects after `retry`",
-            headers={"X-Accel-Buffering": "no: proxies must not buffer the stream"},
-            media_type="text/event-stream",
-        ),
-        204: Response(None, "The job has ended and the client has its last state: stop reconnecting"),
-    },
+    ("v2.job_events", "GET"): documented_responses("job_progress", "/jobs/{id}"),
     ("v2.auth.sessions", "GET"): {200: SessionsBody()},
     ("v2.auth.session", "DELETE"): {204: Response(None, "Signed out")},
     ("v2.auth.logout_all", "POST"): {200: SignedOutEverywhereBody()},
