@@ -1,68 +1,17 @@
 """Reading a word list from the first tab of a Google spreadsheet, with the user's own Google grant.
 
-The same clients, retries and error mapping as the Sheets exporter
-(``exporters.google_client``): the spreadsheet's tabs, then the first tab's values.
-A spreadsheet that does not exist or that the user's account cannot open is
-one 400 naming the field; a user without a grant, or whose grant Google
-refuses, is a 403 asking them to sign in with Google again.
+The spreadsheet is read by ``exporters.sheet_reading`` (its errors: a 400
+naming the field for a sheet the user cannot open, a 403 without a grant);
+here its rows become entries, the word column as in a CSV.
 """
 
-import re
-
-from novel_pyramid.errors import InvalidInput
-from novel_pyramid.exporters.google_auth import require_sheets_grant
-from novel_pyramid.exporters.google_client import GoogleApis
-from novel_pyramid.exporters.sheet_writing import quoted_tab
+from novel_pyramid.exporters.sheet_reading import read_first_tab, spreadsheet_id_of
 from novel_pyramid.wordlists.parsing import entries_of_rows
 
-_ID = re.compile(r"[A-Za-z0-9_-]{10,255}")
-_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
-
-
-def spreadsheet_id_of(reference, field="sheet_url"):
-    """The id in a spreadsheet's address (``.../spreadsheets/d/{id}/edit``), or the id itself."""
-    reference = (reference or "").strip()
-    match = _URL_ID.search(reference)
-    candidate = match.group(1) if match else reference
-    if not _ID.fullmatch(candidate):
-        message = "Must be a Google Sheets address (https://docs.google.com/spreadsheets/d/…) or a spreadsheet id"
-        raise InvalidInput(f"{field}: {message}", details={field: [message]})
-    return candidate
-
-
-def _cannot_open(spreadsheet_id, field):
-    def report():
-        message = (
-            f"The spreadsheet {spreadsheet_id!r} was not found, or your Google account cannot open it; "
-            "check the address and that it is shared with you"
-        )
-        return InvalidInput(message, details={field: [message]})
-
-    return report
+__all__ = ["read_sheet", "spreadsheet_id_of"]
 
 
 def read_sheet(user, settings, spreadsheet_id, *, include_header=True, field="sheet_url"):
     """The entries of the spreadsheet's first tab (the word column, as in a CSV)."""
-    require_sheets_grant(user)
-    cannot_open = _cannot_open(spreadsheet_id, field)
-    errors = {400: cannot_open, 403: cannot_open, 404: cannot_open}
-    with GoogleApis(user, settings) as google:
-        spreadsheet = google.call(
-            google.sheets.spreadsheets().get(spreadsheetId=spreadsheet_id, fields="sheets.properties"),
-            "open the spreadsheet",
-            errors=errors,
-        )
-        tabs = sorted(
-            (sheet["properties"] for sheet in spreadsheet.get("sheets", [])), key=lambda tab: tab.get("index", 0)
-        )
-        if not tabs:
-            raise cannot_open()
-        answer = google.call(
-            google.sheets.spreadsheets()
-            .values()
-            .get(spreadsheetId=spreadsheet_id, range=quoted_tab(tabs[0]["title"]), majorDimension="ROWS"),
-            "read the word list",
-            errors=errors,
-        )
-    rows = [[str(cell) for cell in row] for row in answer.get("values", [])]
-    return entries_of_rows(rows, first_row_is_header=not include_header)
+    tab = read_first_tab(user, settings, spreadsheet_id, field=field, action="read the word list")
+    return entries_of_rows(tab.rows, first_row_is_header=not include_header)
