@@ -35,7 +35,7 @@ class Setting:
 
 
 # The rate-limit buckets' rates (docs/api.md, "Everywhere"); RATELIMIT_LIMITS changes some of them.
-DEFAULT_BUCKET_RATES = "process-pdf=10/hour, estimate=30/hour, export=5/hour, default=100/hour"
+DEFAULT_BUCKET_RATES = "process-pdf=10/hour, estimate=30/hour, export=5/hour, sheets-import=20/hour, default=100/hour"
 
 SETTINGS = (
     Setting("novel_pyramid.includes", None, as_list, (), doc="Extra packages to include (plugins), one per line."),
@@ -307,6 +307,13 @@ SETTINGS = (
         as_int(0, 1_000_000),
         2,
         doc="Credits a coverage run is charged (a batch run: per source); refunded if the run fails.",
+    ),
+    Setting(
+        "coverage.import_max_sentences",
+        "COVERAGE_IMPORT_MAX_SENTENCES",
+        as_int(1, 200_000),
+        50_000,
+        doc="Most sentences one import from a Google Sheet (POST /coverage/import-from-sheets) may hold.",
     ),
     Setting(
         "coverage.sentence_keys.keep_days",

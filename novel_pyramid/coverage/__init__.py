@@ -6,6 +6,7 @@
 - ``building``: from a keyed corpus to assignments, learning set, statistics and diagnosis.
 - ``algorithms`` and ``sentence_keys``: the set cover and filter, and the kept keys of each sentence.
 - ``events``: ``CoverageRunChanged``, announced after every committed change of a run.
+- ``sheet_import``: sentences read from a Google Sheet into a history entry, a source for runs.
 
 Views and tasks find the services by their interfaces (``interfaces``).
 """

@@ -50,6 +50,17 @@ class ICoverageService(Interface):
     def export(user, run_id, sheet_name, folder_id=None):
         """Write the completed run's learning set to a new Google spreadsheet; the exporter's ``ExportResult``."""
 
+    def import_from_sheet(user, sheet_url):
+        """Read sentences from the first tab of the user's Google Sheet into a new history entry; the entry.
+
+        The entry, written through ``IHistoryService.record_import`` in the
+        request's transaction, is then a ``history`` source of runs like any
+        other. ``InvalidInput`` naming ``sheet_url`` for an address that is none,
+        a sheet the user cannot open, no sentences, too many
+        (``coverage.import_max_sentences``) or one too long; ``Forbidden`` without
+        a Google grant: nothing written.
+        """
+
 
 class ICoverageRunner(Interface):
     """What the run's task does. Process-wide; each step commits apart, in a short transaction of its own

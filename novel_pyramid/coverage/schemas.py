@@ -3,6 +3,7 @@
 import colander
 
 from novel_pyramid.coverage.models import RunMode, SourceType
+from novel_pyramid.exporters.sheet_reading import SHEET_REFERENCE_PATTERN
 from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictInt, StrictMapping, StrictString, string_node
 
 MAX_ID = 2**31 - 1
@@ -18,6 +19,8 @@ ASSIGNMENTS_MAX_PER_PAGE = 500
 RUNS_DEFAULT_LIMIT = 20
 RUNS_MAX_LIMIT = 100
 SHEET_NAME_MAX_LENGTH = 255
+# A spreadsheet address with its tab and range fragments stays well within this.
+SHEET_URL_MAX_LENGTH = 2048
 FOLDER_ID_MAX_LENGTH = 255
 
 # What a run does without a config: the sentences the old tool called short enough to learn from.
@@ -224,6 +227,20 @@ class ExportBody(StrictMapping):
 
 class ExportRequest(RunOnlyRequest):
     body = ExportBody()
+
+
+class SheetImportBody(StrictMapping):
+    sheet_url = string_node(
+        max_length=SHEET_URL_MAX_LENGTH,
+        description="A Google Sheets address or spreadsheet id; its first tab is read with your Google grant",
+        # Checked where the id is read (exporters.sheet_reading), so the message names the address's form.
+        json_schema_extra={"pattern": SHEET_REFERENCE_PATTERN},
+    )
+
+
+class SheetImportRequest(colander.MappingSchema):
+    body = SheetImportBody()
+    querystring = EmptyQuery(missing={})
 
 
 class CostQuery(StrictMapping):

@@ -1,4 +1,4 @@
-"""What the API does with coverage runs: start, read, swap, export (``ICoverageService``).
+"""What the API does with coverage runs: start, read, swap, export; and sentences imported from a sheet.
 
 Every lookup is scoped to the user: another user's run, source or word list is
 "not found". Starting commits the run and its charge in a short transaction of
@@ -21,6 +21,8 @@ from novel_pyramid.coverage.ledger import ledger_key
 from novel_pyramid.coverage.models import CoverageAssignment, CoverageRun, RunMode, RunStatus
 from novel_pyramid.coverage.schemas import config_with_defaults
 from novel_pyramid.coverage.sentence_keys import ISentenceKeyStore
+from novel_pyramid.coverage.sheet_import import FIELD as SHEET_FIELD
+from novel_pyramid.coverage.sheet_import import import_filename, sentences_of_rows
 from novel_pyramid.coverage.tasks import run_task
 from novel_pyramid.credits.interfaces import ICreditService
 from novel_pyramid.db import own_transaction
@@ -29,6 +31,7 @@ from novel_pyramid.errors import Conflict, InvalidInput, NotFound
 from novel_pyramid.exporters import get_exporter
 from novel_pyramid.exporters.google_auth import GoogleGrantRevoked, require_sheets_grant
 from novel_pyramid.exporters.interfaces import ExportSource, SentenceRow
+from novel_pyramid.exporters.sheet_reading import read_first_tab, spreadsheet_id_of
 from novel_pyramid.history.interfaces import IHistoryService
 from novel_pyramid.jobs.detail_interfaces import IJobDetails
 from novel_pyramid.jobs.interfaces import IJobService
@@ -262,3 +265,16 @@ class CoverageService:
             # Until they sign in again the user holds no grant, as after any export that found it revoked.
             self.accounts.forget_revoked_google_grant(user)
             raise
+
+    # -- importing ----------------------------------------------------------------------
+
+    def import_from_sheet(self, user, sheet_url):
+        spreadsheet_id = spreadsheet_id_of(sheet_url, SHEET_FIELD)
+        settings = self.registry.settings
+        try:
+            tab = read_first_tab(user, settings, spreadsheet_id, field=SHEET_FIELD, action="read the sentences")
+        except GoogleGrantRevoked:
+            self.accounts.forget_revoked_google_grant(user)
+            raise
+        sentences = sentences_of_rows(tab.rows, settings["coverage.import_max_sentences"])
+        return self.history.record_import(user.id, import_filename(tab.spreadsheet_title), sentences)

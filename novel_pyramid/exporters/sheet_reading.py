@@ -17,6 +17,8 @@ from novel_pyramid.exporters.sheet_writing import quoted_tab
 
 _ID = re.compile(r"[A-Za-z0-9_-]{10,255}")
 _URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+# What ``spreadsheet_id_of`` accepts, as a JSON Schema (ECMA-262) pattern for API documents.
+SHEET_REFERENCE_PATTERN = r"^\s*([A-Za-z0-9_-]{10,255}|.*/spreadsheets/d/[A-Za-z0-9_-]{10,255}([^A-Za-z0-9_-].*)?)\s*$"
 
 
 @dataclass(frozen=True)

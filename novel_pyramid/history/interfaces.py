@@ -4,7 +4,8 @@ from zope.interface import Interface
 
 
 class IHistoryService(Interface):
-    """The user's history of processed uploads: listed, deleted, and written when jobs end or are exported.
+    """The user's history of processed uploads: listed, deleted, and written when jobs end or are exported
+    and when sentences are imported (``record_import``).
 
     Every write joins the caller's transaction (the request's, or a task's own);
     nothing here commits apart.
@@ -32,6 +33,15 @@ class IHistoryService(Interface):
         advanced_options}), its error code and the step it failed at, and
         ``sentences`` (``[{"normalized", "original"}]``) as its snapshot; None
         leaves it without one (its detail then reads the job's chunks).
+        """
+
+    def record_import(user_id, filename, sentences):
+        """Write a completed entry holding ``sentences`` (texts) that no job made; the entry.
+
+        Sentences imported from elsewhere (a Google Sheet) so a coverage run can
+        read them as a ``history`` source: the snapshot is ``[{"normalized",
+        "original"}]`` with both the text, the count is theirs, and the entry has
+        no job, settings, error or spreadsheet URL. ``filename`` is cut to the column.
         """
 
     def store_snapshot(entry, sentences):

@@ -171,6 +171,18 @@ class HistoryService(CachedReadService):
         self.db.flush()
         return entry
 
+    def record_import(self, user_id, filename, sentences):
+        entry = HistoryEntry(
+            user_id=user_id,
+            original_filename=truncate(filename, FILENAME_MAX_LENGTH),
+            processed_sentences_count=len(sentences),
+            # The shape a job's snapshot has, so every reader of entries reads this one alike.
+            sentences=[{"normalized": text, "original": text} for text in sentences],
+        )
+        self.db.add(entry)
+        self.db.flush()
+        return entry
+
     def store_snapshot(self, entry, sentences):
         entry.sentences = sentences
         entry.processed_sentences_count = len(sentences)

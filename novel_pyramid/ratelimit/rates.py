@@ -11,4 +11,6 @@ PROCESSING_BUCKET = "process-pdf"
 # Reading a PDF for an estimate; its own bucket, so that estimating a book does not spend an upload.
 ESTIMATE_BUCKET = "estimate"
 EXPORT_BUCKET = "export"
+# Reading a user's Google Sheet into a history entry: Google's quota is the user's, and an entry is written.
+SHEETS_IMPORT_BUCKET = "sheets-import"
 DEFAULT_BUCKET = "default"

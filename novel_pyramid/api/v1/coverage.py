@@ -8,6 +8,8 @@
 ``POST /coverage/runs/{id}/export``     ``{sheet_name, folder_id?}``: a new spreadsheet of the learning set
 ``GET  /coverage/runs/{id}/download``   the learning set as CSV
 ``GET  /coverage/runs/{id}/diagnosis``  why each uncovered word was missed, with a recommendation
+``POST /coverage/import-from-sheets``   ``{sheet_url}``: ``{history_id, sentence_count, filename}`` (201), a
+                                        history entry holding the first tab's sentences, a source for runs
 
 Another user's run, job, history entry or word list is 404 everywhere; a bad
 request writes nothing and charges nothing.
@@ -44,6 +46,7 @@ from novel_pyramid.coverage.serializers import (
     pagination_json,
     v1_run_json,
 )
+from novel_pyramid.ratelimit.rates import SHEETS_IMPORT_BUCKET
 from novel_pyramid.schema.types import StrictMapping
 
 coverage_cost = api_service("v1.coverage.cost", "/coverage/cost")
@@ -53,6 +56,7 @@ coverage_swap = api_service("v1.coverage.runs.swap", "/coverage/runs/{id}/swap")
 coverage_export = api_service("v1.coverage.runs.export", "/coverage/runs/{id}/export")
 coverage_download = api_service("v1.coverage.runs.download", "/coverage/runs/{id}/download")
 coverage_diagnosis = api_service("v1.coverage.runs.diagnosis", "/coverage/runs/{id}/diagnosis")
+coverage_sheet_import = api_service("v1.coverage.import_from_sheets", "/coverage/import-from-sheets")
 
 SERVICES = (
     coverage_cost,
@@ -62,6 +66,7 @@ SERVICES = (
     coverage_export,
     coverage_download,
     coverage_diagnosis,
+    coverage_sheet_import,
 )
 JSON_BODY_VIEW = {"permission": AUTHENTICATED, "validators": (colander_validator,)}
 
@@ -139,6 +144,18 @@ def download_run(request):
 def diagnose_run(request):
     run = request.find_service(ICoverageService).completed(request.identity.id, request.validated["path"]["id"])
     return diagnosis_json(run)
+
+
+@coverage_sheet_import.post(schema=schemas.SheetImportRequest(), rate_limit=SHEETS_IMPORT_BUCKET, **JSON_BODY_VIEW)
+def import_from_sheets(request):
+    sheet_url = request.validated["body"]["sheet_url"]
+    entry = request.find_service(ICoverageService).import_from_sheet(request.identity.user, sheet_url)
+    request.response.status_code = 201
+    return {
+        "history_id": entry.id,
+        "sentence_count": entry.processed_sentences_count,
+        "filename": entry.original_filename,
+    }
 
 
 # -- what they answer (the OpenAPI document) ---------------------------------------------------
@@ -270,6 +287,12 @@ class DiagnosisBody(StrictMapping):
     recommendation = text_field()
 
 
+class ImportedBody(StrictMapping):
+    history_id = integer_field(description="The new history entry: a run's source_id with source_type history")
+    sentence_count = integer_field()
+    filename = text_field(description="The entry's name in the history list")
+
+
 NOT_COMPLETED = Response(ERROR.schema, "The run has not completed yet")
 RESPONSES = {
     ("v1.coverage.cost", "GET"): {200: CostBody()},
@@ -298,4 +321,14 @@ RESPONSES = {
         409: NOT_COMPLETED,
     },
     ("v1.coverage.runs.diagnosis", "GET"): {200: DiagnosisBody(), 409: NOT_COMPLETED},
+    ("v1.coverage.import_from_sheets", "POST"): {
+        201: ImportedBody(),
+        400: Response(
+            ERROR.schema,
+            "No such sheet the user can open, no sentences, too many or one too long (details.sheet_url); "
+            "nothing was written",
+        ),
+        403: Response(ERROR.schema, "No Google grant, or it was revoked: sign in with Google again"),
+        502: Response(ERROR.schema, "Google failed after retries"),
+    },
 }

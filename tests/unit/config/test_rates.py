@@ -30,6 +30,7 @@ def test_the_documented_default_rates():
         "process-pdf": "10 per hour",
         "estimate": "30 per hour",
         "export": "5 per hour",
+        "sheets-import": "20 per hour",
         "default": "100 per hour",
     }
 
@@ -40,6 +41,7 @@ def test_buckets_named_replace_their_default_and_the_others_keep_it():
         "process-pdf": Rate(10, 3600),
         "estimate": Rate(30, 3600),
         "export": EXEMPT,
+        "sheets-import": Rate(20, 3600),
         "default": Rate(3, 60),
     }
     assert load_settings({}, {})["ratelimit.route_limits"] == {}
