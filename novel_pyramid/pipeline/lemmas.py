@@ -7,7 +7,7 @@ the lower-cased lemma ("mangeons", "mangèrent" → "manger"; "chevaux" →
 lemmatizer's tables spell them ("cœur" → "coeur"), and diacritics folded
 ("été" → "ete") only when asked.
 
-The lemmas come from the shared spaCy pipeline (``french.parse(..., lemmas=True)``),
+The lemmas come from the shared spaCy pipeline (``french.parse(..., lemmas=True, syntax=False)``),
 corrected with the lemmatizer's own tables where ``fr_core_news_sm``'s tagger
 guesses a part of speech its tables do not support (it tags "mangeait" as a
 noun, "tu" as an adjective): a lemma the tables list for the tagged part of
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 from novel_pyramid.pipeline import french
 
-KEYING_VERSION = 1
+KEYING_VERSION = 2
 
 # Sentences are parsed this many at a time, so a long book's parsed documents never sit in memory together.
 PARSE_SLICE = 1000
@@ -157,7 +157,7 @@ def sentence_words(texts, *, fold_diacritics=False):
     results = []
     for start in range(0, len(texts), PARSE_SLICE):
         originals = list(texts[start : start + PARSE_SLICE])
-        docs = french.parse([text.translate(_APOSTROPHES) for text in originals], lemmas=True)
+        docs = french.parse([text.translate(_APOSTROPHES) for text in originals], lemmas=True, syntax=False)
         tables = _tables.get()
         results.extend(
             _doc_words(doc, original, tables, fold_diacritics) for doc, original in zip(docs, originals, strict=True)
@@ -181,7 +181,7 @@ def entry_keys(entries, *, fold_diacritics=False, forms=False):
             continue
         keys.append(_entry_key(text.lower(), tables, forms))
     if names:
-        docs = french.parse([text for _, text in names], lemmas=True)
+        docs = french.parse([text for _, text in names], lemmas=True, syntax=False)
         for (position, text), doc in zip(names, docs, strict=True):
             if len(doc) == 1 and doc[0].pos_ == "PROPN" or ("-" in text and tables.compound(text.lower()) is None):
                 keys[position] = text.lower()
@@ -470,7 +470,7 @@ class LemmaTables:
 
 def _load_tables():
     # The lemmatizer joins the shared pipeline on the first parse with lemmas; its tables are the ones it uses.
-    french.parse([], lemmas=True)
+    french.parse([], lemmas=True, syntax=False)
     return LemmaTables(french.pipeline().get_pipe(french.LEMMATIZER).lookups)
 
 
