@@ -8,7 +8,7 @@ after a rollback; a runner's own transactions announce right after committing.
 
 import dataclasses
 
-from sqlalchemy import event
+from novel_pyramid.db.announcements import notify_after_commit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,27 +27,7 @@ def announce(registry, run_id):
         registry.notify(CoverageRunChanged(run_id))
 
 
-# The announcements waiting for a session's commit, in its ``info``.
-PENDING = "coverage.pending_announcements"
-
-
 def announce_after_commit(registry, db, run_id):
     """Announce once ``db``'s transaction commits; never if it rolls back."""
-    pending = db.info.get(PENDING)
-    if pending is None:
-        pending = db.info[PENDING] = {}
-        event.listen(db, "after_commit", _announce_pending)
-        event.listen(db, "after_rollback", _forget_pending)
-    pending[run_id] = registry
-
-
-def _announce_pending(session):
-    pending = session.info.get(PENDING, {})
-    announcements = list(pending.items())
-    pending.clear()
-    for run_id, registry in announcements:
-        announce(registry, run_id)
-
-
-def _forget_pending(session):
-    session.info.get(PENDING, {}).clear()
+    if registry is not None and run_id is not None:
+        notify_after_commit(registry, db, CoverageRunChanged(run_id))

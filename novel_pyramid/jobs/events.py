@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import threading
 
-from sqlalchemy import event
+from novel_pyramid.db.announcements import notify_after_commit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,30 +28,10 @@ def announce(registry, job_id):
         registry.notify(JobChanged(job_id))
 
 
-# The announcements waiting for a session's commit, in its ``info``.
-PENDING = "jobs.pending_announcements"
-
-
 def announce_after_commit(registry, db, job_id):
     """Announce once ``db``'s transaction commits (a change made in a request's transaction); never if it rolls back."""
-    pending = db.info.get(PENDING)
-    if pending is None:
-        pending = db.info[PENDING] = {}
-        event.listen(db, "after_commit", _announce_pending)
-        event.listen(db, "after_rollback", _forget_pending)
-    pending[job_id] = registry
-
-
-def _announce_pending(session):
-    pending = session.info.get(PENDING, {})
-    announcements = list(pending.items())
-    pending.clear()
-    for job_id, registry in announcements:
-        announce(registry, job_id)
-
-
-def _forget_pending(session):
-    session.info.get(PENDING, {}).clear()
+    if registry is not None and job_id is not None:
+        notify_after_commit(registry, db, JobChanged(job_id))
 
 
 @contextlib.contextmanager
