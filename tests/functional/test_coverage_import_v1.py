@@ -78,6 +78,9 @@ def test_a_sheet_becomes_a_history_entry_that_a_coverage_run_reads(sheets_app, s
     detail = sheets_app.get(f"/api/v1/history/{imported['history_id']}", headers=headers).json
     assert [pair["normalized"] for pair in detail["sentences"]] == SENTENCES
     assert [pair["original"] for pair in detail["sentences"]] == SENTENCES
+    # No job to rebuild it from or to retry, as for an entry whose job was deleted.
+    for action in ("refresh", "retry"):
+        sheets_app.post(f"/api/v1/history/{imported['history_id']}/{action}", headers=headers, status=409)
 
     # A run on it with the defaults: the shipped French 2K list, the default config.
     install_default(dbsession, shipped_default())
