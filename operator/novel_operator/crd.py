@@ -11,7 +11,17 @@ import yaml
 
 from novel_operator import constants as c
 
-_QUANTITY = {"anyOf": [{"type": "integer"}, {"type": "string"}], "x-kubernetes-int-or-string": True}
+# What the API server accepts as a resource quantity (the pattern controller-gen emits for
+# resource.Quantity): an invalid one is refused when the NovelTool is written, instead of
+# when the Deployment made from it is.
+QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+_QUANTITY = {
+    "anyOf": [{"type": "integer"}, {"type": "string"}],
+    "x-kubernetes-int-or-string": True,
+    "pattern": QUANTITY_PATTERN,
+}
 
 RESOURCES_SCHEMA = {
     "type": "object",

@@ -77,6 +77,17 @@ class KubeConfig:
         )
 
 
+def _reason(text: str) -> str:
+    """The ``message`` of the API's Status object (what `kubectl` prints), or the body as it came."""
+    try:
+        status = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(status, Mapping) and isinstance(status.get("message"), str):
+        return status["message"]
+    return text
+
+
 def collection_path(api_version: str, kind: str, namespace: str) -> str:
     prefix = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
     return f"{prefix}/namespaces/{namespace}/{PLURALS[kind]}"
@@ -130,9 +141,9 @@ class KubeClient:
                 if response.status == 404:
                     raise NotFound(404, f"{method} {path}: not found")
                 if response.status == 409:
-                    raise Conflict(409, f"{method} {path}: {await response.text()}")
+                    raise Conflict(409, f"{method} {path}: {_reason(await response.text())}")
                 if response.status >= 400:
-                    raise KubeError(response.status, f"{method} {path}: {await response.text()}")
+                    raise KubeError(response.status, f"{method} {path}: {_reason(await response.text())}")
                 return await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise KubeError(0, f"{method} {path}: {exc!r}") from exc

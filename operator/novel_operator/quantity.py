@@ -11,7 +11,7 @@ The grammar is the one of ``k8s.io/apimachinery/pkg/api/resource``::
     <quantity>        ::= <signedNumber><suffix>
     <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI>
     <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei
-    <decimalSI>       ::= m | "" | k | M | G | T | P | E
+    <decimalSI>       ::= n | u | m | "" | k | M | G | T | P | E
     <decimalExponent> ::= "e" <signedNumber> | "E" <signedNumber>
     <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits>
 """
@@ -22,12 +22,12 @@ from decimal import Decimal
 from typing import Any
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {"m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 
 # The exponent is tried before the decimal suffixes, so "1E3" is 1000 while "1E" is one exa.
 _QUANTITY = re.compile(
     r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?:(?P<binary>[KMGTPE]i)|[eE](?P<exponent>[+-]?\d+)|(?P<decimal>[mkMGTPE]?))"
+    r"(?:(?P<binary>[KMGTPE]i)|[eE](?P<exponent>[+-]?\d+)|(?P<decimal>[numkMGTPE]?))"
 )
 
 # Enough digits for any quantity the API server accepts (it caps them near 2**63 and 10**-9).

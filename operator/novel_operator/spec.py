@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from novel_operator import constants as c
+from novel_operator.quantity import InvalidQuantity, parse_quantity
 
 
 class InvalidSpec(ValueError):
@@ -73,6 +74,18 @@ def _int(section: Mapping[str, Any], key: str, default: int, minimum: int = 0) -
     return value
 
 
+def _resources(section: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """The section's resources, each quantity checked: a CRD older than its pattern lets any string through."""
+    resources = section.get("resources") or {}
+    for kind in ("requests", "limits"):
+        for name, value in (resources.get(kind) or {}).items():
+            try:
+                parse_quantity(value)
+            except InvalidQuantity:
+                raise InvalidSpec(f"spec.{where}.resources.{kind}.{name} is not a quantity: {value!r}") from None
+    return resources
+
+
 def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolSpec:
     """Read a NovelTool spec; raise :class:`InvalidSpec` for what the schema may have let through."""
     image = spec.get("image")
@@ -120,22 +133,22 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
         image_pull_policy=spec.get("imagePullPolicy", "IfNotPresent"),
         image_pull_secrets=tuple(s["name"] for s in spec.get("imagePullSecrets") or ()),
         web_replicas=_int(web, "replicas", 2),
-        web_resources=web.get("resources") or {},
+        web_resources=_resources(web, "web"),
         service_type=web.get("serviceType", "ClusterIP"),
         service_port=_int(web, "servicePort", 80, minimum=1),
         realtime_enabled=bool(realtime.get("enabled", True)),
         realtime_replicas=_int(realtime, "replicas", 2),
-        realtime_resources=realtime.get("resources") or {},
+        realtime_resources=_resources(realtime, "realtime"),
         realtime_service_type=realtime.get("serviceType", "ClusterIP"),
         realtime_service_port=_int(realtime, "servicePort", 80, minimum=1),
         worker_replicas=_int(worker, "replicas", 1),
-        worker_resources=worker.get("resources") or {},
+        worker_resources=_resources(worker, "worker"),
         queue=worker.get("queue") or c.DEFAULT_QUEUE,
         autoscaling=autoscaling,
         migration_enabled=bool(migration.get("enabled", True)),
         migration_backoff_limit=_int(migration, "backoffLimit", 1),
         migration_deadline=_int(migration, "activeDeadlineSeconds", 600, minimum=1),
-        migration_resources=migration.get("resources") or {},
+        migration_resources=_resources(migration, "migration"),
         secrets=secrets,
         settings=raw_settings,
         production_ini=production_ini,

@@ -53,3 +53,12 @@ def set_condition(
 def status_changes(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
     """The part of ``wanted`` that differs from ``current``: the merge patch to send."""
     return {key: value for key, value in wanted.items() if current.get(key) != value}
+
+
+def refusal(
+    conditions: Sequence[Mapping[str, Any]], reason: str, message: str, *, generation: int | None = None
+) -> list[dict[str, Any]]:
+    """The conditions of a NovelTool the operator cannot act on until its spec (or the cluster) changes."""
+    result = set_condition(conditions, DEGRADED, True, reason, message, generation=generation)
+    result = set_condition(result, PROGRESSING, False, reason, message, generation=generation)
+    return set_condition(result, READY, False, reason, message, generation=generation)

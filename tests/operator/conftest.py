@@ -17,12 +17,20 @@ from novel_operator.config import OperatorConfig
 from novel_operator.handlers import register
 from tests.fakes.servers import start_redis
 
+from .emulator import Emulator
+
 NAMESPACE = "novels"
 NT_RESOURCE = f"{c.GROUP}/{c.VERSION}/{c.PLURAL}"
 NT_PATH = f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{NAMESPACE}/{c.PLURAL}"
 
 # Short timings so a whole scenario runs in seconds; the logic is the production one.
 FAST = OperatorConfig(timer_interval=0.5, migration_poll=0.3, retry_base=0.2, retry_max=1.0, exit_polling=0.2)
+
+
+@pytest.fixture()
+def kmock_options(kmock_options: dict[str, Any]) -> dict[str, Any]:
+    """kmock's emulator with generated names and server-side apply (tests/operator/emulator.py)."""
+    return {**kmock_options, "cls": Emulator}
 
 
 @pytest.fixture(scope="session")

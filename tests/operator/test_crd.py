@@ -72,6 +72,9 @@ def _without(body, *path):
         noveltool(worker={"autoscaling": {"scaleDownStabilizationSeconds": 7200}}),
         noveltool(secrets={"databaseUrl": {"name": "s"}}),
         noveltool(imagePullPolicy="Sometimes"),
+        noveltool(web={"resources": {"requests": {"cpu": "lots"}}}),
+        noveltool(worker={"resources": {"limits": {"memory": "1 Gi"}}}),
+        noveltool(migration={"resources": {"requests": {"memory": "1gb"}}}),
     ],
 )
 def test_the_schema_rejects_bad_resources(bad):

@@ -213,6 +213,9 @@ def test_deployment_selectors_are_subsets_of_the_pod_labels():
         ({"realtime": {"replicas": -1}}, "replicas"),
         ({"realtime": {"servicePort": 0}}, "servicePort"),
         ({"settings": {"unknown": 1}}, "unknown"),
+        # What a CRD older than the quantity pattern lets through.
+        ({"web": {"resources": {"requests": {"cpu": "lots"}}}}, "spec.web.resources.requests.cpu"),
+        ({"migration": {"resources": {"limits": {"memory": "1e1.5"}}}}, "spec.migration.resources.limits.memory"),
     ],
 )
 def test_bad_specs_are_rejected(spec, error):

@@ -1,10 +1,12 @@
 """Kubernetes quantities: the parser, and the comparison that keeps normalised objects from being patched."""
 
+import re
 from decimal import Decimal
 
 import pytest
 
 from novel_operator.apply import is_subset
+from novel_operator.crd import QUANTITY_PATTERN
 from novel_operator.quantity import InvalidQuantity, parse_quantity, same_quantity
 
 
@@ -37,6 +39,9 @@ from novel_operator.quantity import InvalidQuantity, parse_quantity, same_quanti
         ("12e-3", "0.012"),
         ("2e+2", "200"),
         ("1e0", "1"),
+        # The API server's parser knows micro and nano too (metrics report CPU in n).
+        ("250u", "0.00025"),
+        ("100n", "0.0000001"),
         (256, "256"),
     ],
 )
@@ -60,8 +65,6 @@ def test_parse_quantity_gives_exact_amounts(text, amount):
         "1 Gi",
         " 1",
         "1Gi ",
-        "1u",
-        "1n",
         "0x10",
         "1e99999",
     ],
@@ -116,3 +119,14 @@ def test_is_subset_treats_dropped_empty_maps_and_lists_as_equal():
     # ...but keeps empty structs, where `{}` is meaningful (the volume's source).
     assert not is_subset({"name": "tmp", "emptyDir": {}}, {"name": "tmp", "hostPath": {"path": "/tmp"}})
     assert not is_subset({"env": [{"name": "A"}]}, {})
+
+
+@pytest.mark.parametrize("text", ["1", "100m", ".5", "5.", "-1.5k", "1Gi", "8Ei", "12e-3", "2e+2", "250u", "100n"])
+def test_the_crd_pattern_accepts_every_quantity_the_parser_does(text):
+    parse_quantity(text)
+    assert re.fullmatch(QUANTITY_PATTERN, text)
+
+
+@pytest.mark.parametrize("text", ["", "lots", "1K", "1ki", "1mi", "1e", "1 Gi", " 1", "1Gi ", "0x10", "1.2.3"])
+def test_the_crd_pattern_refuses_what_is_not_a_quantity(text):
+    assert not re.fullmatch(QUANTITY_PATTERN, text)
