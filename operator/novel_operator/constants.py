@@ -42,8 +42,29 @@ MIGRATION_CONTAINER = "migrate"
 # Annotation on pod templates: a change of configuration rolls the pods,
 # because environment variables from a ConfigMap are read only at start.
 CONFIG_CHECKSUM_ANNOTATION = f"{GROUP}/config-checksum"
-# Annotation on the migration Job: which image it migrates to.
+# Annotations on the migration Job: which image it runs, the database revision
+# it started from (part of its name, so that a rollback never reuses a Job of
+# an earlier pass), and for a downgrade the revision it goes down to.
 MIGRATION_IMAGE_ANNOTATION = f"{GROUP}/image"
+MIGRATION_FROM_ANNOTATION = f"{GROUP}/from-revision"
+MIGRATION_TARGET_ANNOTATION = f"{GROUP}/target-revision"
+# The image has no `db downgrade` command: Alembic's, through the app's own
+# configuration (DATABASE_URL wins over the INI, as for `db upgrade`); the
+# revision reached goes to the termination log as the upgrade's does.
+DOWNGRADE_SCRIPT = (
+    "import sys\n"
+    "from alembic import command\n"
+    "from novel_pyramid.db.migrate import alembic_config, current_revision\n"
+    "from novel_pyramid.scripts.db import database_url\n"
+    "url = database_url(None)\n"
+    "command.downgrade(alembic_config(url), sys.argv[1])\n"
+    "revision = current_revision(url)\n"
+    "print(revision)\n"
+    "open('/dev/termination-log', 'w').write(f'{revision}\\n')\n"
+)
+ON_DOWNGRADE = ("refuse", "downgrade", "allowNewerSchema")
+# Images and the revision each left, kept in the status to recognise a rollback.
+MAX_MIGRATION_HISTORY = 10
 
 # Secret references in the spec, mapped to the environment variables the app reads.
 SECRET_ENV = {

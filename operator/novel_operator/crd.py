@@ -189,6 +189,16 @@ SPEC_SCHEMA = {
                 "backoffLimit": {"type": "integer", "minimum": 0, "default": 1},
                 "activeDeadlineSeconds": {"type": "integer", "minimum": 1, "default": 600},
                 "resources": RESOURCES_SCHEMA,
+                "onDowngrade": {
+                    "type": "string",
+                    "enum": list(c.ON_DOWNGRADE),
+                    "default": "refuse",
+                    "description": "When spec.image is an image that left the database at an older revision "
+                    "than it is at now (a rollback): refuse (Degraded/RollbackRefused, the current version keeps "
+                    "serving), downgrade (Alembic's downgrade to that image's revision, run by the newer image, "
+                    "then roll), or allowNewerSchema (roll without touching the schema, for migrations written "
+                    "to keep the previous release's code working).",
+                },
             },
         },
         "secrets": SECRETS_SCHEMA,
@@ -216,6 +226,27 @@ STATUS_SCHEMA = {
         "currentImage": {"type": "string", "description": "The image the Deployments run."},
         "migratedImage": {"type": "string", "description": "The last image whose migration succeeded."},
         "migratedRevision": {"type": "string", "description": "The Alembic revision after the last migration."},
+        "migrationJob": {
+            "type": "object",
+            "description": "The migration pass under way (or failed): its Job, image and revisions.",
+            "properties": {
+                "name": {"type": "string"},
+                "image": {"type": "string"},
+                "fromRevision": {"type": "string"},
+                "downgradeTo": {"type": "string"},
+            },
+        },
+        "migrationHistory": {
+            "type": "array",
+            "description": "The images migrated last and the revision each left the database at (most recent "
+            "last): how a rollback to an older image is recognised.",
+            "maxItems": c.MAX_MIGRATION_HISTORY,
+            "items": {
+                "type": "object",
+                "required": ["image", "revision"],
+                "properties": {"image": {"type": "string"}, "revision": {"type": "string"}},
+            },
+        },
         "workerReplicas": {"type": "integer", "description": "Worker replicas last chosen by the operator."},
         "queueLength": {"type": "integer", "description": "Queue length seen at the last scaling decision."},
         "workerRecommendations": {

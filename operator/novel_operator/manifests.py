@@ -34,10 +34,20 @@ def config_name(spec: NovelToolSpec) -> str:
     return f"{spec.name}-config"
 
 
-def migration_job_name(spec: NovelToolSpec, image: str) -> str:
-    """One Job per image: the name is stable, so creating it is idempotent."""
-    digest = hashlib.sha256(image.encode()).hexdigest()[:10]
-    return f"{spec.name}-migrate-{digest}"
+def migration_job_name(
+    spec: NovelToolSpec, image: str, from_revision: str = "", downgrade_to: str | None = None, generation: int = 0
+) -> str:
+    """The Job of one migration pass: its image, the revision it starts from and goes to, and the
+    generation of the NovelTool that started it.
+
+    Jobs are kept for a week, and the same image from the same revision can
+    come back (forward, down, forward again): the generation makes each pass a
+    Job of its own, so none reports the success of an older one. The status
+    records the pass under way, so that spec edits while it runs keep its Job.
+    """
+    key = "\0".join((image, from_revision, downgrade_to or "", str(generation)))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+    return f"{spec.name}-{'downgrade' if downgrade_to else 'migrate'}-{digest}"
 
 
 def labels(spec: NovelToolSpec, component: str) -> dict[str, str]:
@@ -298,26 +308,41 @@ def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> d
     }
 
 
-def build_migration_job(spec: NovelToolSpec, image: str) -> dict[str, Any]:
+def build_migration_job(
+    spec: NovelToolSpec,
+    image: str,
+    from_revision: str = "",
+    downgrade_to: str | None = None,
+    *,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """``db upgrade`` by ``image``; with ``downgrade_to``, Alembic's downgrade to that revision instead
+    (run by the newer image, the one that knows both revisions)."""
+    command = list(c.MIGRATION_COMMAND)
+    if downgrade_to:
+        command = ["python", "-c", c.DOWNGRADE_SCRIPT, downgrade_to]
     container = _container(
         spec,
         name=c.MIGRATION_CONTAINER,
         image=image,
-        command=list(c.MIGRATION_COMMAND),
+        command=command,
         resources=spec.migration_resources,
     )
     # The revision written by the command becomes the container's `terminated.message`.
     container["terminationMessagePolicy"] = "File"
     pod = _pod_spec(spec, [container], restartPolicy="Never")
     job_labels = labels(spec, "migration")
+    annotations = {c.MIGRATION_IMAGE_ANNOTATION: image, c.MIGRATION_FROM_ANNOTATION: from_revision}
+    if downgrade_to:
+        annotations[c.MIGRATION_TARGET_ANNOTATION] = downgrade_to
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {
-            "name": migration_job_name(spec, image),
+            "name": name or migration_job_name(spec, image, from_revision, downgrade_to),
             "namespace": spec.namespace,
             "labels": job_labels,
-            "annotations": {c.MIGRATION_IMAGE_ANNOTATION: image},
+            "annotations": annotations,
         },
         "spec": {
             "backoffLimit": spec.migration_backoff_limit,

@@ -1,4 +1,12 @@
-"""The migration Job: created once per image, read until it finishes."""
+"""The migration Job: planned from the status, created once per image and starting revision, read until it ends.
+
+A database only moves forward under ``db upgrade``, and an image that is older
+than the database's revision cannot run it (Alembic does not know the newer
+revision). The status keeps which revision each recent image left the
+database at (``migrationHistory``), so going back to such an image is
+recognised before any Job runs, and ``spec.migration.onDowngrade`` says what
+to do about it.
+"""
 
 import dataclasses
 from collections.abc import Mapping
@@ -8,10 +16,75 @@ import kopf
 
 from novel_operator import constants as c
 from novel_operator import kube
-from novel_operator.manifests import build_migration_job
+from novel_operator.manifests import build_migration_job, migration_job_name
 from novel_operator.spec import NovelToolSpec
 
 Phase = Literal["Running", "Succeeded", "Failed"]
+
+
+Action = Literal["none", "upgrade", "downgrade", "refuse", "newerSchema"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    action: Action
+    # The image that runs the Job (for a downgrade, the newer one), and where the database starts.
+    image: str | None = None
+    from_revision: str = ""
+    downgrade_to: str | None = None
+    message: str = ""
+
+
+def history(status: Mapping[str, Any]) -> list[dict[str, str]]:
+    entries = status.get("migrationHistory") or ()
+    return [dict(e) for e in entries if isinstance(e, Mapping) and e.get("image") and e.get("revision")]
+
+
+def remember(
+    status: Mapping[str, Any], image: str, revision: str | None, *, downgraded: bool = False
+) -> list[dict[str, str]]:
+    """The history with ``image`` now at ``revision``: the most recent last, the oldest dropped.
+
+    After a downgrade the images migrated since ``image`` are forgotten: they
+    are newer than the database now, and going to one again is an upgrade.
+    """
+    entries = history(status)
+    if downgraded:
+        images = [e["image"] for e in entries]
+        if image in images:
+            entries = entries[: images.index(image)]
+    entries = [e for e in entries if e["image"] != image]
+    if revision:
+        entries.append({"image": image, "revision": revision})
+    return entries[-c.MAX_MIGRATION_HISTORY :]
+
+
+def plan_migration(spec: NovelToolSpec, status: Mapping[str, Any]) -> Plan:
+    """What the database needs before the Deployments may run ``spec.image``."""
+    if not spec.migration_enabled or status.get("migratedImage") == spec.image:
+        return Plan("none")
+    database = status.get("migratedRevision") or ""
+    left = {e["image"]: e["revision"] for e in history(status)}.get(spec.image)
+    if not database or left is None or left == database:
+        # A new image (or one whose schema is the database's): `db upgrade`. An
+        # unknown image older than the database fails its Job, which keeps the
+        # current version serving (MigrationFailed).
+        return Plan("upgrade", image=spec.image, from_revision=database)
+    newer = status.get("migratedImage")
+    if spec.on_downgrade == "allowNewerSchema":
+        return Plan(
+            "newerSchema",
+            message=f"{spec.image} left the database at {left}; it runs on {database}, left by {newer} "
+            "(spec.migration.onDowngrade: allowNewerSchema)",
+        )
+    if spec.on_downgrade == "downgrade" and newer:
+        return Plan("downgrade", image=newer, from_revision=database, downgrade_to=left)
+    return Plan(
+        "refuse",
+        message=f"{spec.image} left the database at revision {left}, and {newer} has since migrated it to "
+        f"{database}; still running {status.get('currentImage') or 'nothing'}. Set spec.migration.onDowngrade "
+        "to downgrade (by the newer image) or allowNewerSchema, or roll forward",
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,10 +120,25 @@ def revision_from_pods(pods: list[Mapping[str, Any]]) -> str | None:
     return None
 
 
+def pass_record(plan: Plan) -> dict[str, str]:
+    """What identifies a migration pass in ``status.migrationJob``."""
+    return {"image": plan.image or "", "fromRevision": plan.from_revision, "downgradeTo": plan.downgrade_to or ""}
+
+
+def job_name_for(spec: NovelToolSpec, plan: Plan, status: Mapping[str, Any], generation: int | None) -> str:
+    """The Job of the pass under way if it is this plan's, else a new one for this generation."""
+    record = status.get("migrationJob") or {}
+    if record.get("name") and {key: record.get(key, "") for key in pass_record(plan)} == pass_record(plan):
+        return record["name"]
+    assert plan.image is not None
+    return migration_job_name(spec, plan.image, plan.from_revision, plan.downgrade_to, generation or 0)
+
+
 async def ensure_migration(
-    client: kube.KubeClient, spec: NovelToolSpec, image: str, owner: Mapping[str, Any]
+    client: kube.KubeClient, spec: NovelToolSpec, plan: Plan, name: str, owner: Mapping[str, Any]
 ) -> MigrationState:
-    manifest = build_migration_job(spec, image)
+    assert plan.image is not None
+    manifest = build_migration_job(spec, plan.image, plan.from_revision, plan.downgrade_to, name=name)
     name = manifest["metadata"]["name"]
     existing = await client.get(kube.object_path(manifest))
     if existing is None:
@@ -59,7 +147,7 @@ async def ensure_migration(
         try:
             await client.create(manifest)
         except kube.Conflict:
-            pass  # created meanwhile by a concurrent reconcile: same name, same image
+            pass  # created meanwhile by a concurrent reconcile: same name, same Job
         return MigrationState("Running", name)
     phase, message = job_phase(existing)
     if phase != "Succeeded":

@@ -12,7 +12,15 @@ from typing import Any
 
 from novel_operator import apply, kube, manifests, scaling
 from novel_operator import status as st
-from novel_operator.migration import MigrationState, ensure_migration
+from novel_operator.migration import (
+    MigrationState,
+    Plan,
+    ensure_migration,
+    job_name_for,
+    pass_record,
+    plan_migration,
+    remember,
+)
 from novel_operator.spec import NovelToolSpec
 
 
@@ -21,8 +29,9 @@ class Outcome:
     status_patch: dict[str, Any]
     # Set while waiting for something that will finish by itself (a running Job).
     waiting_for: str | None = None
-    # Set when nothing will change until someone edits the spec (a failed migration).
+    # Set when nothing will change until someone edits the spec (a failed migration, a refused rollback).
     failure: str | None = None
+    failure_reason: str | None = None
 
 
 def deployment_rolled_out(deployment: Mapping[str, Any] | None) -> bool:
@@ -40,12 +49,20 @@ def deployment_rolled_out(deployment: Mapping[str, Any] | None) -> bool:
 
 
 async def _migrate(
-    client: kube.KubeClient, spec: NovelToolSpec, owner: Mapping[str, Any], current: Mapping[str, Any]
+    client: kube.KubeClient,
+    spec: NovelToolSpec,
+    plan: Plan,
+    owner: Mapping[str, Any],
+    current: Mapping[str, Any],
+    job_name: str | None,
 ) -> tuple[MigrationState | None, str | None]:
-    """Return the migration state (None when nothing to do) and the image the Deployments may run."""
-    if not spec.migration_enabled or current.get("migratedImage") == spec.image:
+    """Return the migration state (None when no Job is involved) and the image the Deployments may run."""
+    if plan.action in ("none", "newerSchema"):
         return None, spec.image
-    state = await ensure_migration(client, spec, spec.image, owner)
+    if plan.action == "refuse":
+        return None, current.get("currentImage")
+    assert job_name is not None
+    state = await ensure_migration(client, spec, plan, job_name, owner)
     if state.phase == "Succeeded":
         return state, spec.image
     return state, current.get("currentImage")
@@ -68,11 +85,20 @@ async def reconcile(
 
     await apply.ensure(client, manifests.build_configmap(spec), owner)
 
-    state, image = await _migrate(client, spec, owner, current)
+    plan = plan_migration(spec, current)
+    job_name = None
+    if plan.action in ("upgrade", "downgrade"):
+        job_name = job_name_for(spec, plan, current, generation)
+        wanted["migrationJob"] = {**pass_record(plan), "name": job_name}
+    state, image = await _migrate(client, spec, plan, owner, current, job_name)
     if state is not None and state.phase == "Succeeded":
+        wanted["migrationJob"] = None  # the pass is over
         wanted["migratedImage"] = spec.image
         if state.revision:
             wanted["migratedRevision"] = state.revision
+        wanted["migrationHistory"] = remember(
+            current, spec.image, state.revision, downgraded=plan.action == "downgrade"
+        )
 
     web = worker = realtime = None
     if image is not None:
@@ -109,8 +135,13 @@ async def reconcile(
         nonlocal conditions
         conditions = st.set_condition(conditions, kind, value, reason, message, generation=generation)
 
-    waiting_for = failure = None
-    if state is None:
+    waiting_for = failure = failure_reason = None
+    if plan.action == "refuse":
+        failure, failure_reason = plan.message, "RollbackRefused"
+        set_(st.MIGRATED, False, failure_reason, failure)
+    elif plan.action == "newerSchema":
+        set_(st.MIGRATED, True, "NewerSchemaAllowed", plan.message)
+    elif state is None:
         previous = st.condition(conditions, st.MIGRATED) or {}
         if not spec.migration_enabled:
             set_(st.MIGRATED, True, "MigrationDisabled", "migrations are disabled in the spec")
@@ -120,13 +151,15 @@ async def reconcile(
         else:
             set_(st.MIGRATED, True, "UpToDate", f"revision {current.get('migratedRevision', 'unknown')}")
     elif state.phase == "Succeeded":
-        set_(st.MIGRATED, True, "MigrationSucceeded", f"revision {state.revision or 'unknown'} by Job {state.job_name}")
+        done = "downgraded to" if plan.action == "downgrade" else "revision"
+        set_(st.MIGRATED, True, "MigrationSucceeded", f"{done} {state.revision or 'unknown'} by Job {state.job_name}")
     elif state.phase == "Running":
         set_(st.MIGRATED, False, "Migrating", f"Job {state.job_name} is running")
         waiting_for = f"migration Job {state.job_name}"
     else:
         failure = f"migration Job {state.job_name} failed ({state.message}); still running {image or 'nothing'}"
-        set_(st.MIGRATED, False, "MigrationFailed", failure)
+        failure_reason = "MigrationFailed"
+        set_(st.MIGRATED, False, failure_reason, failure)
 
     deployments = {manifests.web_name(spec): web, manifests.worker_name(spec): worker}
     if spec.realtime_enabled:
@@ -134,8 +167,8 @@ async def reconcile(
     pending = [name for name, deployment in deployments.items() if not deployment_rolled_out(deployment)]
     rolled_out = image == spec.image and not pending
     if failure:
-        set_(st.DEGRADED, True, "MigrationFailed", failure)
-        set_(st.PROGRESSING, False, "MigrationFailed", failure)
+        set_(st.DEGRADED, True, failure_reason, failure)
+        set_(st.PROGRESSING, False, failure_reason, failure)
     else:
         set_(st.DEGRADED, False, "AsExpected")
         if waiting_for:
@@ -151,8 +184,13 @@ async def reconcile(
         set_(
             st.READY,
             False,
-            "MigrationFailed" if failure else "NotAvailable",
+            failure_reason or "NotAvailable",
             failure or "the new version is not available yet",
         )
     wanted["conditions"] = conditions
-    return Outcome(status_patch=st.status_changes(current, wanted), waiting_for=waiting_for, failure=failure)
+    return Outcome(
+        status_patch=st.status_changes(current, wanted),
+        waiting_for=waiting_for,
+        failure=failure,
+        failure_reason=failure_reason,
+    )

@@ -57,6 +57,8 @@ class NovelToolSpec:
     migration_backoff_limit: int = 1
     migration_deadline: int = 600
     migration_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # What to do with an image that left the database at an older revision than it is at.
+    on_downgrade: str = "refuse"
     secrets: Mapping[str, SecretRef] = dataclasses.field(default_factory=dict)
     settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     production_ini: str | None = None
@@ -126,6 +128,10 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
     if unknown:
         raise InvalidSpec(f"spec.settings has unknown keys: {', '.join(unknown)}")
 
+    on_downgrade = migration.get("onDowngrade", "refuse")
+    if on_downgrade not in c.ON_DOWNGRADE:
+        raise InvalidSpec(f"spec.migration.onDowngrade must be one of {', '.join(c.ON_DOWNGRADE)}")
+
     return NovelToolSpec(
         name=name,
         namespace=namespace,
@@ -149,6 +155,7 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
         migration_backoff_limit=_int(migration, "backoffLimit", 1),
         migration_deadline=_int(migration, "activeDeadlineSeconds", 600, minimum=1),
         migration_resources=_resources(migration, "migration"),
+        on_downgrade=on_downgrade,
         secrets=secrets,
         settings=raw_settings,
         production_ini=production_ini,

@@ -34,6 +34,7 @@ SWITCHES = {
     "no-rbac": {"rbac": {"create": False}},
     "existing-service-account": {"serviceAccount": {"create": False, "name": "ops"}},
     "no-noveltool": {"app": {"create": False}},
+    "rollback-allowed": {"app": {"migration": {"onDowngrade": "allowNewerSchema"}}},
     "autoscaling": {
         "app": {"worker": {"autoscaling": {"enabled": True, "maxReplicas": 8, "scaleDownStabilizationSeconds": 60}}}
     },
@@ -153,6 +154,13 @@ def test_direct_mode_renders_the_app_without_the_operator(chart):
     ]
     without = kinds(render(chart, SWITCHES["direct-realtime-off"]))
     assert not [kind for kind in without if "realtime" in kind]
+
+
+def test_the_noveltool_carries_the_rollback_policy(chart):
+    (noveltool,) = [o for o in render(chart, SWITCHES["rollback-allowed"]) if o["kind"] == "NovelTool"]
+    assert parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"]).on_downgrade == "allowNewerSchema"
+    (default,) = [o for o in render(chart) if o["kind"] == "NovelTool"]
+    assert default["spec"]["migration"]["onDowngrade"] == "refuse"
 
 
 def test_the_noveltool_carries_the_realtime_values(chart):
@@ -351,6 +359,7 @@ def test_secrets_come_from_the_existing_secret_only(chart):
         {"ingress": {"realtimePaths": [{"path": "socket.io", "pathType": "Prefix"}]}},
         {"ingress": {"realtimeAnnotations": {"nginx.ingress.kubernetes.io/proxy-read-timeout": 3600}}},
         {"ingress": {"host": "novels.example"}},
+        {"app": {"migration": {"onDowngrade": "sometimes"}}},
     ],
 )
 def test_the_values_schema_rejects_bad_values(chart, values):
