@@ -50,12 +50,14 @@ def _error_handler(request):
 
 
 wordlists = api_service("v1.wordlists", "/wordlists", error_handler=_error_handler)
-wordlist = api_service("v1.wordlists.item", r"/wordlists/{id:\d+}")
-wordlist_refresh = api_service("v1.wordlists.refresh", r"/wordlists/{id:\d+}/refresh")
+wordlist = api_service("v1.wordlists.item", "/wordlists/{id}")
+wordlist_refresh = api_service("v1.wordlists.refresh", "/wordlists/{id}/refresh")
 global_wordlists = api_service("v1.wordlists.global", "/wordlists/global")
 global_default = api_service("v1.wordlists.global.default", "/wordlists/global/default")
 global_stats = api_service("v1.wordlists.global.stats", "/wordlists/global/stats")
 
+# The fixed paths first: Pyramid matches routes in the order they are added, so
+# "/wordlists/global" (v2: "/wordlists/default") is never read as a list id.
 SERVICES = (wordlists, global_wordlists, global_default, global_stats, wordlist, wordlist_refresh)
 
 

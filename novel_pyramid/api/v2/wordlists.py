@@ -43,10 +43,12 @@ SCOPES = ("all", "own", "global")
 
 wordlists = api_service("v2.wordlists", "/wordlists", error_handler=_error_handler)
 default_wordlist = api_service("v2.wordlists_default", "/wordlists/default")
-wordlist = api_service("v2.wordlist", r"/wordlists/{id:\d+}")
-wordlist_refresh = api_service("v2.wordlist_refresh", r"/wordlists/{id:\d+}/refresh")
-wordlist_keys = api_service("v2.wordlist_keys", r"/wordlists/{id:\d+}/keys")
+wordlist = api_service("v2.wordlist", "/wordlists/{id}")
+wordlist_refresh = api_service("v2.wordlist_refresh", "/wordlists/{id}/refresh")
+wordlist_keys = api_service("v2.wordlist_keys", "/wordlists/{id}/keys")
 
+# The fixed paths first: Pyramid matches routes in the order they are added, so
+# "/wordlists/global" (v2: "/wordlists/default") is never read as a list id.
 SERVICES = (wordlists, default_wordlist, wordlist, wordlist_refresh, wordlist_keys)
 
 
