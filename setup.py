@@ -36,6 +36,8 @@ requires = [
     # and the WSGI application run under it on one port.
     "python-socketio>=5.11,<6",
     "a2wsgi>=1.10,<2",
+    # Prometheus metrics (novel_pyramid/metrics; docs/metrics.md), multiprocess mode for the workers.
+    "prometheus_client>=0.21,<1",
     # French word frequencies: `novel-pyramid wordlists build-default` writes the shipped French 2K list from them.
     "wordfreq>=3.1.1,<3.2",
     # Pyramid 2.1 and Cornice 6.1 still import pkg_resources.

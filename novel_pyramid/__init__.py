@@ -16,6 +16,7 @@ CORE_INCLUDES = (
     "novel_pyramid.errors",
     "novel_pyramid.api",
     "novel_pyramid.db",
+    "novel_pyramid.metrics",
     "novel_pyramid.cache",
     "novel_pyramid.accounts",
     "novel_pyramid.history",

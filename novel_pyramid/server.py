@@ -22,6 +22,8 @@ import os
 
 from pyramid.paster import get_app
 
+from novel_pyramid.metrics.serving import metrics_for_workers
+
 INI_VARIABLE = "NOVEL_PYRAMID_INI"
 DEFAULT_THREADS = 4
 
@@ -42,13 +44,26 @@ def realtime_application():
     return asgi_app_from_ini(os.environ[INI_VARIABLE])
 
 
-def serve(wsgi_app, global_conf, host="0.0.0.0", port=8080, workers=2, threads=DEFAULT_THREADS, backlog=1024):
-    """Serve the INI's application with granian; returns when the server has stopped (SIGTERM, SIGINT)."""
+def serve(
+    wsgi_app,
+    global_conf,
+    host="0.0.0.0",
+    port=8080,
+    workers=2,
+    threads=DEFAULT_THREADS,
+    backlog=1024,
+    metrics_port=None,
+):
+    """Serve the INI's application with granian; returns when the server has stopped (SIGTERM, SIGINT).
+
+    This process, the workers' parent, serves ``/metrics`` on ``metrics.port``
+    (or the section's ``metrics_port``) for all of them (``novel_pyramid.metrics.serving``).
+    """
     from granian import Granian
     from granian.constants import Interfaces
 
     os.environ[INI_VARIABLE] = global_conf["__file__"]
-    Granian(
+    server = Granian(
         f"{__name__}:application",
         factory=True,
         interface=Interfaces.WSGI,
@@ -65,22 +80,26 @@ def serve(wsgi_app, global_conf, host="0.0.0.0", port=8080, workers=2, threads=D
         log_access=False,  # the application writes one access line per request
         log_dictconfig=GRANIAN_LOGGING,
         websockets=False,  # WSGI has none; saying so at every start is noise
-    ).serve()
+    )
+    with metrics_for_workers(wsgi_app.registry, metrics_port):
+        server.serve()
 
 
-def serve_realtime(wsgi_app, global_conf, host="0.0.0.0", port=8081, workers=1, backlog=1024):
+def serve_realtime(wsgi_app, global_conf, host="0.0.0.0", port=8081, workers=1, backlog=1024, metrics_port=None):
     """Serve Socket.IO and the REST API on one port with granian's ASGI interface, until SIGTERM or SIGINT.
 
     Without Redis keep one worker: progress is then emitted in-process and
     reaches only the clients of the process the job runs in. With Redis every
     worker delivers whatever any process publishes (WebSocket only, so a
     client never needs to come back to the same worker).
+
+    ``/metrics`` is served as ``serve`` serves it.
     """
     from granian import Granian
     from granian.constants import Interfaces
 
     os.environ[INI_VARIABLE] = global_conf["__file__"]
-    Granian(
+    server = Granian(
         f"{__name__}:realtime_application",
         factory=True,
         interface=Interfaces.ASGI,
@@ -93,4 +112,6 @@ def serve_realtime(wsgi_app, global_conf, host="0.0.0.0", port=8081, workers=1, 
         log_access=False,
         log_dictconfig=GRANIAN_LOGGING,
         websockets=True,
-    ).serve()
+    )
+    with metrics_for_workers(wsgi_app.registry, metrics_port):
+        server.serve()

@@ -18,6 +18,7 @@ from dogpile.cache.api import NO_VALUE
 from zope.interface import implementer
 
 from novel_pyramid.cache.interfaces import IAppCache
+from novel_pyramid.metrics.record import count_cache, count_cache_many
 from novel_pyramid.redisconn import NEVER_OPEN, OUTAGES
 
 log = logging.getLogger(__name__)
@@ -115,14 +116,18 @@ class RegionCache:
 
     def get_or_create(self, key, creator):
         if not self._usable():
+            count_cache(key, hit=False)
             return creator()
         try:
             # Hits, nearly every call, skip building dogpile's (Redis) lock object.
             value = self.region.get(key)
         except Exception as exc:
             self._backend_failed("read", exc)
+            count_cache(key, hit=False)
             return creator()
         self._backend_answered()
+        # A miss here may still be served by another process's creation (the lock): counted as a miss.
+        count_cache(key, hit=value is not NO_VALUE)
         if value is not NO_VALUE:
             return value
         created, creator_failed = [], []
@@ -157,15 +162,21 @@ class RegionCache:
         return value
 
     def get_many(self, keys):
-        if not keys or not self._usable():
+        if not keys:
+            return {}
+        if not self._usable():
+            count_cache_many(keys, ())
             return {}
         try:
             values = self.region.get_multi(keys)
         except Exception as exc:
             self._backend_failed("read", exc)
+            count_cache_many(keys, ())
             return {}
         self._backend_answered()
-        return {key: value for key, value in zip(keys, values, strict=True) if value is not NO_VALUE}
+        found = {key: value for key, value in zip(keys, values, strict=True) if value is not NO_VALUE}
+        count_cache_many(keys, found)
+        return found
 
     def set_many(self, mapping):
         if not mapping or not self._usable():

@@ -420,6 +420,30 @@ SETTINGS = (
         doc="Log every SQL statement with its duration and request id (development).",
     ),
     Setting(
+        "metrics.port",
+        "METRICS_PORT",
+        as_int(0, 65535),
+        0,
+        doc="Port of /metrics (Prometheus), served by the process that owns the workers "
+        "(the web or realtime server, the Celery worker); 0: not served.",
+    ),
+    Setting("metrics.host", "METRICS_HOST", as_str, "0.0.0.0", doc="Address the metrics port listens on."),
+    Setting(
+        "metrics.on_public_port",
+        "METRICS_ON_PUBLIC_PORT",
+        as_bool,
+        False,
+        doc="Also answer GET /metrics on the application's own port (one process, e.g. make serve; "
+        "never behind a public ingress).",
+    ),
+    Setting(
+        "metrics.multiproc_dir",
+        "PROMETHEUS_MULTIPROC_DIR",
+        as_str,
+        doc="Directory where worker processes write their metrics (emptied at server start); "
+        "unset: a private temporary one when metrics are served.",
+    ),
+    Setting(
         "health.cache_seconds",
         "HEALTH_CACHE_SECONDS",
         as_float(0.0),

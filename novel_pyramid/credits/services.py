@@ -34,6 +34,7 @@ from novel_pyramid.credits.interfaces import ICreditService, IPriceTable, IToken
 from novel_pyramid.credits.models import CLOSING_REASONS, FIRST_ROUND, CreditBalance, CreditEntry, Reason
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, NotFound
+from novel_pyramid.metrics.record import count_credits_after_commit
 
 
 def month_of(moment):
@@ -330,6 +331,7 @@ class CreditService:
         )
         self.db.add(entry)
         self.db.flush()
+        count_credits_after_commit(self.db, reason, delta)
         return entry
 
     def _current_reservation(self, job_id):
@@ -374,6 +376,7 @@ class CreditService:
         )
         self.db.add(entry)
         self.db.flush()
+        count_credits_after_commit(self.db, reason, delta)
         return entry
 
     @staticmethod

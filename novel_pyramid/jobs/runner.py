@@ -40,6 +40,7 @@ it settles; the job's reservation is settled at their price when it ends.
 
 import io
 import logging
+import time
 import typing
 
 import sqlalchemy.exc
@@ -61,6 +62,7 @@ from novel_pyramid.jobs.leases import NO_LEASE, LeaseKeeper, LeaseTimings, lease
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.reuse import ChunkResults, content_hash
 from novel_pyramid.jobs.settlement import NO_USAGE, UNSETTLED, Step, finish_job, record_job_end, settle_chunk
+from novel_pyramid.metrics.record import count_job_state_after_commit, observe_chunk
 from novel_pyramid.normalizers import get_normalizer
 from novel_pyramid.pipeline import Chunk, ProcessingOptions, extract_chunks, extraction_digest
 from novel_pyramid.tasks import blank_request
@@ -175,6 +177,7 @@ class JobRunner:
                 ).rowcount
                 if not started:
                     return
+                count_job_state_after_commit(db, JobStatus.PROCESSING)
             elif job.step == Step.EXTRACTING:
                 # Taken over only from a worker that no longer holds it.
                 taken = db.execute(
@@ -450,7 +453,11 @@ class JobRunner:
             with self.leases.holding(JobChunk, token):
                 # The model may think for a while: followers hear from the job meanwhile.
                 with announcing_every(self.registry, claim.job_id, self.leases.timings.heartbeat_seconds):
+                    started = time.perf_counter()
                     output, sources, usage, failure = self._normalize(chunk_id, claim)
+                    observe_chunk(
+                        self.normalizer.name, "done" if failure is None else "failed", time.perf_counter() - started
+                    )
                 with self._transaction() as (_, db):
                     settled = settle_chunk(
                         db,

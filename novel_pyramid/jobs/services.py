@@ -30,6 +30,7 @@ from novel_pyramid.jobs.failures import CANCELLED, upstream_error_of
 from novel_pyramid.jobs.interfaces import IJobService
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus, JobUpload
 from novel_pyramid.jobs.settlement import Step, close_reservation, record_job_end
+from novel_pyramid.metrics.record import count_job_state, count_job_state_after_commit
 from novel_pyramid.pipeline.extract import inspect_pdf, read_limited
 from novel_pyramid.pipeline.options import ProcessingOptions
 from novel_pyramid.tasks import blank_request
@@ -197,6 +198,7 @@ class JobService:
         )
         self.db.add(job)
         self.db.flush()
+        count_job_state_after_commit(self.db, JobStatus.AWAITING_UPLOAD)
         self.credits.reserve(user_id, estimated_credits, job.id, description=f"Reserved for job {job.id}")
         return job
 
@@ -356,6 +358,7 @@ class JobService:
             with own_transaction(self.session_factory) as (_, db):
                 undo(db, job_id)
             outcome.raise_for_error()
+        count_job_state(JobStatus.QUEUED)
         announce(self.registry, job_id)
         return self.load(job_id)
 
@@ -392,6 +395,7 @@ class JobService:
         if outcome.error is not None:
             self._undo_retry(job_id, failed, previous)
             outcome.raise_for_error()
+        count_job_state(JobStatus.PROCESSING)
         announce(self.registry, job_id)
         return self.load(job_id)
 

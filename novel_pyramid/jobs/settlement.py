@@ -15,6 +15,7 @@ from novel_pyramid.db.types import utcnow
 from novel_pyramid.history.services import HistoryService
 from novel_pyramid.jobs.leases import NO_LEASE, unheld
 from novel_pyramid.jobs.models import ChunkStatus, Job, JobChunk, JobStatus
+from novel_pyramid.metrics.record import count_job_state_after_commit
 from novel_pyramid.normalizers.results import Usage
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ def record_job_end(db, job, history, credits_of):
     from novel_pyramid.jobs.details import sentence_pairs
 
     completed = job.status == JobStatus.COMPLETED
+    count_job_state_after_commit(db, job.status)
     history.record_job_end(job, completed, sentences=sentence_pairs(db, job.id) if completed else None)
     close_reservation(db, job, credits_of)
 

@@ -44,6 +44,7 @@ from google.genai import types
 from zope.interface import implementer
 
 from novel_pyramid.errors.exceptions import UpstreamError, UpstreamRateLimited, UpstreamTimeout
+from novel_pyramid.metrics.record import count_model_call, count_model_tokens
 from novel_pyramid.normalizers.base import Normalizer
 from novel_pyramid.normalizers.gemini_answer import BadAnswer, check_kept_words, read_rewrites
 from novel_pyramid.normalizers.gemini_prompt import (
@@ -230,16 +231,27 @@ class GeminiNormalizer(Normalizer):
 
     def _attempt(self, user_parts, source, limit, model, usage):
         usage.calls += 1
+        outcome = "error"
         try:
-            response = self._generate(user_parts, limit, model)
-        except (genai_errors.UnknownApiResponseError, json.JSONDecodeError):
-            # A 200 whose body is not JSON (a proxy's HTML page, a truncated body):
-            # the SDK lets the raw decoding error through on this path.
-            raise BadAnswer("Gemini sent a response body that is not JSON") from None
-        usage.add(response.usage_metadata)
-        rewrites = read_rewrites(response, len(source))
-        check_kept_words(source, [sentence for group in rewrites for sentence in group])
-        return rewrites
+            try:
+                response = self._generate(user_parts, limit, model)
+            except (genai_errors.UnknownApiResponseError, json.JSONDecodeError):
+                # A 200 whose body is not JSON (a proxy's HTML page, a truncated body):
+                # the SDK lets the raw decoding error through on this path.
+                raise BadAnswer("Gemini sent a response body that is not JSON") from None
+            count_model_tokens(model, *usage.add(response.usage_metadata))
+            rewrites = read_rewrites(response, len(source))
+            check_kept_words(source, [sentence for group in rewrites for sentence in group])
+            outcome = "ok"
+            return rewrites
+        except BadAnswer:
+            outcome = "bad_answer"
+            raise
+        except (genai_errors.APIError, *TRANSPORT_ERRORS) as error:
+            outcome = _CALL_OUTCOMES.get(_gave_up_error(error), "error")
+            raise
+        finally:
+            count_model_call(model, outcome)
 
     def _generate(self, user_parts, limit, model):
         return self._sdk_client().models.generate_content(
@@ -282,11 +294,15 @@ class _UsageTally:
         self.input_tokens = self.output_tokens = self.calls = 0
 
     def add(self, metadata):
+        """Add one call's usage; ``(input tokens, output tokens)`` of that call."""
         if metadata is None:
-            return
-        self.input_tokens += (metadata.prompt_token_count or 0) + (metadata.tool_use_prompt_token_count or 0)
+            return 0, 0
+        input_tokens = (metadata.prompt_token_count or 0) + (metadata.tool_use_prompt_token_count or 0)
         # A thinking model bills its thoughts as output.
-        self.output_tokens += (metadata.candidates_token_count or 0) + (metadata.thoughts_token_count or 0)
+        output_tokens = (metadata.candidates_token_count or 0) + (metadata.thoughts_token_count or 0)
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        return input_tokens, output_tokens
 
     def total(self):
         return Usage(self.input_tokens, self.output_tokens, self.calls)
@@ -300,6 +316,10 @@ def _split_what_still_breaks(rewrites, limit):
     log.info("Splitting %d sentence(s) Gemini left over %d words with the offline normaliser", too_long, limit)
     cuts = iter(split_each(pieces, limit))
     return [[cut for _ in group for cut in next(cuts)] for group in rewrites]
+
+
+# The outcome label of a failed call (metrics), by the error it would end in.
+_CALL_OUTCOMES = {UpstreamRateLimited: "rate_limited", UpstreamTimeout: "timeout"}
 
 
 def _gave_up_error(error):

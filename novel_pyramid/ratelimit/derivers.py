@@ -13,6 +13,7 @@ views that declare nothing share the ``default`` bucket, and
 from pyramid.exceptions import ConfigurationError
 
 from novel_pyramid.errors import RateLimited
+from novel_pyramid.metrics.record import count_rate_limit_refusal
 from novel_pyramid.ratelimit.interfaces import IRateLimiter
 from novel_pyramid.ratelimit.limiter import NullRateLimiter
 from novel_pyramid.ratelimit.rates import DEFAULT_BUCKET, EXEMPT
@@ -69,6 +70,7 @@ def rate_limit_deriver(view, info):
             # A callback, so the headers also reach responses of errors raised later in the view.
             request.add_response_callback(lambda _, response: _set_headers(response, headers))
         if not decision.allowed:
+            count_rate_limit_refusal(bucket)
             raise RateLimited(
                 f"Too many requests: the limit is {limiter.rate}. Try again in {decision.retry_after} seconds.",
                 headers=headers,

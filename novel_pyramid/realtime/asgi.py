@@ -13,6 +13,7 @@ import asyncio
 import socketio
 from a2wsgi import WSGIMiddleware
 
+from novel_pyramid.metrics.record import count_emit
 from novel_pyramid.realtime.progress import SERVER_KEY, EndedJobs, LiveServer
 from novel_pyramid.realtime.sockets import make_server
 from novel_pyramid.realtime.streams import EventStreams, RoomSignals, is_event_stream
@@ -36,6 +37,7 @@ class ProgressRedisManager(socketio.AsyncRedisManager):
             if not self.ended.admit(message["room"], state):
                 return
         await super()._handle_emit(message)
+        count_emit(message.get("event") or "unknown")
         if message.get("room"):
             self.signals.announce(message["room"])
 

@@ -17,6 +17,7 @@ from novel_pyramid.coverage.models import RunStatus
 from novel_pyramid.db import own_transaction
 from novel_pyramid.jobs.events import job_room  # noqa: F401 (where the tests look for it)
 from novel_pyramid.jobs.models import JobStatus
+from novel_pyramid.metrics.record import count_emit
 from novel_pyramid.realtime.interfaces import IProgressPublisher
 from novel_pyramid.realtime.subjects import COVERAGE_RUNS, JOBS, PROGRESS_EVENTS
 from novel_pyramid.tasks import blank_request
@@ -114,6 +115,7 @@ class LiveServer:
     async def _emit(self, event, data, room):
         if event not in PROGRESS_EVENTS or self.ended.admit(room, data):
             await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
+            count_emit(event)
             self.signals.announce(room)
 
 

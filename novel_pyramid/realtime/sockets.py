@@ -33,6 +33,7 @@ import socketio
 from novel_pyramid.auth.interfaces import IAccessTokens, ISessionStanding
 from novel_pyramid.db import own_transaction
 from novel_pyramid.errors import InvalidInput, NotFound, Unauthorized
+from novel_pyramid.metrics.record import realtime_client_connected, realtime_client_disconnected
 from novel_pyramid.realtime.progress import NAMESPACE
 from novel_pyramid.realtime.subjects import SUBJECTS
 from novel_pyramid.security.cors import CorsPolicy
@@ -143,9 +144,13 @@ class FollowingNamespace(socketio.AsyncNamespace):
 
     async def on_connect(self, sid, environ, auth=None):
         self._expiries[sid] = {}
+        realtime_client_connected()
 
     async def on_disconnect(self, sid, reason=None):
-        for timer in self._expiries.pop(sid, {}).values():
+        expiries = self._expiries.pop(sid, None)
+        if expiries is not None:
+            realtime_client_disconnected()
+        for timer in (expiries or {}).values():
             timer.cancel()
 
     async def join(self, subject, sid, data=None):

@@ -25,7 +25,9 @@ from zope.interface import implementer
 from novel_pyramid.db import own_transaction
 from novel_pyramid.errors import ServiceUnavailable
 from novel_pyramid.logging.context import task_id_var
+from novel_pyramid.metrics.interfaces import IQueueDepth
 from novel_pyramid.redisconn import NEVER_OPEN, OUTAGES, CircuitOpen, RedisOptions, redis_connections
+from novel_pyramid.tasks.depth import RedisQueueDepth
 from novel_pyramid.tasks.interfaces import ISendOutcome, ITaskSender
 
 log = logging.getLogger(__name__)
@@ -231,3 +233,7 @@ def includeme(config):
     app.pyramid_registry = config.registry
     config.registry["celery.app"] = app
     config.register_service(CeleryTaskSender(app, broker_breaker(config.registry)), ITaskSender)
+    # The queue depth a scrape reports, when tasks go through a Redis broker.
+    depth = RedisQueueDepth.from_registry(config.registry)
+    if depth is not None:
+        config.registry.registerUtility(depth, IQueueDepth)

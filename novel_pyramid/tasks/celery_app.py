@@ -14,11 +14,21 @@ without a broker, development runs tasks in the web process and needs no worker)
 
 import os
 
-from celery.signals import setup_logging, worker_process_init, worker_ready
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 from pyramid.config import Configurator
 from pyramid.paster import get_appsettings
 
 from novel_pyramid.config import load_settings
+from novel_pyramid.metrics import multiprocess as metrics_multiprocess
+from novel_pyramid.metrics import record as metrics_record
+from novel_pyramid.metrics import serving as metrics_serving
 from novel_pyramid.tasks import WorkerReady, app
 
 INI_ENV = "NOVEL_PYRAMID_INI"
@@ -28,6 +38,8 @@ DEFAULT_INI = "production.ini"
 WORKER_INCLUDES = (
     "novel_pyramid.logging",
     "novel_pyramid.db",
+    # Counts what the tasks do; served on metrics.port by the main process.
+    "novel_pyramid.metrics",
     # Chunk results are read through the cache, and the history a finished job
     # writes must invalidate the web processes' cached copy.
     "novel_pyramid.cache",
@@ -64,7 +76,10 @@ def build_worker_registry(settings):
     return config.registry
 
 
-build_worker_registry(load_worker_settings(os.environ))
+_settings = load_worker_settings(os.environ)
+# Before anything records a metric, and before the pool forks its children.
+metrics_serving.prepare_worker(_settings, _settings["celery.worker_pool"])
+build_worker_registry(_settings)
 
 
 @setup_logging.connect
@@ -85,6 +100,34 @@ def _announce_ready(**kwargs):
     # The jobs subsystem starts its lost-task sweeper on this event.
     registry = app.pyramid_registry
     registry.notify(WorkerReady(registry))
+
+
+_metrics_server = []
+
+
+@worker_ready.connect
+def _serve_metrics(**kwargs):
+    # In the main process, once the pool has forked: children never inherit the server's thread.
+    server = metrics_serving.serve_worker_metrics(app.pyramid_registry)
+    if server is not None:
+        _metrics_server.append(server)
+
+
+@worker_shutdown.connect
+def _stop_serving_metrics(**kwargs):
+    while _metrics_server:
+        _metrics_server.pop().stop()
+
+
+@worker_process_shutdown.connect
+def _drop_live_metrics(**kwargs):
+    # A pool child that exits takes its live gauges with it (scrapes also drop those of children that died).
+    metrics_multiprocess.mark_this_process_dead()
+
+
+@task_postrun.connect
+def _count_task(task=None, state=None, **kwargs):
+    metrics_record.count_task(task.name if task is not None else "unknown", state)
 
 
 __all__ = ["app"]
