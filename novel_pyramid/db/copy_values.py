@@ -10,9 +10,10 @@ read back from PostgreSQL and the same value read from SQLite hash alike.
 
 import datetime
 import json
+import math
 import re
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, LargeBinary, String
 
 # PostgreSQL INTEGER is 32 bits; SQLite would have stored anything up to 64.
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
@@ -37,6 +38,19 @@ def to_integer(raw):
     if not INTEGER_MIN <= raw <= INTEGER_MAX:
         raise UnconvertibleValue("does not fit in a 32-bit INTEGER")
     return raw
+
+
+def to_float(raw):
+    if isinstance(raw, str):
+        try:
+            raw = float(raw.strip())
+        except ValueError:
+            raise UnconvertibleValue("is not a number") from None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise UnconvertibleValue("is not a number")
+    if not math.isfinite(raw):
+        raise UnconvertibleValue("is not a finite number")
+    return float(raw)
 
 
 def to_boolean(raw):
@@ -111,6 +125,8 @@ def converter_for(column):
         return to_datetime
     if isinstance(kind, Integer):
         return to_integer
+    if isinstance(kind, Float):
+        return to_float
     if isinstance(kind, JSON):
         return to_json_text
     if isinstance(kind, String):

@@ -13,6 +13,7 @@ from novel_pyramid.db.copy_values import (
     string_converter,
     to_boolean,
     to_datetime,
+    to_float,
     to_integer,
     to_json_text,
 )
@@ -154,3 +155,17 @@ def test_bare_postgresql_urls_get_an_installed_driver():
     assert converted.endswith("u:p%40ss@db:5432/novel")
     assert with_installed_driver("sqlite:///x.sqlite") == "sqlite:///x.sqlite"
     assert with_installed_driver("postgresql+psycopg2://db/n") == "postgresql+psycopg2://db/n"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(0.5, 0.5), (2, 2.0), ("0.25", 0.25), (" 3 ", 3.0)])
+def test_numbers_stored_loosely_become_floats(raw, expected):
+    assert to_float(raw) == expected
+    assert isinstance(to_float(raw), float)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"), [("beaucoup", "is not a number"), (True, "is not a number"), ("nan", "finite")]
+)
+def test_what_is_no_finite_number_is_refused_with_its_reason(raw, reason):
+    with pytest.raises(UnconvertibleValue, match=reason):
+        to_float(raw)
