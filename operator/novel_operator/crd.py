@@ -107,6 +107,7 @@ AUTOSCALING_SCHEMA = {
     ],
 }
 
+
 SPEC_SCHEMA = {
     "type": "object",
     "required": ["image", "secrets"],
@@ -175,6 +176,12 @@ SPEC_SCHEMA = {
                 },
                 "resources": RESOURCES_SCHEMA,
                 "autoscaling": AUTOSCALING_SCHEMA,
+                "externalAutoscaler": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Another autoscaler (KEDA's ScaledObject, an HPA) owns the worker Deployment's "
+                    "replicas: the operator never sets them (and autoscaling must be off).",
+                },
             },
         },
         "migration": {
@@ -247,6 +254,8 @@ STATUS_SCHEMA = {
                 "properties": {"image": {"type": "string"}, "revision": {"type": "string"}},
             },
         },
+        "webReplicas": {"type": "integer", "description": "Web pods running (the scale subresource's status)."},
+        "webSelector": {"type": "string", "description": "Label selector of the web pods (for the HPA)."},
         "workerReplicas": {"type": "integer", "description": "Worker replicas last chosen by the operator."},
         "queueLength": {"type": "integer", "description": "Queue length seen at the last scaling decision."},
         "workerRecommendations": {
@@ -293,7 +302,15 @@ def build_crd() -> dict:
                     "name": c.VERSION,
                     "served": True,
                     "storage": True,
-                    "subresources": {"status": {}},
+                    # `kubectl scale noveltool`, an HPA or KEDA scale the web Deployment.
+                    "subresources": {
+                        "status": {},
+                        "scale": {
+                            "specReplicasPath": ".spec.web.replicas",
+                            "statusReplicasPath": ".status.webReplicas",
+                            "labelSelectorPath": ".status.webSelector",
+                        },
+                    },
                     "additionalPrinterColumns": [
                         {"name": "Image", "type": "string", "jsonPath": ".status.currentImage"},
                         {"name": "Revision", "type": "string", "jsonPath": ".status.migratedRevision"},

@@ -289,7 +289,13 @@ def build_realtime_service(spec: NovelToolSpec) -> dict[str, Any]:
     return _service(spec, "realtime", spec.realtime_service_type, spec.realtime_service_port)
 
 
-def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> dict[str, Any]:
+def web_selector(spec: NovelToolSpec) -> str:
+    """The web pods' selector as a string: the scale subresource's labelSelectorPath points at it."""
+    return ",".join(f"{key}={value}" for key, value in selector(spec, "web").items())
+
+
+def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int | None) -> dict[str, Any]:
+    """``replicas`` None leaves them to whoever owns them (KEDA, an HPA): the manifest does not name them."""
     # No probes: Celery serves no HTTP, and a `celery inspect ping` probe would
     # restart every worker at once whenever the broker blips.
     container = _container(
@@ -301,7 +307,7 @@ def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int) -> d
         "kind": "Deployment",
         "metadata": _metadata(spec, worker_name(spec), "worker"),
         "spec": {
-            "replicas": replicas,
+            **({} if replicas is None else {"replicas": replicas}),
             "selector": {"matchLabels": selector(spec, "worker")},
             "template": _pod_template(spec, "worker", pod),
         },

@@ -109,7 +109,10 @@ async def reconcile(
             await apply.ensure(client, manifests.build_realtime_service(spec), owner)
         worker_path = kube.object_path(manifests.build_worker_deployment(spec, image, 0))
         existing_worker = await client.get(worker_path)
-        if not spec.autoscaling.enabled:
+        replicas: int | None
+        if spec.external_autoscaler:
+            replicas = None
+        elif not spec.autoscaling.enabled:
             replicas = spec.worker_replicas
         elif worker_replicas is not None:
             replicas = worker_replicas
@@ -121,7 +124,9 @@ async def reconcile(
             client, manifests.build_worker_deployment(spec, image, replicas), owner, existing_worker, fetched=True
         )
         wanted["currentImage"] = image
-        wanted["workerReplicas"] = replicas
+        wanted["workerReplicas"] = replicas if replicas is not None else (worker.get("spec") or {}).get("replicas")
+        wanted["webReplicas"] = (web.get("status") or {}).get("replicas", 0)
+        wanted["webSelector"] = manifests.web_selector(spec)
     if not spec.realtime_enabled:
         # Switched off: what was made while it was on goes.
         await apply.remove(client, manifests.build_realtime_deployment(spec, spec.image), owner)

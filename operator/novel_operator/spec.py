@@ -52,6 +52,8 @@ class NovelToolSpec:
     worker_replicas: int = 1
     worker_resources: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     queue: str = c.DEFAULT_QUEUE
+    # KEDA or an HPA owns the worker replicas.
+    external_autoscaler: bool = False
     autoscaling: Autoscaling = Autoscaling()
     migration_enabled: bool = True
     migration_backoff_limit: int = 1
@@ -128,6 +130,9 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
     if unknown:
         raise InvalidSpec(f"spec.settings has unknown keys: {', '.join(unknown)}")
 
+    external = bool(worker.get("externalAutoscaler", False))
+    if external and autoscaling.enabled:
+        raise InvalidSpec("spec.worker.externalAutoscaler and spec.worker.autoscaling.enabled exclude each other")
     on_downgrade = migration.get("onDowngrade", "refuse")
     if on_downgrade not in c.ON_DOWNGRADE:
         raise InvalidSpec(f"spec.migration.onDowngrade must be one of {', '.join(c.ON_DOWNGRADE)}")
@@ -150,6 +155,7 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
         worker_replicas=_int(worker, "replicas", 1),
         worker_resources=_resources(worker, "worker"),
         queue=worker.get("queue") or c.DEFAULT_QUEUE,
+        external_autoscaler=external,
         autoscaling=autoscaling,
         migration_enabled=bool(migration.get("enabled", True)),
         migration_backoff_limit=_int(migration, "backoffLimit", 1),

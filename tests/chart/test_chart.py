@@ -34,6 +34,11 @@ SWITCHES = {
     "no-rbac": {"rbac": {"create": False}},
     "existing-service-account": {"serviceAccount": {"create": False, "name": "ops"}},
     "no-noveltool": {"app": {"create": False}},
+    "keda": {"keda": {"enabled": True}},
+    "direct-keda-with-password": {
+        "mode": "direct",
+        "keda": {"enabled": True, "minReplicaCount": 0, "redis": {"address": "redis.data:6380", "passwordKey": "PW"}},
+    },
     "rollback-allowed": {"app": {"migration": {"onDowngrade": "allowNewerSchema"}}},
     "autoscaling": {
         "app": {"worker": {"autoscaling": {"enabled": True, "maxReplicas": 8, "scaleDownStabilizationSeconds": 60}}}
@@ -71,8 +76,75 @@ SWITCHES = {
 NOVELTOOL_SCHEMA = build_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
+# Kinds of other projects' CRDs, which kubernetes-validate does not know: the fields the chart sets, checked here.
+KEDA_SCHEMAS = {
+    "ScaledObject": {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": "keda.sh/v1alpha1"},
+            "spec": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["scaleTargetRef", "triggers"],
+                "properties": {
+                    "scaleTargetRef": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name"],
+                        "properties": {"apiVersion": {}, "kind": {"const": "Deployment"}, "name": {"type": "string"}},
+                    },
+                    "minReplicaCount": {"type": "integer"},
+                    "maxReplicaCount": {"type": "integer"},
+                    "pollingInterval": {"type": "integer"},
+                    "cooldownPeriod": {"type": "integer"},
+                    "triggers": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["type", "metadata"],
+                            "properties": {
+                                "type": {"const": "redis"},
+                                # KEDA's trigger metadata is a map of strings.
+                                "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                                "authenticationRef": {"type": "object", "required": ["name"]},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "TriggerAuthentication": {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"const": "keda.sh/v1alpha1"},
+            "spec": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "secretTargetRef": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["parameter", "name", "key"],
+                            "additionalProperties": False,
+                            "properties": {"parameter": {}, "name": {}, "key": {}},
+                        },
+                    }
+                },
+            },
+        },
+    },
+}
+
+
 def validate(obj):
-    if obj["kind"] == "NovelTool":
+    if obj["kind"] in KEDA_SCHEMAS:
+        jsonschema.validate(obj, KEDA_SCHEMAS[obj["kind"]])
+        kubernetes_validate.validate({**obj, "apiVersion": "v1", "kind": "ConfigMap", "spec": None}, "1.30")
+    elif obj["kind"] == "NovelTool":
         jsonschema.validate(obj, NOVELTOOL_SCHEMA)
         parse_spec(obj["metadata"]["name"], obj["metadata"]["namespace"], obj["spec"])  # what the operator reads
     else:
@@ -154,6 +226,34 @@ def test_direct_mode_renders_the_app_without_the_operator(chart):
     ]
     without = kinds(render(chart, SWITCHES["direct-realtime-off"]))
     assert not [kind for kind in without if "realtime" in kind]
+
+
+@pytest.mark.parametrize("mode", ["operator", "direct"])
+def test_keda_scales_the_worker_deployment_instead_of_the_operator(chart, mode):
+    objects = render(chart, {"mode": mode, "keda": {"enabled": True, "listLength": 4}})
+    (scaled,) = [o for o in objects if o["kind"] == "ScaledObject"]
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "novels-novel-pyramid-worker"
+    trigger = scaled["spec"]["triggers"][0]["metadata"]
+    assert (trigger["listName"], trigger["listLength"], trigger["address"]) == ("celery", "4", "redis:6379")
+    if mode == "operator":
+        (noveltool,) = [o for o in objects if o["kind"] == "NovelTool"]
+        spec = parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"])
+        assert spec.external_autoscaler and not spec.autoscaling.enabled
+        assert manifests.worker_name(spec) == scaled["spec"]["scaleTargetRef"]["name"]
+    else:
+        (worker,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-worker")]
+        assert "replicas" not in worker["spec"]
+    assert not [o for o in render(chart, {"mode": mode}) if o["kind"] in KEDA_SCHEMAS]
+    with pytest.raises(helm_python.HelmError, match="exclude each other"):
+        render(chart, {"mode": mode, "keda": {"enabled": True}, "app": {"worker": {"autoscaling": {"enabled": True}}}})
+
+
+def test_keda_reads_the_redis_password_from_the_existing_secret(chart):
+    objects = render(chart, SWITCHES["direct-keda-with-password"])
+    (auth,) = [o for o in objects if o["kind"] == "TriggerAuthentication"]
+    assert auth["spec"]["secretTargetRef"] == [{"parameter": "password", "name": "novel-pyramid-secrets", "key": "PW"}]
+    (scaled,) = [o for o in objects if o["kind"] == "ScaledObject"]
+    assert scaled["spec"]["triggers"][0]["authenticationRef"] == {"name": auth["metadata"]["name"]}
 
 
 def test_the_noveltool_carries_the_rollback_policy(chart):

@@ -31,7 +31,7 @@ def test_the_chart_ships_the_generated_crd():
 
 def test_the_schema_is_structural_with_a_status_subresource():
     version = build_crd()["spec"]["versions"][0]
-    assert version["subresources"] == {"status": {}}
+    assert version["subresources"]["status"] == {}
     status = version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
     assert {"observedGeneration", "currentImage", "migratedRevision", "conditions"} <= status.keys()
     kinds = status["conditions"]["items"]["properties"]["type"]["enum"]
@@ -107,3 +107,13 @@ def test_the_schema_accepts_a_full_resource():
             settings={"productionIni": "[app:main]\n", "normalizer": "gemini", "jwtAccessTokenExpiresHours": 2},
         )
     )
+
+
+def test_the_scale_subresource_points_at_the_web_replicas():
+    version = build_crd()["spec"]["versions"][0]
+    scale = version["subresources"]["scale"]
+    schema = version["schema"]["openAPIV3Schema"]["properties"]
+    assert scale["specReplicasPath"] == ".spec.web.replicas"
+    assert schema["spec"]["properties"]["web"]["properties"]["replicas"]["type"] == "integer"
+    assert schema["status"]["properties"][scale["statusReplicasPath"].removeprefix(".status.")]["type"] == "integer"
+    assert schema["status"]["properties"][scale["labelSelectorPath"].removeprefix(".status.")]["type"] == "string"
