@@ -218,6 +218,10 @@ class OriginCheck:
         self.cors = cors
 
     def __call__(self, origin, environ):
+        if origin is None:
+            # Asked while engine.io answers a request that named no origin (not a browser's):
+            # no CORS headers are due.
+            return False
         host = environ.get("HTTP_HOST")
         if host and origin == f"{environ.get('wsgi.url_scheme', 'http')}://{host}":
             return True

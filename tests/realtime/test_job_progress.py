@@ -2,6 +2,8 @@
 
 import time
 
+import requests
+
 from novel_pyramid.auth.interfaces import IAccessTokens
 from novel_pyramid.realtime import publish_job_changed
 from novel_pyramid.realtime.interfaces import IProgressPublisher
@@ -225,3 +227,12 @@ def test_throttling_sends_at_most_one_state_per_window_and_always_the_last(serve
 def test_access_tokens_come_from_the_served_app(served):
     _, token = served.sign_in()
     assert blank_request(served.registry).find_service(IAccessTokens).verify(token)["typ"] == "access"
+
+
+def test_a_plain_get_of_the_socketio_path_is_refused_not_failed(served):
+    # What a probe or curl sends: no WebSocket upgrade, no Origin.
+    plain = requests.get(f"{served.url}/socket.io/?EIO=4&transport=websocket", timeout=10)
+    polling = requests.get(f"{served.url}/socket.io/?EIO=4&transport=polling", timeout=10)
+
+    assert plain.status_code == 400
+    assert polling.status_code == 400  # WebSocket only
