@@ -16,6 +16,8 @@ class OperatorConfig:
     # How often to look again for a timer that was busy when its NovelTool was
     # deleted; the finalizer is released only once the timer has stopped.
     exit_polling: float = 5.0
+    # Apply (server-side) the CRD this operator was built with at start-up.
+    manage_crd: bool = False
 
     @classmethod
     def from_environment(cls) -> "OperatorConfig":
@@ -28,6 +30,7 @@ class OperatorConfig:
             retry_base=number("NOVEL_OPERATOR_RETRY_BASE", cls.retry_base),
             retry_max=number("NOVEL_OPERATOR_RETRY_MAX", cls.retry_max),
             exit_polling=number("NOVEL_OPERATOR_EXIT_POLLING", cls.exit_polling),
+            manage_crd=os.environ.get("NOVEL_OPERATOR_MANAGE_CRD", "").lower() in ("1", "true", "yes"),
         )
 
     def backoff(self, retry: int) -> float:

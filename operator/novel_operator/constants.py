@@ -10,6 +10,14 @@ PLURAL = "noveltools"
 SINGULAR = "noveltool"
 SHORT_NAMES = ["nt"]
 
+# The CRD's schema generation, in an annotation on the CRD: bumped whenever the
+# schema changes, so an operator can tell a CRD older than the one it was built
+# with (which would prune the new fields) from a newer one. A CRD without it is 1.
+CRD_NAME = f"{PLURAL}.{GROUP}"
+CRD_SCHEMA_ANNOTATION = f"{GROUP}/schema-generation"
+CRD_SCHEMA_GENERATION = 2
+FIELD_MANAGER = "novel-operator"
+
 # Kopf keeps its own bookkeeping in annotations under our group instead of in
 # `status`, so the status schema holds only what users read.
 FINALIZER = f"{GROUP}/finalizer"

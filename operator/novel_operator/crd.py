@@ -287,7 +287,10 @@ def build_crd() -> dict:
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{c.PLURAL}.{c.GROUP}"},
+        "metadata": {
+            "name": c.CRD_NAME,
+            "annotations": {c.CRD_SCHEMA_ANNOTATION: str(c.CRD_SCHEMA_GENERATION)},
+        },
         "spec": {
             "group": c.GROUP,
             "scope": "Namespaced",
@@ -347,6 +350,15 @@ def build_crd() -> dict:
             ],
         },
     }
+
+
+def schema_generation(crd: dict | None) -> int:
+    """The schema generation a CRD in the cluster says it has (1 before the annotation existed)."""
+    annotations = ((crd or {}).get("metadata") or {}).get("annotations") or {}
+    try:
+        return int(annotations.get(c.CRD_SCHEMA_ANNOTATION, 1))
+    except ValueError:
+        return 1
 
 
 def render_yaml() -> str:

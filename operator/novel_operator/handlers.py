@@ -17,8 +17,8 @@ import kopf
 import redis.exceptions
 
 from novel_operator import constants as c
+from novel_operator import crd_sync, kube, scaling
 from novel_operator import events as ev
-from novel_operator import kube, scaling
 from novel_operator import status as st
 from novel_operator.config import OperatorConfig
 from novel_operator.reconcile import reconcile
@@ -117,6 +117,11 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
         settings.background.cancellation_polling = config.exit_polling
         if "kube" not in memo:
             memo["kube"] = kube.KubeClient(kube.KubeConfig.from_environment())
+        try:
+            await crd_sync.ensure_crd(memo["kube"], manage=config.manage_crd)
+        except crd_sync.CRDOutdated as exc:
+            # A startup handler's permanent failure stops the operator: better than pruning fields.
+            raise kopf.PermanentError(str(exc)) from exc
 
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+FIELD_MANAGER = "novel-operator"  # constants.FIELD_MANAGER; kube imports nothing of ours
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 # Set to talk to a plain-HTTP API (kubectl proxy, or a mock server in tests).
 URL_ENV = "NOVEL_OPERATOR_KUBE_URL"
@@ -161,6 +162,13 @@ class KubeClient:
 
     async def merge_patch(self, path: str, patch: Mapping[str, Any]) -> dict[str, Any]:
         return await self.request("PATCH", path, body=patch, content_type="application/merge-patch+json")
+
+    async def apply(self, path: str, manifest: Mapping[str, Any], *, force: bool = True) -> dict[str, Any]:
+        """Server-side apply of ``manifest`` as the operator's field manager (creates it if missing)."""
+        params = {"fieldManager": FIELD_MANAGER, "force": "true" if force else "false"}
+        return await self.request(
+            "PATCH", path, body=manifest, params=params, content_type="application/apply-patch+yaml"
+        )
 
     async def delete(self, path: str, *, uid: str | None = None) -> bool:
         """Delete the object at ``path`` (only if it still has ``uid``); False when it was already gone."""

@@ -39,6 +39,7 @@ SWITCHES = {
         "mode": "direct",
         "keda": {"enabled": True, "minReplicaCount": 0, "redis": {"address": "redis.data:6380", "passwordKey": "PW"}},
     },
+    "crd-unmanaged": {"operator": {"manageCRD": False, "secretNames": ["other-secrets"]}},
     "rollback-allowed": {"app": {"migration": {"onDowngrade": "allowNewerSchema"}}},
     "autoscaling": {
         "app": {"worker": {"autoscaling": {"enabled": True, "maxReplicas": 8, "scaleDownStabilizationSeconds": 60}}}
@@ -199,6 +200,8 @@ def kinds(objects):
 
 def test_operator_mode_renders_the_operator_and_a_noveltool(chart):
     assert kinds(render(chart)) == [
+        "ClusterRole/novels-novel-pyramid-operator-crd",
+        "ClusterRoleBinding/novels-novel-pyramid-operator-crd",
         "Deployment/novels-novel-pyramid-operator",
         "NovelTool/novels-novel-pyramid",
         "Role/novels-novel-pyramid-operator",
@@ -404,10 +407,42 @@ def test_rbac_is_least_privilege(chart):
             assert rule["resources"] in (["deployments"], ["services"]), rule
         if "secrets" in rule["resources"]:
             assert rule["verbs"] == ["get"]
+            assert rule["resourceNames"] == ["novel-pyramid-secrets"]
+    # The CRD: its own, by name, read and applied.
+    (crd_rule,) = rules(render(chart), "ClusterRole")
+    assert crd_rule == {
+        "apiGroups": ["apiextensions.k8s.io"],
+        "resources": ["customresourcedefinitions"],
+        "resourceNames": ["noveltools.frenchnoveltool.dev"],
+        "verbs": ["get", "patch"],
+    }
+
+
+def test_the_crd_is_managed_unless_switched_off_and_the_secrets_named(chart):
+    env = {
+        e["name"]: e["value"]
+        for e in next(o for o in render(chart) if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][
+            0
+        ]["env"]
+    }
+    assert env["NOVEL_OPERATOR_MANAGE_CRD"] == "true"
+    objects = render(chart, SWITCHES["crd-unmanaged"])
+    assert not rules(objects, "ClusterRole")
+    (secrets,) = [r for r in rules(objects, "Role") if "secrets" in r["resources"]]
+    assert secrets["resourceNames"] == ["other-secrets", "novel-pyramid-secrets"]
+    # No NovelTool of the release and none named: no Secret at all.
+    objects = render(chart, {"app": {"create": False}})
+    assert not [r for r in rules(objects, "Role") if "secrets" in r["resources"]]
+
+
+def test_the_operator_is_probed_for_readiness(chart):
+    deployment = next(o for o in render(chart) if o["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "liveness"}
 
 
 def test_cluster_wide_uses_a_cluster_role_and_all_namespaces(chart):
-    objects = render(chart, {"operator": {"clusterWide": True}})
+    objects = render(chart, {"operator": {"clusterWide": True, "manageCRD": False}})
     assert rules(objects, "ClusterRole") and not rules(objects, "Role")
     deployment = next(o for o in objects if o["kind"] == "Deployment")
     assert "--all-namespaces" in deployment["spec"]["template"]["spec"]["containers"][0]["command"]

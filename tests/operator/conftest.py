@@ -14,6 +14,7 @@ import pytest_asyncio
 
 from novel_operator import constants as c
 from novel_operator.config import OperatorConfig
+from novel_operator.crd import build_crd
 from novel_operator.handlers import register
 from tests.fakes.servers import start_redis
 
@@ -21,6 +22,7 @@ from .emulator import Emulator
 
 NAMESPACE = "novels"
 NT_RESOURCE = f"{c.GROUP}/{c.VERSION}/{c.PLURAL}"
+CRD_RESOURCE = "apiextensions.k8s.io/v1/customresourcedefinitions"
 NT_PATH = f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{NAMESPACE}/{c.PLURAL}"
 
 # Short timings so a whole scenario runs in seconds; the logic is the production one.
@@ -52,6 +54,8 @@ def cluster(kmock: kmock.KubernetesEmulator, redis_url: str) -> kmock.Kubernetes
         subresources={"status"},
         verbs={"get", "list", "watch", "create", "update", "patch", "delete"},
     )
+    # The CRD this operator was built with, as `helm install` leaves it (checked at start-up).
+    kmock.objects[CRD_RESOURCE, None, c.CRD_NAME] = build_crd()
     secret = {
         "DATABASE_URL": "postgresql://novel@db/novel",
         "REDIS_URL": redis_url,

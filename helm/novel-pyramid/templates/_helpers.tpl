@@ -174,7 +174,7 @@ imagePullSecrets:
 {{/*
 Least privilege: the operator reads and patches NovelTools, creates and patches
 only the kinds of children it owns, reads Job pods for the migrated revision and
-the broker Secret for the queue length, and posts Events. The garbage collector
+the broker Secret for the queue length (only the Secrets named in the values), and posts Events. The garbage collector
 deletes the children with their NovelTool (owner references); the operator
 itself deletes only the realtime Deployment and Service it made, when
 spec.realtime.enabled is switched off.
@@ -205,9 +205,17 @@ spec.realtime.enabled is switched off.
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list"]
+{{- /* Only the Secrets the NovelTools reference (the broker URL, for the queue length). */}}
+{{- $secrets := .Values.operator.secretNames }}
+{{- if .Values.app.create }}
+{{- $secrets = append $secrets .Values.app.existingSecret }}
+{{- end }}
+{{- with ($secrets | uniq) }}
 - apiGroups: [""]
   resources: ["secrets"]
+  resourceNames: {{ toJson . }}
   verbs: ["get"]
+{{- end }}
 - apiGroups: ["", "events.k8s.io"]
   resources: ["events"]
   verbs: ["create"]
