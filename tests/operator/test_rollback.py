@@ -133,12 +133,18 @@ async def test_a_rollback_with_downgrade_runs_the_newer_images_downgrade_then_ro
 
     # Forward again: a new Job for 2.0 from rev1, not the week-old one that reported rev2.
     await k8s.patch_spec({"image": V2})
+    # The pass the operator waits for is the one its status records.
     third = await eventually(
-        lambda: [j for j in k8s.names(JOBS) if j not in (first, second, down)], message="a new Job of 2.0"
+        lambda: (
+            (k8s.noveltool()["status"].get("migrationJob") or {}).get("name") not in (None, first, second, down)
+            and k8s.noveltool()["status"]["migrationJob"]["name"]
+        ),
+        message="a new Job of 2.0",
     )
-    assert k8s.get(JOBS, third[0])["metadata"]["annotations"][c.MIGRATION_FROM_ANNOTATION] == "rev1"
+    await eventually(lambda: k8s.get(JOBS, third), message="the Job itself")
+    assert k8s.get(JOBS, third)["metadata"]["annotations"][c.MIGRATION_FROM_ANNOTATION] == "rev1"
     assert image_of(k8s, "shop-web") == V1
-    k8s.finish_job(third[0], succeeded=True, revision="rev2")
+    k8s.finish_job(third, succeeded=True, revision="rev2")
     await eventually(lambda: image_of(k8s, "shop-web") == V2, message="2.0 again")
     assert k8s.get(DEPLOYMENTS, "shop-worker")
 
