@@ -51,10 +51,16 @@ class _ReadAtScrape:
         reader = self.pyramid_registry.queryUtility(IQueueDepth) if self.pyramid_registry is not None else None
         if reader is None:
             return
+        try:
+            depths = reader.depths()
+        except Exception:
+            # A reader's bug must not cost the scrape every other metric.
+            log.exception("Metrics: the queue depth could not be read")
+            return
         family = GaugeMetricFamily(
             registry.QUEUE_DEPTH, "Task messages waiting in the broker, by queue (read at scrape).", labels=["queue"]
         )
-        for queue, depth in sorted(reader.depths().items()):
+        for queue, depth in sorted(depths.items()):
             family.add_metric([queue], depth)
         yield family
 

@@ -25,7 +25,7 @@ PENDING = "metrics.pending"
 def observe_request(route, method, status, seconds):
     """One answered HTTP request."""
     metrics = current()
-    children = metrics.__dict__.setdefault("_request_children", {})
+    children = metrics.request_children
     key = (route, method, status)
     pair = children.get(key)
     if pair is None:

@@ -96,6 +96,8 @@ class Metrics:
         self.realtime_emits = counter(
             "realtime_emits_total", "Socket.IO events emitted to rooms by this process, by event.", ("event",)
         )
+        # The labelled children of each request's labels, found without prometheus_client's checks.
+        self.request_children = {}
 
 
 _lock = threading.Lock()
