@@ -15,7 +15,7 @@ SHORT_NAMES = ["nt"]
 # with (which would prune the new fields) from a newer one. A CRD without it is 1.
 CRD_NAME = f"{PLURAL}.{GROUP}"
 CRD_SCHEMA_ANNOTATION = f"{GROUP}/schema-generation"
-CRD_SCHEMA_GENERATION = 2
+CRD_SCHEMA_GENERATION = 3
 FIELD_MANAGER = "novel-operator"
 
 # Kopf keeps its own bookkeeping in annotations under our group instead of in

@@ -33,6 +33,77 @@ RESOURCES_SCHEMA = {
 }
 
 
+_PRESERVED_OBJECT = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+# Pod placement, in the Kubernetes shapes (the API server validates them again in the pods' templates).
+SCHEDULING_SCHEMA = {
+    "type": "object",
+    "description": "Placement of the pods. spec.scheduling applies to every component; a component's own "
+    "scheduling replaces it key by key.",
+    "properties": {
+        "nodeSelector": {"type": "object", "additionalProperties": {"type": "string"}},
+        "tolerations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string"},
+                    "operator": {"type": "string", "enum": ["Exists", "Equal"]},
+                    "value": {"type": "string"},
+                    "effect": {"type": "string", "enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"]},
+                    "tolerationSeconds": {"type": "integer"},
+                },
+            },
+        },
+        "affinity": {
+            **_PRESERVED_OBJECT,
+            "description": "The pods' affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a pod spec.",
+        },
+        "topologySpreadConstraints": {
+            "type": "array",
+            "description": "Replace the default spread over nodes; a constraint without a labelSelector selects "
+            "its component's pods. Not applied to the migration Job.",
+            "items": {
+                "type": "object",
+                "required": ["maxSkew", "topologyKey", "whenUnsatisfiable"],
+                "properties": {
+                    "maxSkew": {"type": "integer", "minimum": 1},
+                    "topologyKey": {"type": "string", "minLength": 1},
+                    "whenUnsatisfiable": {"type": "string", "enum": ["DoNotSchedule", "ScheduleAnyway"]},
+                    "labelSelector": _PRESERVED_OBJECT,
+                    "minDomains": {"type": "integer", "minimum": 1},
+                    "matchLabelKeys": {"type": "array", "items": {"type": "string"}},
+                    "nodeAffinityPolicy": {"type": "string", "enum": ["Honor", "Ignore"]},
+                    "nodeTaintsPolicy": {"type": "string", "enum": ["Honor", "Ignore"]},
+                },
+            },
+        },
+        "spreadByHostname": {
+            "type": "boolean",
+            "description": "Without topologySpreadConstraints, spread the Deployments' pods over nodes "
+            "(maxSkew 1, ScheduleAnyway); true unless set false.",
+        },
+    },
+}
+
+METRICS_SCHEMA = {
+    "type": "object",
+    "default": {},
+    "description": "Prometheus metrics: METRICS_PORT and a container port named metrics on the web, realtime "
+    "and worker containers (GET /metrics, docs/metrics.md).",
+    "properties": {
+        "enabled": {"type": "boolean", "default": False},
+        "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "default": 9102,
+            "not": {"enum": [c.WEB_PORT, c.REALTIME_PORT]},
+        },
+    },
+}
+
+
 def _secret_ref(what: str) -> dict:
     return {
         "type": "object",
@@ -128,6 +199,7 @@ SPEC_SCHEMA = {
             "properties": {
                 "replicas": {"type": "integer", "minimum": 0, "default": 2},
                 "resources": RESOURCES_SCHEMA,
+                "scheduling": SCHEDULING_SCHEMA,
                 "serviceType": {
                     "type": "string",
                     "enum": ["ClusterIP", "NodePort", "LoadBalancer"],
@@ -150,6 +222,7 @@ SPEC_SCHEMA = {
                 },
                 "replicas": {"type": "integer", "minimum": 0, "default": 2},
                 "resources": RESOURCES_SCHEMA,
+                "scheduling": SCHEDULING_SCHEMA,
                 "serviceType": {
                     "type": "string",
                     "enum": ["ClusterIP", "NodePort", "LoadBalancer"],
@@ -175,6 +248,7 @@ SPEC_SCHEMA = {
                     "description": "The Redis list Celery queues tasks on (LLEN gives its length).",
                 },
                 "resources": RESOURCES_SCHEMA,
+                "scheduling": SCHEDULING_SCHEMA,
                 "autoscaling": AUTOSCALING_SCHEMA,
                 "externalAutoscaler": {
                     "type": "boolean",
@@ -196,6 +270,7 @@ SPEC_SCHEMA = {
                 "backoffLimit": {"type": "integer", "minimum": 0, "default": 1},
                 "activeDeadlineSeconds": {"type": "integer", "minimum": 1, "default": 600},
                 "resources": RESOURCES_SCHEMA,
+                "scheduling": SCHEDULING_SCHEMA,
                 "onDowngrade": {
                     "type": "string",
                     "enum": list(c.ON_DOWNGRADE),
@@ -208,6 +283,8 @@ SPEC_SCHEMA = {
                 },
             },
         },
+        "scheduling": SCHEDULING_SCHEMA,
+        "metrics": METRICS_SCHEMA,
         "secrets": SECRETS_SCHEMA,
         "settings": SETTINGS_SCHEMA,
     },

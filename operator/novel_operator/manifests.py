@@ -16,6 +16,8 @@ from novel_operator.spec import NovelToolSpec
 
 # A fixed non-root id; the Dockerfile creates the same user.
 APP_UID = 10001
+METRICS_ENV = "METRICS_PORT"
+HOSTNAME_TOPOLOGY_KEY = "kubernetes.io/hostname"
 
 
 def web_name(spec: NovelToolSpec) -> str:
@@ -100,6 +102,50 @@ def build_configmap(spec: NovelToolSpec) -> dict[str, Any]:
         "metadata": _metadata(spec, config_name(spec), "config"),
         "data": config_data(spec),
     }
+
+
+def _metrics_env(spec: NovelToolSpec) -> list[dict[str, Any]]:
+    return [{"name": METRICS_ENV, "value": str(spec.metrics_port)}] if spec.metrics_enabled else []
+
+
+def _metrics_ports(spec: NovelToolSpec) -> list[dict[str, Any]]:
+    """The port /metrics is served on (docs/metrics.md), named for the ServiceMonitor and NetworkPolicies."""
+    if not spec.metrics_enabled:
+        return []
+    return [{"name": "metrics", "containerPort": spec.metrics_port, "protocol": "TCP"}]
+
+
+def scheduling(spec: NovelToolSpec, component: str, *, spread: bool) -> dict[str, Any]:
+    """Pod fields placing one component's pods: node selector, tolerations, affinity, topology spread.
+
+    Without constraints of its own, a Deployment's pods are spread softly over nodes (ScheduleAnyway:
+    never unschedulable) whatever the replica count, so an autoscaler crossing one replica does not
+    change the pod template and roll the pods. A constraint without a labelSelector gets the component's.
+    """
+    own = spec.scheduling.get(component) or {}
+    fields: dict[str, Any] = {}
+    for key in ("nodeSelector", "tolerations", "affinity"):
+        if own.get(key):
+            fields[key] = own[key]
+    if not spread:
+        return fields
+    match = {"matchLabels": selector(spec, component)}
+    constraints = [
+        {**constraint} if "labelSelector" in constraint else {**constraint, "labelSelector": match}
+        for constraint in own.get("topologySpreadConstraints") or ()
+    ]
+    if not constraints and own.get("spreadByHostname", True):
+        constraints = [
+            {
+                "maxSkew": 1,
+                "topologyKey": HOSTNAME_TOPOLOGY_KEY,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": match,
+            }
+        ]
+    if constraints:
+        fields["topologySpreadConstraints"] = constraints
+    return fields
 
 
 def _secret_env(spec: NovelToolSpec) -> list[dict[str, Any]]:
@@ -210,7 +256,8 @@ def _serving_deployment(
 ) -> dict[str, Any]:
     """A Deployment of pods serving HTTP on ``port`` (web, realtime), probed on the health paths."""
     container = _container(spec, name=component, image=image, command=command, resources=resources)
-    container["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+    container["env"] += _metrics_env(spec)
+    container["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}, *_metrics_ports(spec)]
     container["readinessProbe"] = {
         "httpGet": {"path": c.READINESS_PATH, "port": "http"},
         "periodSeconds": 10,
@@ -233,7 +280,9 @@ def _serving_deployment(
             "selector": {"matchLabels": selector(spec, component)},
             # Never go below the wanted capacity while rolling a new image.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
-            "template": _pod_template(spec, component, _pod_spec(spec, [container])),
+            "template": _pod_template(
+                spec, component, _pod_spec(spec, [container], **scheduling(spec, component, spread=True))
+            ),
         },
     }
 
@@ -301,7 +350,15 @@ def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int | Non
     container = _container(
         spec, name="worker", image=image, command=list(c.WORKER_COMMAND), resources=spec.worker_resources
     )
-    pod = _pod_spec(spec, [container], terminationGracePeriodSeconds=120)  # let running tasks finish
+    container["env"] += _metrics_env(spec)
+    if spec.metrics_enabled:
+        container["ports"] = _metrics_ports(spec)
+    pod = _pod_spec(
+        spec,
+        [container],
+        terminationGracePeriodSeconds=120,  # let running tasks finish
+        **scheduling(spec, "worker", spread=True),
+    )
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -336,7 +393,7 @@ def build_migration_job(
     )
     # The revision written by the command becomes the container's `terminated.message`.
     container["terminationMessagePolicy"] = "File"
-    pod = _pod_spec(spec, [container], restartPolicy="Never")
+    pod = _pod_spec(spec, [container], restartPolicy="Never", **scheduling(spec, "migration", spread=False))
     job_labels = labels(spec, "migration")
     annotations = {c.MIGRATION_IMAGE_ANNOTATION: image, c.MIGRATION_FROM_ANNOTATION: from_revision}
     if downgrade_to:

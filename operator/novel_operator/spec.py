@@ -33,6 +33,12 @@ class Autoscaling:
     scale_down_stabilization: int = 300
 
 
+# Pod fields of spec.scheduling that a component's own scheduling replaces key by key.
+SCHEDULING_KEYS = ("nodeSelector", "tolerations", "affinity", "topologySpreadConstraints", "spreadByHostname")
+SCHEDULED_COMPONENTS = ("web", "realtime", "worker", "migration")
+DEFAULT_METRICS_PORT = 9102
+
+
 @dataclasses.dataclass(frozen=True)
 class NovelToolSpec:
     name: str
@@ -64,6 +70,10 @@ class NovelToolSpec:
     secrets: Mapping[str, SecretRef] = dataclasses.field(default_factory=dict)
     settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     production_ini: str | None = None
+    # Per component (web, realtime, worker, migration): spec.scheduling with the component's own keys over it.
+    scheduling: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    metrics_enabled: bool = False
+    metrics_port: int = DEFAULT_METRICS_PORT
 
     @property
     def broker_secret(self) -> SecretRef:
@@ -90,6 +100,29 @@ def _resources(section: Mapping[str, Any], where: str) -> Mapping[str, Any]:
     return resources
 
 
+def _scheduling(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    shared = spec.get("scheduling") or {}
+    resolved = {}
+    for component in SCHEDULED_COMPONENTS:
+        own = (spec.get(component) or {}).get("scheduling") or {}
+        merged = {
+            key: own[key] if key in own else shared[key] for key in SCHEDULING_KEYS if key in own or key in shared
+        }
+        spread = merged.get("spreadByHostname", True)
+        if not isinstance(spread, bool):
+            raise InvalidSpec(f"spec.{component}.scheduling.spreadByHostname must be a boolean")
+        for key, kind in (("nodeSelector", Mapping), ("affinity", Mapping), ("tolerations", list)):
+            if merged.get(key) is not None and not isinstance(merged[key], kind):
+                raise InvalidSpec(f"spec.{component}.scheduling.{key} has the wrong type")
+        constraints = merged.get("topologySpreadConstraints")
+        if constraints is not None and not (
+            isinstance(constraints, list) and all(isinstance(item, Mapping) for item in constraints)
+        ):
+            raise InvalidSpec(f"spec.{component}.scheduling.topologySpreadConstraints must be a list of objects")
+        resolved[component] = merged
+    return resolved
+
+
 def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolSpec:
     """Read a NovelTool spec; raise :class:`InvalidSpec` for what the schema may have let through."""
     image = spec.get("image")
@@ -101,6 +134,7 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
     realtime = spec.get("realtime") or {}
     scaling = worker.get("autoscaling") or {}
     migration = spec.get("migration") or {}
+    metrics = spec.get("metrics") or {}
 
     autoscaling = Autoscaling(
         enabled=bool(scaling.get("enabled", False)),
@@ -133,6 +167,9 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
     external = bool(worker.get("externalAutoscaler", False))
     if external and autoscaling.enabled:
         raise InvalidSpec("spec.worker.externalAutoscaler and spec.worker.autoscaling.enabled exclude each other")
+    metrics_port = _int(metrics, "port", DEFAULT_METRICS_PORT, minimum=1)
+    if metrics_port > 65535 or metrics_port in (c.WEB_PORT, c.REALTIME_PORT):
+        raise InvalidSpec(f"spec.metrics.port must be a free port up to 65535, not {metrics_port}")
     on_downgrade = migration.get("onDowngrade", "refuse")
     if on_downgrade not in c.ON_DOWNGRADE:
         raise InvalidSpec(f"spec.migration.onDowngrade must be one of {', '.join(c.ON_DOWNGRADE)}")
@@ -165,4 +202,7 @@ def parse_spec(name: str, namespace: str, spec: Mapping[str, Any]) -> NovelToolS
         secrets=secrets,
         settings=raw_settings,
         production_ini=production_ini,
+        scheduling=_scheduling(spec),
+        metrics_enabled=bool(metrics.get("enabled", False)),
+        metrics_port=metrics_port,
     )

@@ -74,6 +74,62 @@ SWITCHES = {
     },
 }
 
+DIGEST = "sha256:" + "ab" * 32
+SCHEDULING = {
+    "scheduling": {
+        "nodeSelector": {"pool": "app"},
+        "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "novels", "effect": "NoSchedule"}],
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": "arch", "operator": "In", "values": ["amd64"]}]}
+                    ]
+                }
+            }
+        },
+    },
+    # The worker's own keys replace the shared ones, key by key.
+    "worker": {"scheduling": {"nodeSelector": {"pool": "batch"}, "spreadByHostname": False}},
+    "realtime": {
+        "scheduling": {
+            "topologySpreadConstraints": [
+                {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule"}
+            ]
+        }
+    },
+    "migration": {"scheduling": {"tolerations": []}},
+}
+NETWORK_POLICY = {
+    "enabled": True,
+    "database": {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]},
+    "redis": {"port": 6380, "to": [{"podSelector": {"matchLabels": {"app": "redis"}}}]},
+    "apiServer": {"to": [{"ipBlock": {"cidr": "10.0.0.1/32"}}]},
+    "extraEgress": [{"to": [{"ipBlock": {"cidr": "10.30.0.5/32"}}], "ports": [{"port": 3128, "protocol": "TCP"}]}],
+}
+METRICS = {"enabled": True, "port": 9200, "serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}}}
+
+SWITCHES.update(
+    {
+        "scheduling": {"app": SCHEDULING},
+        "direct-scheduling": {"mode": "direct", "app": SCHEDULING},
+        "no-spread": {"mode": "direct", "app": {"scheduling": {"spreadByHostname": False}}},
+        "digest": {"app": {"image": {"digest": DIGEST}}, "operator": {"image": {"digest": DIGEST}}},
+        "direct-digest": {"mode": "direct", "app": {"image": {"digest": DIGEST}}},
+        "pdb-min-available": {"app": {"podDisruptionBudget": {"minAvailable": "50%"}}},
+        "direct-pdb-off": {"mode": "direct", "app": {"podDisruptionBudget": {"enabled": False}}},
+        "metrics": {"metrics": METRICS},
+        "direct-metrics": {"mode": "direct", "metrics": {**METRICS, "serviceMonitor": {"enabled": False}}},
+        "direct-service-monitor": {
+            "mode": "direct",
+            "metrics": {**METRICS, "serviceMonitor": {"scrapeTimeout": "10s"}},
+        },
+        "network-policy": {"networkPolicy": {"enabled": True}},
+        "direct-network-policy": {"mode": "direct", "networkPolicy": NETWORK_POLICY, "metrics": METRICS},
+        "network-policy-without-noveltool": {"networkPolicy": NETWORK_POLICY, "app": {"create": False}},
+    }
+)
+
 NOVELTOOL_SCHEMA = build_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
@@ -141,9 +197,49 @@ KEDA_SCHEMAS = {
 }
 
 
+# The fields of the Prometheus Operator's ServiceMonitor the chart sets (monitoring.coreos.com/v1).
+SERVICE_MONITOR_SCHEMA = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["selector", "endpoints"],
+            "properties": {
+                "selector": {"type": "object", "required": ["matchLabels"]},
+                "namespaceSelector": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"matchNames": {"type": "array", "items": {"type": "string"}}},
+                },
+                "podTargetLabels": {"type": "array", "items": {"type": "string"}},
+                "endpoints": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["port"],
+                        "properties": {
+                            "port": {"type": "string"},
+                            "path": {"type": "string"},
+                            "scheme": {"enum": ["http", "https"]},
+                            "interval": {"type": "string", "pattern": "^([0-9]+(ms|s|m|h))+$"},
+                            "scrapeTimeout": {"type": "string", "pattern": "^([0-9]+(ms|s|m|h))+$"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+FOREIGN_SCHEMAS = {**KEDA_SCHEMAS, "ServiceMonitor": SERVICE_MONITOR_SCHEMA}
+
+
 def validate(obj):
-    if obj["kind"] in KEDA_SCHEMAS:
-        jsonschema.validate(obj, KEDA_SCHEMAS[obj["kind"]])
+    if obj["kind"] in FOREIGN_SCHEMAS:
+        jsonschema.validate(obj, FOREIGN_SCHEMAS[obj["kind"]])
         kubernetes_validate.validate({**obj, "apiVersion": "v1", "kind": "ConfigMap", "spec": None}, "1.30")
     elif obj["kind"] == "NovelTool":
         jsonschema.validate(obj, NOVELTOOL_SCHEMA)
@@ -204,6 +300,9 @@ def test_operator_mode_renders_the_operator_and_a_noveltool(chart):
         "ClusterRoleBinding/novels-novel-pyramid-operator-crd",
         "Deployment/novels-novel-pyramid-operator",
         "NovelTool/novels-novel-pyramid",
+        "PodDisruptionBudget/novels-novel-pyramid-realtime",
+        "PodDisruptionBudget/novels-novel-pyramid-web",
+        "PodDisruptionBudget/novels-novel-pyramid-worker",
         "Role/novels-novel-pyramid-operator",
         "RoleBinding/novels-novel-pyramid-operator",
         "ServiceAccount/novels-novel-pyramid-operator",
@@ -224,6 +323,9 @@ def test_direct_mode_renders_the_app_without_the_operator(chart):
         "Deployment/novels-novel-pyramid-web",
         "Deployment/novels-novel-pyramid-worker",
         "Job/novels-novel-pyramid-migrate",
+        "PodDisruptionBudget/novels-novel-pyramid-realtime",
+        "PodDisruptionBudget/novels-novel-pyramid-web",
+        "PodDisruptionBudget/novels-novel-pyramid-worker",
         "Service/novels-novel-pyramid-realtime",
         "Service/novels-novel-pyramid-web",
     ]
@@ -357,16 +459,27 @@ def test_the_migration_is_a_pre_install_and_pre_upgrade_hook(chart):
     )
 
 
-def test_direct_mode_runs_the_app_as_the_operator_would(chart):
-    """Both ways of running the app agree on commands, probes, ports and environment."""
-    values = SWITCHES["all-secrets-and-settings"]
+@pytest.mark.parametrize(
+    "values",
+    [
+        SWITCHES["all-secrets-and-settings"],
+        {**SWITCHES["scheduling"], "metrics": METRICS},
+        {"app": {"image": {"digest": DIGEST}, "scheduling": {"spreadByHostname": False}}},
+    ],
+    ids=["secrets-and-settings", "scheduling-and-metrics", "digest-no-spread"],
+)
+def test_direct_mode_runs_the_app_as_the_operator_would(chart, values):
+    """Both ways of running the app agree on images, commands, probes, ports, environment and placement."""
     noveltool = next(o for o in render(chart, values) if o["kind"] == "NovelTool")
     spec = parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"])
     direct = {f"{o['kind']}/{o['metadata']['name']}": o for o in render(chart, {**values, "mode": "direct"})}
 
     def comparable(container):
-        keys = ("command", "ports", "readinessProbe", "livenessProbe", "env", "volumeMounts")
+        keys = ("image", "command", "ports", "readinessProbe", "livenessProbe", "env", "volumeMounts", "resources")
         return {key: container.get(key) for key in keys}
+
+    def placement(pod):
+        return {key: pod.get(key) for key in ("nodeSelector", "tolerations", "affinity", "topologySpreadConstraints")}
 
     for built in (
         manifests.build_web_deployment(spec, spec.image),
@@ -381,6 +494,7 @@ def test_direct_mode_runs_the_app_as_the_operator_would(chart):
         assert comparable(rendered["spec"]["template"]["spec"]["containers"][0]) == comparable(
             built["spec"]["template"]["spec"]["containers"][0]
         ), name
+        assert placement(rendered["spec"]["template"]["spec"]) == placement(built["spec"]["template"]["spec"]), name
     for service, deployment in (
         (manifests.build_web_service(spec), manifests.build_web_deployment(spec, spec.image)),
         (manifests.build_realtime_service(spec), manifests.build_realtime_deployment(spec, spec.image)),
@@ -538,3 +652,270 @@ def test_notes_explain_the_next_steps(chart):
     assert "novels-novel-pyramid-realtime" in notes(chart)
     assert "ingress.enabled=true" in notes(chart) and "ingress.enabled=true" not in notes(chart, SWITCHES["ingress"])
     assert "realtime" not in notes(chart, SWITCHES["realtime-off"])
+
+
+def by_name(objects, kind):
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def operator_spec(chart, values=None):
+    noveltool = next(o for o in render(chart, values) if o["kind"] == "NovelTool")
+    return parse_spec(noveltool["metadata"]["name"], NAMESPACE, noveltool["spec"])
+
+
+def built_pods(spec):
+    """The pod templates the operator builds, by workload name."""
+    return {
+        o["metadata"]["name"]: o["spec"]["template"]
+        for o in (
+            manifests.build_web_deployment(spec, spec.image),
+            manifests.build_realtime_deployment(spec, spec.image),
+            manifests.build_worker_deployment(spec, spec.image, 2),
+            manifests.build_migration_job(spec, spec.image, name=f"{spec.name}-migrate"),
+        )
+    }
+
+
+def test_pods_are_spread_over_nodes_by_default_whatever_the_replicas(chart):
+    objects = render(chart, {"mode": "direct", "app": {"web": {"replicas": 1}}})
+    for name, deployment in by_name(objects, "Deployment").items():
+        component = deployment["metadata"]["labels"]["app.kubernetes.io/component"]
+        (constraint,) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        assert constraint == {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": deployment["spec"]["selector"]["matchLabels"]},
+        }, name
+        assert constraint["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == component
+    (job,) = by_name(objects, "Job").values()
+    assert "topologySpreadConstraints" not in job["spec"]["template"]["spec"]
+    for deployment in by_name(render(chart, SWITCHES["no-spread"]), "Deployment").values():
+        assert "topologySpreadConstraints" not in deployment["spec"]["template"]["spec"]
+    # The operator's pods too: spreadByHostname unset in the NovelTool means true.
+    for name, pod in built_pods(operator_spec(chart)).items():
+        constraints = pod["spec"].get("topologySpreadConstraints", [])
+        assert [c["topologyKey"] for c in constraints] == (
+            [] if name.endswith("-migrate") else ["kubernetes.io/hostname"]
+        )
+
+
+@pytest.mark.parametrize("mode", ["operator", "direct"])
+def test_scheduling_is_shared_and_replaced_key_by_key(chart, mode):
+    if mode == "direct":
+        pods = {
+            name: o["spec"]["template"]
+            for kind in ("Deployment", "Job")
+            for name, o in by_name(render(chart, SWITCHES["direct-scheduling"]), kind).items()
+        }
+    else:
+        pods = built_pods(operator_spec(chart, SWITCHES["scheduling"]))
+    web, realtime, worker, migration = (
+        pods[f"novels-novel-pyramid-{component}"]["spec"] for component in ("web", "realtime", "worker", "migrate")
+    )
+    shared = SCHEDULING["scheduling"]
+    for pod in (web, realtime):
+        assert (pod["nodeSelector"], pod["tolerations"], pod["affinity"]) == (
+            shared["nodeSelector"],
+            shared["tolerations"],
+            shared["affinity"],
+        )
+    assert worker["nodeSelector"] == {"pool": "batch"} and worker["tolerations"] == shared["tolerations"]
+    assert "topologySpreadConstraints" not in worker
+    # A constraint of one's own replaces the default and gets the component's selector.
+    (zone,) = realtime["topologySpreadConstraints"]
+    assert zone["topologyKey"] == "topology.kubernetes.io/zone"
+    assert zone["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "realtime"
+    assert web["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
+    assert "tolerations" not in migration and migration["nodeSelector"] == {"pool": "app"}
+
+
+@pytest.mark.parametrize("mode", ["operator", "direct"])
+def test_the_image_can_be_named_by_digest(chart, mode):
+    values = {"mode": mode, "app": {"image": {"digest": DIGEST, "tag": "ignored"}}}
+    wanted = f"ghcr.io/novel-pyramid/novel-pyramid@{DIGEST}"
+    objects = render(chart, values)
+    if mode == "operator":
+        spec = operator_spec(chart, values)
+        assert spec.image == wanted
+        assert {pod["spec"]["containers"][0]["image"] for pod in built_pods(spec).values()} == {wanted}
+    else:
+        assert {pod["containers"][0]["image"] for _, pod in pods(objects)} == {wanted}
+    operator = render(chart, {"operator": {"image": {"digest": DIGEST}}})
+    (deployment,) = by_name(operator, "Deployment").values()
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == (
+        f"ghcr.io/novel-pyramid/novel-operator@{DIGEST}"
+    )
+
+
+def _pod_labels(chart, mode, values=None):
+    """Pod labels of each component as the pods will carry them in that mode."""
+    if mode == "operator":
+        return {
+            template["metadata"]["labels"]["app.kubernetes.io/component"]: template["metadata"]["labels"]
+            for template in built_pods(operator_spec(chart, values)).values()
+        }
+    return {
+        o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]: o["spec"]["template"]["metadata"][
+            "labels"
+        ]
+        for o in render(chart, {**(values or {}), "mode": "direct"})
+        if o["kind"] in ("Deployment", "Job")
+    }
+
+
+def _selects(selector, labels):
+    return selector.items() <= labels.items()
+
+
+@pytest.mark.parametrize("mode", ["operator", "direct"])
+def test_each_deployment_has_a_disruption_budget_of_its_own_pods(chart, mode):
+    budgets = by_name(render(chart, {"mode": mode}), "PodDisruptionBudget")
+    labels = _pod_labels(chart, mode)
+    assert set(budgets) == {f"novels-novel-pyramid-{c}" for c in ("web", "realtime", "worker")}
+    for name, budget in budgets.items():
+        assert budget["spec"]["maxUnavailable"] == 1 and "minAvailable" not in budget["spec"]
+        selected = [c for c, pod in labels.items() if _selects(budget["spec"]["selector"]["matchLabels"], pod)]
+        assert selected == [name.rsplit("-", 1)[1]]
+    (budget, *_) = by_name(render(chart, SWITCHES["pdb-min-available"]), "PodDisruptionBudget").values()
+    assert budget["spec"]["minAvailable"] == "50%" and "maxUnavailable" not in budget["spec"]
+    assert not by_name(render(chart, SWITCHES["direct-pdb-off"]), "PodDisruptionBudget")
+    assert not by_name(render(chart, {"app": {"create": False}}), "PodDisruptionBudget")
+    off = by_name(render(chart, {"mode": mode, "app": {"realtime": {"enabled": False}}}), "PodDisruptionBudget")
+    assert set(off) == {"novels-novel-pyramid-web", "novels-novel-pyramid-worker"}
+
+
+def test_no_network_policy_unless_asked(chart):
+    assert not by_name(render(chart), "NetworkPolicy") and not by_name(
+        render(chart, {"mode": "direct"}), "NetworkPolicy"
+    )
+
+
+def _egress_ports(policy):
+    return {(port["port"], port["protocol"]) for rule in policy["spec"]["egress"] for port in rule["ports"]}
+
+
+@pytest.mark.parametrize("mode", ["operator", "direct"])
+def test_network_policies_let_each_pod_reach_only_what_it_needs(chart, mode):
+    values = {"mode": mode, "networkPolicy": NETWORK_POLICY, "metrics": METRICS}
+    policies = by_name(render(chart, values), "NetworkPolicy")
+    labels = _pod_labels(chart, mode, values)
+    expected = {f"novels-novel-pyramid-{c}" for c in ("web", "realtime", "worker", "migration")}
+    if mode == "operator":
+        expected.add("novels-novel-pyramid-operator")
+    assert set(policies) == expected
+    for component, pod in labels.items():
+        selecting = [n for n, p in policies.items() if _selects(p["spec"]["podSelector"]["matchLabels"], pod)]
+        assert selecting == [f"novels-novel-pyramid-{'migration' if component == 'migration' else component}"]
+    for name, policy in policies.items():
+        assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"], name
+        assert {("53", "UDP"), ("53", "TCP")} <= {(str(p), q) for p, q in _egress_ports(policy)}
+    web, realtime, worker, migration = (
+        policies[f"novels-novel-pyramid-{c}"] for c in ("web", "realtime", "worker", "migration")
+    )
+    for policy in (web, realtime):
+        http, monitoring = policy["spec"]["ingress"]
+        assert http == {
+            "from": chart.values["networkPolicy"]["ingressFrom"],
+            "ports": [{"port": "http", "protocol": "TCP"}],
+        }
+        assert monitoring["ports"] == [{"port": "metrics", "protocol": "TCP"}]
+        assert monitoring["from"] == chart.values["networkPolicy"]["monitoringFrom"]
+    assert [rule["ports"] for rule in worker["spec"]["ingress"]] == [[{"port": "metrics", "protocol": "TCP"}]]
+    assert "ingress" not in migration["spec"]
+    for policy in (web, realtime, worker):
+        assert {(5432, "TCP"), (6380, "TCP"), (443, "TCP"), (3128, "TCP")} <= _egress_ports(policy)
+        database = next(r for r in policy["spec"]["egress"] if r["ports"] == [{"port": 5432, "protocol": "TCP"}])
+        assert database["to"] == [{"ipBlock": {"cidr": "10.20.0.0/16"}}]
+        google = next(r for r in policy["spec"]["egress"] if r["ports"] == [{"port": 443, "protocol": "TCP"}])
+        assert google["to"][0]["ipBlock"]["cidr"] == "0.0.0.0/0"
+        assert "10.0.0.0/8" in google["to"][0]["ipBlock"]["except"]
+    assert _egress_ports(migration) == {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (3128, "TCP")}
+    if mode == "operator":
+        operator = policies["novels-novel-pyramid-operator"]
+        (pod,) = by_name(render(chart, values), "Deployment").values()
+        assert _selects(operator["spec"]["podSelector"]["matchLabels"], pod["spec"]["template"]["metadata"]["labels"])
+        assert "ingress" not in operator["spec"]
+        assert _egress_ports(operator) == {(53, "UDP"), (53, "TCP"), (443, "TCP"), (6443, "TCP"), (6380, "TCP")}
+        api = next(r for r in operator["spec"]["egress"] if {"port": 6443, "protocol": "TCP"} in r["ports"])
+        assert api["to"] == [{"ipBlock": {"cidr": "10.0.0.1/32"}}]
+
+
+def test_without_a_noveltool_only_the_operator_has_a_network_policy(chart):
+    assert set(by_name(render(chart, SWITCHES["network-policy-without-noveltool"]), "NetworkPolicy")) == {
+        "novels-novel-pyramid-operator"
+    }
+    # Ports-only rules where no peers are given: the database and Redis on any address.
+    web = by_name(render(chart, SWITCHES["network-policy"]), "NetworkPolicy")["novels-novel-pyramid-web"]
+    assert {"ports": [{"port": 5432, "protocol": "TCP"}]} in web["spec"]["egress"]
+    assert [rule["ports"][0]["port"] for rule in web["spec"]["ingress"]] == ["http"]  # no metrics port
+
+
+@pytest.mark.parametrize("mode", ["operator", "direct"])
+def test_metrics_are_served_on_a_named_port_and_scraped_through_a_headless_service(chart, mode):
+    values = {"mode": mode, "metrics": METRICS}
+    objects = render(chart, values)
+    if mode == "operator":
+        templates = built_pods(operator_spec(chart, values))
+        containers = {name: t["spec"]["containers"][0] for name, t in templates.items()}
+        labels = {name: t["metadata"]["labels"] for name, t in templates.items()}
+    else:
+        containers = {o["metadata"]["name"]: pod["containers"][0] for o, pod in pods(objects)}
+        labels = {o["metadata"]["name"]: o["spec"]["template"]["metadata"]["labels"] for o, _ in pods(objects)}
+    for component in ("web", "realtime", "worker"):
+        container = containers[f"novels-novel-pyramid-{component}"]
+        assert {"name": "METRICS_PORT", "value": "9200"} in container["env"]
+        assert {"name": "metrics", "containerPort": 9200, "protocol": "TCP"} in container["ports"]
+    migrate = containers["novels-novel-pyramid-migrate"]
+    assert "ports" not in migrate and "METRICS_PORT" not in {e["name"] for e in migrate["env"]}
+    service = by_name(objects, "Service")["novels-novel-pyramid-metrics"]
+    assert service["spec"]["clusterIP"] == "None"
+    assert service["spec"]["ports"] == [{"name": "metrics", "port": 9200, "targetPort": "metrics", "protocol": "TCP"}]
+    selected = {name for name, pod in labels.items() if _selects(service["spec"]["selector"], pod)}
+    assert selected == set(labels)  # the migration pod too, left out of the endpoints: it has no such port
+    (monitor,) = by_name(objects, "ServiceMonitor").values()
+    assert _selects(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"])
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    assert monitor["spec"]["endpoints"] == [
+        {"port": "metrics", "path": "/metrics", "scheme": "http", "interval": "30s"}
+    ]
+    # The public Services never carry the metrics port.
+    for name in ("novels-novel-pyramid-web", "novels-novel-pyramid-realtime"):
+        if mode == "direct":
+            assert [p["name"] for p in by_name(objects, "Service")[name]["spec"]["ports"]] == ["http"]
+    spec = operator_spec(chart, {"metrics": METRICS}) if mode == "operator" else None
+    if spec is not None:
+        for build in (manifests.build_web_service, manifests.build_realtime_service):
+            assert [p["name"] for p in build(spec)["spec"]["ports"]] == ["http"]
+
+
+def test_metrics_are_off_by_default(chart):
+    for mode in ("operator", "direct"):
+        objects = render(chart, {"mode": mode})
+        assert "novels-novel-pyramid-metrics" not in by_name(objects, "Service")
+        assert not by_name(objects, "ServiceMonitor")
+    for pod in built_pods(operator_spec(chart)).values():
+        assert "METRICS_PORT" not in {e["name"] for e in pod["spec"]["containers"][0]["env"]}
+    with pytest.raises(helm_python.HelmError, match="needs metrics.enabled"):
+        render(chart, {"metrics": {"serviceMonitor": {"enabled": True}}})
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"app": {"image": {"digest": "latest"}}},
+        {"operator": {"image": {"digest": "sha256:short"}}},
+        {"metrics": {"port": 8080}},
+        {"metrics": {"port": 70000}},
+        {"metrics": {"serviceMonitor": {"interval": "often"}}},
+        {"app": {"scheduling": {"nodeSelector": {"pool": 1}}}},
+        {"app": {"web": {"scheduling": {"topologySpreadConstraints": [{"maxSkew": 1}]}}}},
+        {"app": {"scheduling": {"spread": True}}},
+        {"app": {"podDisruptionBudget": {"maxUnavailable": "half"}}},
+        {"networkPolicy": {"database": {"to": [{"cidr": "10.0.0.0/8"}]}}},
+        {"networkPolicy": {"apiServer": {"ports": []}}},
+    ],
+)
+def test_the_values_schema_rejects_bad_new_values(chart, values):
+    with pytest.raises(helm_python.HelmError):
+        chart.validate_schema(chart.merge_values(values))

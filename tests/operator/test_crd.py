@@ -75,6 +75,12 @@ def _without(body, *path):
         noveltool(web={"resources": {"requests": {"cpu": "lots"}}}),
         noveltool(worker={"resources": {"limits": {"memory": "1 Gi"}}}),
         noveltool(migration={"resources": {"requests": {"memory": "1gb"}}}),
+        noveltool(metrics={"port": 8081}),
+        noveltool(metrics={"enabled": "yes"}),
+        noveltool(scheduling={"nodeSelector": {"pool": 1}}),
+        noveltool(web={"scheduling": {"tolerations": [{"operator": "Sometimes"}]}}),
+        noveltool(worker={"scheduling": {"topologySpreadConstraints": [{"maxSkew": 0, "topologyKey": "zone"}]}}),
+        noveltool(scheduling={"spreadByHostname": "no"}),
     ],
 )
 def test_the_schema_rejects_bad_resources(bad):
@@ -105,6 +111,13 @@ def test_the_schema_accepts_a_full_resource():
             },
             migration={"enabled": False, "backoffLimit": 0, "activeDeadlineSeconds": 300},
             settings={"productionIni": "[app:main]\n", "normalizer": "gemini", "jwtAccessTokenExpiresHours": 2},
+            scheduling={
+                "nodeSelector": {"pool": "app"},
+                "tolerations": [{"key": "t", "operator": "Equal", "value": "v", "effect": "NoExecute"}],
+                "affinity": {"nodeAffinity": {}},
+                "spreadByHostname": False,
+            },
+            metrics={"enabled": True, "port": 9200},
         )
     )
 

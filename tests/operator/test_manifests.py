@@ -50,6 +50,25 @@ def env_of(container):
                 "resources": {"requests": {"cpu": "50m", "memory": "384Mi"}, "limits": {"memory": "1Gi"}},
             },
         },
+        {
+            "scheduling": {
+                "nodeSelector": {"pool": "app"},
+                "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
+                "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": []}},
+            },
+            "worker": {
+                "scheduling": {
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 2,
+                            "topologyKey": "topology.kubernetes.io/zone",
+                            "whenUnsatisfiable": "DoNotSchedule",
+                        }
+                    ]
+                }
+            },
+            "metrics": {"enabled": True, "port": 9200},
+        },
     ],
 )
 def test_every_built_manifest_is_valid_kubernetes(extra):
@@ -216,6 +235,11 @@ def test_deployment_selectors_are_subsets_of_the_pod_labels():
         # What a CRD older than the quantity pattern lets through.
         ({"web": {"resources": {"requests": {"cpu": "lots"}}}}, "spec.web.resources.requests.cpu"),
         ({"migration": {"resources": {"limits": {"memory": "1e1.5"}}}}, "spec.migration.resources.limits.memory"),
+        ({"metrics": {"enabled": True, "port": 8080}}, "spec.metrics.port"),
+        ({"metrics": {"port": 0}}, "port"),
+        ({"scheduling": {"spreadByHostname": "yes"}}, "spreadByHostname"),
+        ({"web": {"scheduling": {"tolerations": {"key": "x"}}}}, "spec.web.scheduling.tolerations"),
+        ({"scheduling": {"topologySpreadConstraints": ["zone"]}}, "topologySpreadConstraints"),
     ],
 )
 def test_bad_specs_are_rejected(spec, error):
@@ -228,3 +252,60 @@ def test_missing_required_secret_is_rejected():
     del body["spec"]["secrets"]["databaseUrl"]
     with pytest.raises(InvalidSpec, match="databaseUrl"):
         parse_spec("shop", "ns", body["spec"])
+
+
+def _pod(manifest):
+    return manifest["spec"]["template"]["spec"]
+
+
+def test_scheduling_is_shared_replaced_key_by_key_and_spread_by_default():
+    spec = make_spec(
+        scheduling={"nodeSelector": {"pool": "app"}, "tolerations": [{"key": "t", "operator": "Exists"}]},
+        worker={"scheduling": {"nodeSelector": {"pool": "batch"}, "spreadByHostname": False}},
+        realtime={
+            "scheduling": {
+                "topologySpreadConstraints": [
+                    {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {}}
+                ]
+            }
+        },
+    )
+    web = _pod(m.build_web_deployment(spec, "i"))
+    assert web["nodeSelector"] == {"pool": "app"} and web["tolerations"] == [{"key": "t", "operator": "Exists"}]
+    assert web["topologySpreadConstraints"] == [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": m.selector(spec, "web")},
+        }
+    ]
+    worker = _pod(m.build_worker_deployment(spec, "i", 3))
+    assert worker["nodeSelector"] == {"pool": "batch"} and "topologySpreadConstraints" not in worker
+    # A constraint's own labelSelector is kept.
+    (zone,) = _pod(m.build_realtime_deployment(spec, "i"))["topologySpreadConstraints"]
+    assert (zone["topologyKey"], zone["labelSelector"]) == ("zone", {})
+    job = _pod(m.build_migration_job(spec, "i"))
+    assert job["nodeSelector"] == {"pool": "app"} and "topologySpreadConstraints" not in job
+    # The same pod template at one replica as at ten: an autoscaler never rolls the pods.
+    assert _pod(m.build_worker_deployment(make_spec(), "i", 1)) == _pod(m.build_worker_deployment(make_spec(), "i", 10))
+    assert "affinity" not in _pod(m.build_web_deployment(make_spec(), "i"))
+
+
+def test_metrics_port_and_environment_on_the_scraped_containers_only():
+    spec = make_spec(metrics={"enabled": True, "port": 9200})
+    for manifest in (
+        m.build_web_deployment(spec, "i"),
+        m.build_realtime_deployment(spec, "i"),
+        m.build_worker_deployment(spec, "i", 1),
+    ):
+        container = _pod(manifest)["containers"][0]
+        assert env_of(container)["METRICS_PORT"] == {"name": "METRICS_PORT", "value": "9200"}
+        assert container["ports"][-1] == {"name": "metrics", "containerPort": 9200, "protocol": "TCP"}
+    job = _pod(m.build_migration_job(spec, "i"))["containers"][0]
+    assert "METRICS_PORT" not in env_of(job) and "ports" not in job
+    off = make_spec()
+    assert (off.metrics_enabled, off.metrics_port) == (False, 9102)
+    worker = _pod(m.build_worker_deployment(off, "i", 1))["containers"][0]
+    assert "ports" not in worker and "METRICS_PORT" not in env_of(worker)
+    assert [p["name"] for p in _pod(m.build_web_deployment(off, "i"))["containers"][0]["ports"]] == ["http"]

@@ -49,12 +49,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (include "novel-pyramid.fullname" .) .Values.app.name | trunc 40 | trimSuffix "-" }}
 {{- end }}
 
+{{/* An image by digest when one is given (what runs cannot change under the same name), else by tag. */}}
+{{- define "novel-pyramid.image" -}}
+{{- if .image.digest }}
+{{- printf "%s@%s" .image.repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" .image.repository (default .root.Chart.AppVersion .image.tag) }}
+{{- end }}
+{{- end }}
+
 {{- define "novel-pyramid.appImage" -}}
-{{- printf "%s:%s" .Values.app.image.repository (default .Chart.AppVersion .Values.app.image.tag) }}
+{{- include "novel-pyramid.image" (dict "root" . "image" .Values.app.image) }}
 {{- end }}
 
 {{- define "novel-pyramid.operatorImage" -}}
-{{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) }}
+{{- include "novel-pyramid.image" (dict "root" . "image" .Values.operator.image) }}
 {{- end }}
 
 {{/* Labels of one app component in direct mode; the same keys the operator puts on its children. */}}
@@ -164,6 +173,75 @@ production.ini: |
 {{- end }}
 {{- end }}
 
+{{/*
+Placement fields of one component's pods ("spread": a Deployment's, with topology spread); the
+operator's manifests.scheduling builds the same: the component's keys over app.scheduling, and
+without constraints of its own a soft spread over nodes whatever the replica count (an autoscaler
+crossing one replica must not change the pod template).
+*/}}
+{{- define "novel-pyramid.appScheduling" -}}
+{{- $shared := .root.Values.app.scheduling | default dict }}
+{{- $own := (get .root.Values.app .component).scheduling | default dict }}
+{{- $s := dict }}
+{{- range $key := list "nodeSelector" "tolerations" "affinity" "topologySpreadConstraints" "spreadByHostname" }}
+{{- if hasKey $own $key }}
+{{- $_ := set $s $key (get $own $key) }}
+{{- else if hasKey $shared $key }}
+{{- $_ := set $s $key (get $shared $key) }}
+{{- end }}
+{{- end }}
+{{- with $s.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $s.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $s.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if .spread }}
+{{- $match := dict "matchLabels" (include "novel-pyramid.appSelectorLabels" . | fromYaml) }}
+{{- $constraints := list }}
+{{- range $s.topologySpreadConstraints }}
+{{- $constraint := deepCopy . }}
+{{- if not (hasKey $constraint "labelSelector") }}
+{{- $_ := set $constraint "labelSelector" $match }}
+{{- end }}
+{{- $constraints = append $constraints $constraint }}
+{{- end }}
+{{- $byHostname := true }}
+{{- if hasKey $s "spreadByHostname" }}
+{{- $byHostname = $s.spreadByHostname }}
+{{- end }}
+{{- if and (not $constraints) $byHostname }}
+{{- $constraints = list (dict "maxSkew" 1 "topologyKey" "kubernetes.io/hostname" "whenUnsatisfiable" "ScheduleAnyway" "labelSelector" $match) }}
+{{- end }}
+{{- with $constraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* METRICS_PORT of a scraped container (web, realtime, worker); nothing listens without it. */}}
+{{- define "novel-pyramid.metricsEnv" -}}
+{{- if .Values.metrics.enabled }}
+- name: METRICS_PORT
+  value: {{ .Values.metrics.port | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "novel-pyramid.metricsPort" -}}
+{{- if .Values.metrics.enabled }}
+- name: metrics
+  containerPort: {{ .Values.metrics.port }}
+  protocol: TCP
+{{- end }}
+{{- end }}
+
 {{- define "novel-pyramid.imagePullSecrets" -}}
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets:
@@ -190,9 +268,11 @@ spec.realtime.enabled is switched off.
   # Needed to set blockOwnerDeletion on the children's owner references.
   resources: ["noveltools/finalizers"]
   verbs: ["update"]
+{{- /* Children are written by server-side apply (patch; create when missing), and the
+Deployments and Jobs watched (list, watch) so that the status follows them at once. */}}
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "create", "patch", "delete"]
@@ -201,7 +281,7 @@ spec.realtime.enabled is switched off.
   verbs: ["get", "create", "patch"]
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "create"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list"]
