@@ -16,8 +16,8 @@ from typing import Any
 import kopf
 import redis.exceptions
 
+from novel_operator import children, crd_sync, kube, scaling
 from novel_operator import constants as c
-from novel_operator import crd_sync, kube, scaling
 from novel_operator import events as ev
 from novel_operator import status as st
 from novel_operator.config import OperatorConfig
@@ -33,22 +33,53 @@ class _Owner:
 
     lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
     announced: list[dict[str, Any]] | None = None
+    # A child's change asked for a reconciliation that has not read the NovelTool yet:
+    # further changes need none of their own, that one will see them.
+    pending: bool = False
 
 
-def _owner(memo: kopf.Memo, body: Mapping[str, Any]) -> _Owner:
-    # Per-object memos are shallow copies of the operator's memo, so this dict
-    # is shared by the change handlers, the timer and the children's watchers:
-    # their reconciliations never interleave, and a transition is told once.
-    owners = memo.setdefault("owners", {})
-    uid = (body.get("metadata") or {}).get("uid") or (body.get("metadata") or {}).get("name")
-    return owners.setdefault(uid, _Owner())
+def _owner(memo: kopf.Memo, uid: str) -> _Owner:
+    # Per-object memos are shallow copies of the operator's memo, which holds
+    # this dict from the start: the change handlers, the timer and the
+    # children's watchers share it, so their reconciliations never interleave
+    # and a transition is told once.
+    return memo["owners"].setdefault(uid, _Owner())
+
+
+def _uid(body: Mapping[str, Any]) -> str:
+    meta = body.get("metadata") or {}
+    return meta.get("uid") or meta.get("name")
+
+
+def noveltool_path(namespace: str, name: str) -> str:
+    return f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{namespace}/{c.PLURAL}/{name}"
+
+
+async def _fetch(client: kube.KubeClient, namespace: str, name: str, uid: str) -> dict[str, Any] | None:
+    """The NovelTool as the API server has it now; None once it is gone, replaced or being deleted.
+
+    Read under the lock, so each reconciliation starts from the status the
+    previous one wrote (a handler's ``body`` may be a moment older than that).
+    """
+    body = await client.get(noveltool_path(namespace, name))
+    meta = (body or {}).get("metadata") or {}
+    if body is None or meta.get("deletionTimestamp") or (meta.get("uid") and uid and meta["uid"] != uid):
+        return None
+    return body
+
+
+async def _write_status(client: kube.KubeClient, body: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+    """Patch the status at once, before the lock is released (Kopf would patch only after the handler)."""
+    if changes:
+        meta = body["metadata"]
+        await client.merge_patch(f"{noveltool_path(meta['namespace'], meta['name'])}/status", {"status": changes})
 
 
 def announce(memo: kopf.Memo, body: Mapping[str, Any], conditions: list[dict[str, Any]] | None) -> None:
     """Post an Event for every condition that changed since the last one told."""
     if conditions is None:
         return
-    owner = _owner(memo, body)
+    owner = _owner(memo, _uid(body))
     before = owner.announced
     if before is None:
         before = list((body.get("status") or {}).get("conditions") or [])
@@ -63,27 +94,34 @@ def _conditions_after(body: Mapping[str, Any], status_patch: Mapping[str, Any]) 
     return list((body.get("status") or {}).get("conditions") or [])
 
 
-def _refuse(
-    body: Mapping[str, Any], patch: kopf.Patch, memo: kopf.Memo, reason: str, message: str
-) -> kopf.PermanentError:
-    """Report a refusal in the status (Degraded, not Ready) and as an Event; the error for Kopf."""
+def _refusal(body: Mapping[str, Any], reason: str, message: str) -> dict[str, Any]:
+    """The status changes of a refusal (Degraded, not Ready)."""
     current = body.get("status") or {}
     generation = (body.get("metadata") or {}).get("generation")
     conditions = st.refusal(current.get("conditions") or [], reason, message, generation=generation)
     wanted: dict[str, Any] = {"conditions": conditions}
     if generation is not None:
         wanted["observedGeneration"] = generation
-    patch.status.update(st.status_changes(current, wanted))
-    announce(memo, body, conditions)
+    return st.status_changes(current, wanted)
+
+
+async def _refuse(
+    client: kube.KubeClient, memo: kopf.Memo, body: Mapping[str, Any], reason: str, message: str, **extra: Any
+) -> kopf.PermanentError:
+    """Report a refusal in the status and as an Event; the error for Kopf."""
+    changes = {**extra, **_refusal(body, reason, message)}
+    await _write_status(client, body, changes)
+    announce(memo, body, _conditions_after(body, changes))
     return kopf.PermanentError(f"{reason}: {message}")
 
 
-def _parse(body: Mapping[str, Any], patch: kopf.Patch, memo: kopf.Memo) -> NovelToolSpec:
+def _parse(body: Mapping[str, Any]) -> NovelToolSpec:
     meta = body["metadata"]
-    try:
-        return parse_spec(meta["name"], meta["namespace"], body.get("spec") or {})
-    except InvalidSpec as exc:
-        raise _refuse(body, patch, memo, "InvalidSpec", str(exc)) from exc
+    return parse_spec(meta["name"], meta["namespace"], body.get("spec") or {})
+
+
+def _rejected(exc: kube.KubeError) -> str:
+    return f"the API server refused a child: {exc.message}"
 
 
 def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
@@ -117,6 +155,10 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
         settings.background.cancellation_polling = config.exit_polling
         if "kube" not in memo:
             memo["kube"] = kube.KubeClient(kube.KubeConfig.from_environment())
+        # Made here, in the operator's memo, before any object's memo is copied
+        # from it: the NovelTools' and the children's handlers share these dicts.
+        memo.setdefault("owners", {})
+        memo.setdefault("children", {})
         try:
             await crd_sync.ensure_crd(memo["kube"], manage=config.manage_crd)
         except crd_sync.CRDOutdated as exc:
@@ -142,61 +184,142 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
     @kopf.on.resume(*RESOURCE, registry=registry)
     @kopf.on.create(*RESOURCE, registry=registry)
     @kopf.on.update(*RESOURCE, field="spec", registry=registry)
-    async def reconcile_on_change(
-        body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, retry: int, logger: kopf.Logger, **_: Any
-    ) -> None:
-        spec = _parse(body, patch, memo)
+    async def reconcile_on_change(body: kopf.Body, memo: kopf.Memo, retry: int, logger: kopf.Logger, **_: Any) -> None:
+        client: kube.KubeClient = memo["kube"]
+        meta = body["metadata"]
         try:
-            async with _owner(memo, body).lock:
-                outcome = await reconcile(memo["kube"], body, spec)
+            async with _owner(memo, _uid(body)).lock:
+                fresh = await _fetch(client, meta["namespace"], meta["name"], _uid(body))
+                if fresh is None:
+                    return
+                try:
+                    spec = _parse(fresh)
+                except InvalidSpec as exc:
+                    raise await _refuse(client, memo, fresh, "InvalidSpec", str(exc)) from exc
+                try:
+                    outcome = await reconcile(client, fresh, spec)
+                except kube.KubeError as exc:
+                    if exc.retriable:
+                        raise
+                    raise await _refuse(client, memo, fresh, "Rejected", _rejected(exc)) from exc
+                await _write_status(client, fresh, outcome.status_patch)
+                announce(memo, fresh, _conditions_after(fresh, outcome.status_patch))
         except kube.KubeError as exc:
-            if exc.retriable:
-                raise kopf.TemporaryError(str(exc), delay=config.backoff(retry)) from exc
-            raise _refuse(body, patch, memo, "Rejected", f"the API server refused a child: {exc.message}") from exc
-        patch.status.update(outcome.status_patch)
-        announce(memo, body, _conditions_after(body, outcome.status_patch))
+            raise kopf.TemporaryError(str(exc), delay=config.backoff(retry)) from exc
         if outcome.failure:
             raise kopf.PermanentError(outcome.failure)
         if outcome.waiting_for:
+            # The Job's watcher reconciles as soon as it ends; this is the fallback.
             raise kopf.TemporaryError(f"waiting for the {outcome.waiting_for}", delay=config.migration_poll)
         logger.info("Reconciled: %s", spec.image)
 
     @kopf.timer(*RESOURCE, interval=config.timer_interval, initial_delay=config.timer_interval, registry=registry)
-    async def reconcile_periodically(
-        body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, logger: kopf.Logger, **_: Any
-    ) -> None:
+    async def reconcile_periodically(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
         """Scale the workers on the queue, and correct whatever drifted since the last change."""
+        client: kube.KubeClient = memo["kube"]
+        meta = body["metadata"]
         try:
-            spec = _parse(body, patch, memo)
-        except kopf.PermanentError:
+            spec = _parse(body)
+        except InvalidSpec:
             return  # reported in the status; nothing to do until the spec is edited
-        status = body.get("status") or {}
-        replicas = queue_length = None
-        # Recommendations of an autoscaler that is off are forgotten (None deletes the field).
-        recommendations = None
+        queue_length = None
         if spec.autoscaling.enabled:
-            recommendations = status.get(scaling.STATUS_FIELD)
             try:
-                queue_length = await scaling.observe_queue(memo["kube"], spec)
+                queue_length = await scaling.observe_queue(client, spec)
             except (LookupError, redis.exceptions.RedisError, OSError, kube.KubeError) as exc:
                 # Without a reading the workers stay as they are; scaling on a
                 # guess could stop workers in the middle of a backlog.
                 logger.warning("Cannot read the length of queue %r: %s", spec.queue, exc)
-            else:
-                replicas, recommendations = scaling.decide(queue_length, spec.autoscaling, status, now=time.time())
-        # Kept even if the reconciliation fails: a burst seen must still hold the next scale-down.
-        patch.status.update(st.status_changes(status, {scaling.STATUS_FIELD: recommendations}))
         try:
-            async with _owner(memo, body).lock:
-                outcome = await reconcile(memo["kube"], body, spec, worker_replicas=replicas, queue_length=queue_length)
+            async with _owner(memo, _uid(body)).lock:
+                fresh = await _fetch(client, meta["namespace"], meta["name"], _uid(body))
+                if fresh is None:
+                    return
+                try:
+                    spec = _parse(fresh)
+                except InvalidSpec:
+                    return
+                status = fresh.get("status") or {}
+                replicas = None
+                # Recommendations of an autoscaler that is off are forgotten (None deletes the field).
+                recommendations = None
+                if spec.autoscaling.enabled:
+                    recommendations = status.get(scaling.STATUS_FIELD)
+                    if queue_length is not None:
+                        replicas, recommendations = scaling.decide(
+                            queue_length, spec.autoscaling, status, now=time.time()
+                        )
+                # Kept even if the reconciliation fails: a burst seen must still hold the next scale-down.
+                kept = st.status_changes(status, {scaling.STATUS_FIELD: recommendations})
+                try:
+                    outcome = await reconcile(client, fresh, spec, worker_replicas=replicas, queue_length=queue_length)
+                except kube.KubeError as exc:
+                    if exc.retriable:
+                        await _write_status(client, fresh, kept)
+                    else:
+                        await _refuse(client, memo, fresh, "Rejected", _rejected(exc), **kept)
+                    logger.warning("Periodic reconciliation failed, will retry: %s", exc)
+                    return
+                await _write_status(client, fresh, {**kept, **outcome.status_patch})
+                announce(memo, fresh, _conditions_after(fresh, outcome.status_patch))
         except kube.KubeError as exc:
-            if not exc.retriable:
-                _refuse(body, patch, memo, "Rejected", f"the API server refused a child: {exc.message}")
             logger.warning("Periodic reconciliation failed, will retry: %s", exc)
             return
-        patch.status.update(outcome.status_patch)
-        announce(memo, body, _conditions_after(body, outcome.status_patch))
         chosen = outcome.status_patch.get("workerReplicas")
         scaled = ev.scaling_event(status.get("workerReplicas"), chosen, queue_length)
         if scaled is not None:
-            kopf.event(body, type=scaled.type, reason=scaled.reason, message=scaled.message)
+            kopf.event(fresh, type=scaled.type, reason=scaled.reason, message=scaled.message)
+
+    @kopf.on.event("apps", "v1", "deployments", labels=children.CHILD_LABELS, registry=registry)
+    @kopf.on.event("batch", "v1", "jobs", labels=children.CHILD_LABELS, registry=registry)
+    async def child_changed(
+        event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any
+    ) -> None:
+        """A Deployment or Job of a NovelTool changed: reconcile that NovelTool now, not at the next timer run.
+
+        Ready follows a rollout within seconds, the Deployments move to a new
+        image as soon as its migration Job succeeds, and a child deleted or
+        edited by hand is put back at once.
+        """
+        ref = children.controller_of(body)
+        if ref is None:
+            return
+        child_uid = _uid(body)
+        seen: dict[str, Any] = memo["children"]
+        if event.get("type") == "DELETED":
+            seen.pop(child_uid, None)
+        else:
+            signature = children.readiness(body)
+            if seen.get(child_uid) == signature:
+                return
+            seen[child_uid] = signature
+        owner = _owner(memo, ref.uid)
+        if owner.pending:
+            return
+        owner.pending = True
+        try:
+            await owner.lock.acquire()
+        finally:
+            owner.pending = False
+        client: kube.KubeClient = memo["kube"]
+        try:
+            fresh = await _fetch(client, ref.namespace, ref.name, ref.uid)
+            if fresh is None:
+                return
+            try:
+                spec = _parse(fresh)
+            except InvalidSpec:
+                return  # refused by the change handler already
+            try:
+                outcome = await reconcile(client, fresh, spec)
+            except kube.KubeError as exc:
+                if not exc.retriable:
+                    await _refuse(client, memo, fresh, "Rejected", _rejected(exc))
+                raise
+            await _write_status(client, fresh, outcome.status_patch)
+            announce(memo, fresh, _conditions_after(fresh, outcome.status_patch))
+        except kube.KubeError as exc:
+            # The timer comes back to it.
+            logger.warning("Reconciling %s after a change of its %s failed: %s", ref.name, body.get("kind"), exc)
+        finally:
+            owner.lock.release()

@@ -1,9 +1,9 @@
 """A small asynchronous Kubernetes API client for the few calls the operator makes.
 
-Kopf watches and patches the NovelTool itself; the children are read and
-written here with plain REST calls over aiohttp (already a Kopf dependency),
-which keeps the operator free of a heavy client and easy to aim at a mock
-API server in tests.
+Kopf watches the NovelTools and their children; the children are written
+(server-side apply) and the NovelTool's status patched here, with plain REST
+calls over aiohttp (already a Kopf dependency), which keeps the operator free
+of a heavy client and easy to aim at a mock API server in tests.
 """
 
 import dataclasses
@@ -155,12 +155,8 @@ class KubeClient:
         except NotFound:
             return None
 
-    async def create(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
-        meta = manifest["metadata"]
-        path = collection_path(manifest["apiVersion"], manifest["kind"], meta["namespace"])
-        return await self.request("POST", path, body=manifest)
-
     async def merge_patch(self, path: str, patch: Mapping[str, Any]) -> dict[str, Any]:
+        """A JSON merge patch: for the NovelTool's own status, which the operator alone writes, field by field."""
         return await self.request("PATCH", path, body=patch, content_type="application/merge-patch+json")
 
     async def apply(self, path: str, manifest: Mapping[str, Any], *, force: bool = True) -> dict[str, Any]:

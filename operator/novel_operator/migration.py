@@ -12,10 +12,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import kopf
-
+from novel_operator import apply, kube
 from novel_operator import constants as c
-from novel_operator import kube
 from novel_operator.manifests import build_migration_job, migration_job_name
 from novel_operator.spec import NovelToolSpec
 
@@ -142,12 +140,9 @@ async def ensure_migration(
     name = manifest["metadata"]["name"]
     existing = await client.get(kube.object_path(manifest))
     if existing is None:
-        # A Job's template is immutable: it is only ever created, never patched.
-        kopf.adopt(manifest, owner=owner)
-        try:
-            await client.create(manifest)
-        except kube.Conflict:
-            pass  # created meanwhile by a concurrent reconcile: same name, same Job
+        # A Job's template is immutable: it is applied once, to create it, and
+        # never again (a spec edited while it runs would be refused with 422).
+        await apply.ensure(client, manifest, owner)
         return MigrationState("Running", name)
     phase, message = job_phase(existing)
     if phase != "Succeeded":

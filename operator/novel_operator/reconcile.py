@@ -107,22 +107,19 @@ async def reconcile(
         if spec.realtime_enabled:
             realtime = await apply.ensure(client, manifests.build_realtime_deployment(spec, image), owner)
             await apply.ensure(client, manifests.build_realtime_service(spec), owner)
-        worker_path = kube.object_path(manifests.build_worker_deployment(spec, image, 0))
-        existing_worker = await client.get(worker_path)
         replicas: int | None
         if spec.external_autoscaler:
-            replicas = None
+            replicas = None  # not applied: the field stays KEDA's or the HPA's
         elif not spec.autoscaling.enabled:
             replicas = spec.worker_replicas
         elif worker_replicas is not None:
             replicas = worker_replicas
         else:
             # A spec change must not undo the autoscaler's last decision.
+            existing_worker = await client.get(kube.object_path(manifests.build_worker_deployment(spec, image, 0)))
             current_replicas = ((existing_worker or {}).get("spec") or {}).get("replicas")
             replicas = scaling.clamp_workers(current_replicas, spec.autoscaling)
-        worker = await apply.ensure(
-            client, manifests.build_worker_deployment(spec, image, replicas), owner, existing_worker, fetched=True
-        )
+        worker = await apply.ensure(client, manifests.build_worker_deployment(spec, image, replicas), owner)
         wanted["currentImage"] = image
         wanted["workerReplicas"] = replicas if replicas is not None else (worker.get("spec") or {}).get("replicas")
         wanted["webReplicas"] = (web.get("status") or {}).get("replicas", 0)

@@ -72,8 +72,16 @@ def cluster(kmock: kmock.KubernetesEmulator, redis_url: str) -> kmock.Kubernetes
     return kmock
 
 
+@pytest.fixture()
+def operator_config() -> OperatorConfig:
+    """The operator's timings; a module overrides this fixture to run with others."""
+    return FAST
+
+
 @pytest_asyncio.fixture()
-async def running_operator(cluster: kmock.KubernetesEmulator, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+async def running_operator(
+    cluster: kmock.KubernetesEmulator, monkeypatch: pytest.MonkeyPatch, operator_config: OperatorConfig
+) -> AsyncIterator[None]:
     """The real operator (handlers, timers, Kopf's machinery), in a thread with its own event loop.
 
     Kopf cancels every task created in its loop after it started when it stops,
@@ -81,7 +89,7 @@ async def running_operator(cluster: kmock.KubernetesEmulator, monkeypatch: pytes
     """
     monkeypatch.setenv("NOVEL_OPERATOR_KUBE_URL", str(cluster.url))
     registry = kopf.OperatorRegistry()
-    register(registry, FAST)
+    register(registry, operator_config)
     stop = threading.Event()
     ready = threading.Event()
     errors: list[BaseException] = []
@@ -205,44 +213,56 @@ class Cluster:
         response = await self.emulator.delete(f"{NT_PATH}/{name}")
         assert response.status == 200, await response.text()
 
-    def finish_job(self, name: str, *, succeeded: bool, revision: str = "") -> None:
+    async def write_status(self, resource: str, name: str, status: dict[str, Any]) -> None:
+        """A controller's status write, through the API: watchers see it as a real controller's would."""
+        prefix = "/api/v1" if resource.startswith("v1/") else f"/apis/{resource.rsplit('/', 1)[0]}"
+        url = f"{prefix}/namespaces/{NAMESPACE}/{resource.rsplit('/', 1)[1]}/{name}/status"
+        response = await self.emulator.patch(url, json={"status": status})
+        assert response.status == 200, await response.text()
+
+    async def finish_job(self, name: str, *, succeeded: bool, revision: str = "") -> None:
         """What the Job controller and the kubelet report when the migration pod ends."""
+        # The pod first, as the kubelet reports it before the Job controller sees it end.
+        response = await self.emulator.post(
+            f"/api/v1/namespaces/{NAMESPACE}/pods",
+            json={
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"{name}-x1", "namespace": NAMESPACE, "labels": {"job-name": name}},
+                "status": {
+                    "containerStatuses": [
+                        {
+                            "name": c.MIGRATION_CONTAINER,
+                            "state": {"terminated": {"exitCode": 0 if succeeded else 1, "message": revision}},
+                        }
+                    ]
+                },
+            },
+        )
+        assert response.status == 200, await response.text()
         condition = {
             "type": "Complete" if succeeded else "Failed",
             "status": "True",
             "reason": "Completed" if succeeded else "BackoffLimitExceeded",
             "message": "" if succeeded else "Job has reached the specified backoff limit",
         }
-        self.emulator.objects["batch/v1/jobs", NAMESPACE, name].patch({"status": {"conditions": [condition]}})
-        self.emulator.objects["v1/pods", NAMESPACE, f"{name}-x1"] = {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": f"{name}-x1", "namespace": NAMESPACE, "labels": {"job-name": name}},
-            "status": {
-                "containerStatuses": [
-                    {
-                        "name": c.MIGRATION_CONTAINER,
-                        "state": {"terminated": {"exitCode": 0 if succeeded else 1, "message": revision}},
-                    }
-                ]
-            },
-        }
+        await self.write_status("batch/v1/jobs", name, {"conditions": [condition]})
 
-    def roll_out(self, name: str) -> None:
+    async def roll_out(self, name: str) -> None:
         """What the Deployment controller reports once every replica is updated and available."""
         deployment = self.get("apps/v1/deployments", name)
         assert deployment is not None
-        replicas = deployment["spec"]["replicas"]
-        self.emulator.objects["apps/v1/deployments", NAMESPACE, name].patch(
+        replicas = deployment["spec"].get("replicas", 1)
+        await self.write_status(
+            "apps/v1/deployments",
+            name,
             {
-                "status": {
-                    "observedGeneration": 0,
-                    "replicas": replicas,
-                    "updatedReplicas": replicas,
-                    "availableReplicas": replicas,
-                    "readyReplicas": replicas,
-                }
-            }
+                "observedGeneration": deployment["metadata"].get("generation", 0),
+                "replicas": replicas,
+                "updatedReplicas": replicas,
+                "availableReplicas": replicas,
+                "readyReplicas": replicas,
+            },
         )
 
     def collect_garbage(self) -> None:

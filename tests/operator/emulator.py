@@ -49,6 +49,8 @@ class Emulator(kmock.KubernetesEmulator):
     _names: Any = attrs.field(factory=itertools.count, init=False)
     # What each field manager applied last, by object: the fields it owns.
     _applied: dict[Any, Any] = attrs.field(factory=dict, init=False)
+    # Applies refused as the API server would (admission, validation): by path, the status and its body.
+    refusals: dict[str, tuple[int, dict[str, Any]]] = attrs.field(factory=dict, init=False)
 
     async def _handle(self, request: kmock.Request) -> aiohttp.web.StreamResponse:
         if request.resource is not None and request.method == "POST" and isinstance(request.data, dict):
@@ -70,6 +72,9 @@ class Emulator(kmock.KubernetesEmulator):
         return {manager for (obj, manager) in self._applied if obj == key}
 
     async def _apply(self, request: kmock.Request) -> aiohttp.web.StreamResponse:
+        if request.url.path in self.refusals:
+            status, body = self.refusals[request.url.path]
+            return aiohttp.web.json_response(body, status=status)
         manager = request.params.get("fieldManager")
         if not manager:
             return aiohttp.web.json_response({"kind": "Status", "code": 400, "message": "fieldManager"}, status=400)

@@ -58,7 +58,7 @@ async def test_a_child_refused_by_the_api_server_is_reported(k8s: Cluster, runni
         "code": 422,
         "message": 'Deployment.apps "shop-web" is invalid: spec.template.spec.containers[0].resources: Invalid',
     }
-    k8s.emulator[f"post /apis/apps/v1/namespaces/{NAMESPACE}/deployments"] << 422 << refusal
+    k8s.emulator.refusals[f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/shop-web"] = (422, refusal)
     await k8s.create(noveltool(migration={"enabled": False}))
 
     degraded = await eventually(
@@ -79,7 +79,7 @@ async def test_every_state_change_is_an_event(k8s: Cluster, running_operator: No
     await install(k8s, revision="rev1")
     await eventually(lambda: "MigrationSucceeded" in reasons(k8s), message="MigrationSucceeded")
     for name in ("shop-web", "shop-worker", "shop-realtime"):
-        k8s.roll_out(name)
+        await k8s.roll_out(name)
     await eventually(lambda: "Available" in reasons(k8s), message="Available")
     told = events(k8s)
     assert ("Normal", "Migrating") in [(t, r) for t, r, _ in told]
@@ -104,7 +104,7 @@ async def test_every_state_change_is_an_event(k8s: Cluster, running_operator: No
         ],
         message="the Job",
     )
-    k8s.finish_job(jobs[0], succeeded=False)
+    await k8s.finish_job(jobs[0], succeeded=False)
     await eventually(lambda: "MigrationFailed" in reasons(k8s), message="MigrationFailed")
     assert {t for t, r, _ in events(k8s) if r == "MigrationFailed"} == {"Warning"}
 

@@ -24,7 +24,7 @@ async def install(k8s: Cluster, image: str = "novel-pyramid:1.0", revision: str 
     """Create a NovelTool and let its first migration succeed; return the Job name."""
     await k8s.create(noveltool(image=image, **spec))
     jobs = await eventually(lambda: k8s.names(JOBS), message="the first migration Job")
-    k8s.finish_job(jobs[0], succeeded=True, revision=revision)
+    await k8s.finish_job(jobs[0], succeeded=True, revision=revision)
     await eventually(lambda: image_of(k8s, "shop-worker") == image, message="the Deployments")
     return jobs[0]
 
@@ -39,7 +39,7 @@ async def test_create_runs_the_migration_then_makes_owned_children(k8s: Cluster,
     job = k8s.get(JOBS, jobs[0])
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == c.MIGRATION_COMMAND
 
-    k8s.finish_job(jobs[0], succeeded=True, revision="0001_initial")
+    await k8s.finish_job(jobs[0], succeeded=True, revision="0001_initial")
     await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-worker"), message="the worker Deployment")
 
     owner_uid = k8s.noveltool()["metadata"]["uid"]
@@ -65,15 +65,15 @@ async def test_create_runs_the_migration_then_makes_owned_children(k8s: Cluster,
 
     # Ready follows the Deployments' own rollout status.
     assert k8s.condition("Ready")["status"] == "False"
-    k8s.roll_out("shop-web")
-    k8s.roll_out("shop-worker")
+    await k8s.roll_out("shop-web")
+    await k8s.roll_out("shop-worker")
     # The realtime process is part of the version: not Ready while it rolls out.
     await eventually(
         lambda: k8s.condition("Progressing").get("message", "").endswith(": shop-realtime"),
         message="Progressing names the realtime Deployment",
     )
     assert k8s.condition("Ready")["status"] == "False"
-    k8s.roll_out("shop-realtime")
+    await k8s.roll_out("shop-realtime")
     await eventually(lambda: k8s.condition("Ready").get("status") == "True", message="Ready")
     assert k8s.condition("Progressing")["status"] == "False"
 
@@ -92,7 +92,7 @@ async def test_new_image_is_migrated_before_the_deployments_roll(k8s: Cluster, r
 
     assert image_of(k8s, "shop-realtime") == "novel-pyramid:1.0"
 
-    k8s.finish_job(jobs[0], succeeded=True, revision="0002_more")
+    await k8s.finish_job(jobs[0], succeeded=True, revision="0002_more")
     await eventually(lambda: image_of(k8s, "shop-web") == "novel-pyramid:2.0", message="the web rollout")
     await eventually(lambda: image_of(k8s, "shop-realtime") == "novel-pyramid:2.0", message="the realtime rollout")
     await eventually(lambda: image_of(k8s, "shop-worker") == "novel-pyramid:2.0", message="the worker rollout")
@@ -144,8 +144,8 @@ async def test_the_realtime_process_is_scaled_corrected_and_switched_off(k8s: Cl
     await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-realtime")["spec"]["replicas"] == 5, message="5 replicas")
 
     # Switched off: its Deployment and Service go, the rest stays, and Ready no longer waits for it.
-    k8s.roll_out("shop-web")
-    k8s.roll_out("shop-worker")
+    await k8s.roll_out("shop-web")
+    await k8s.roll_out("shop-worker")
     await k8s.patch_spec({"realtime": {"enabled": False}})
     await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-realtime") is None, message="the Deployment to go")
     await eventually(lambda: k8s.get("v1/services", "shop-realtime") is None, message="the Service to go")
@@ -168,7 +168,7 @@ async def test_failed_migration_keeps_the_old_version_and_reports_degraded(
 
     await k8s.patch_spec({"image": "novel-pyramid:broken"})
     jobs = await eventually(lambda: [j for j in k8s.names(JOBS) if j != first_job], message="a second Job")
-    k8s.finish_job(jobs[0], succeeded=False)
+    await k8s.finish_job(jobs[0], succeeded=False)
 
     degraded = await eventually(
         lambda: k8s.condition("Degraded").get("status") == "True" and k8s.condition("Degraded"), message="Degraded"

@@ -1,11 +1,10 @@
-"""Kubernetes quantities: the parser, and the comparison that keeps normalised objects from being patched."""
+"""Kubernetes quantities: the parser, the CRD's pattern, and amounts compared as the API server does."""
 
 import re
 from decimal import Decimal
 
 import pytest
 
-from novel_operator.apply import is_subset
 from novel_operator.crd import QUANTITY_PATTERN
 from novel_operator.quantity import InvalidQuantity, parse_quantity, same_quantity
 
@@ -100,25 +99,6 @@ def test_different_amounts_and_non_quantities():
     assert not same_quantity("1", "1001m")
     assert not same_quantity("1Gi", "1G")  # binary and decimal giga differ
     assert same_quantity("25%", "25%") and not same_quantity("25%", "0.25")
-
-
-def test_is_subset_compares_quantities_by_amount_only_where_quantities_live():
-    desired = {"resources": {"requests": {"cpu": "1000m", "memory": 256}, "limits": {"memory": "1024Mi"}}}
-    live = {"resources": {"requests": {"cpu": "1", "memory": "256"}, "limits": {"memory": "1Gi"}}}
-    assert is_subset(desired, live)
-    assert not is_subset(desired, {"resources": {**live["resources"], "limits": {"memory": "2Gi"}}})
-    # Not a quantity field: an int-or-string that is compared as written.
-    assert not is_subset({"rollingUpdate": {"maxSurge": 1}}, {"rollingUpdate": {"maxSurge": "1"}})
-    assert is_subset({"emptyDir": {"sizeLimit": "0.5Gi"}}, {"emptyDir": {"sizeLimit": "512Mi"}})
-
-
-def test_is_subset_treats_dropped_empty_maps_and_lists_as_equal():
-    # The API server omits empty Go maps and slices...
-    assert is_subset({"resources": {"requests": {}, "limits": {}}}, {"resources": {}})
-    assert is_subset({"env": [], "metadata": {"annotations": {}}}, {"metadata": {}})
-    # ...but keeps empty structs, where `{}` is meaningful (the volume's source).
-    assert not is_subset({"name": "tmp", "emptyDir": {}}, {"name": "tmp", "hostPath": {"path": "/tmp"}})
-    assert not is_subset({"env": [{"name": "A"}]}, {})
 
 
 @pytest.mark.parametrize("text", ["1", "100m", ".5", "5.", "-1.5k", "1Gi", "8Ei", "12e-3", "2e+2", "250u", "100n"])

@@ -74,7 +74,7 @@ async def to_v2(k8s: Cluster) -> tuple[str, str]:
     first = await install(k8s, image=V1, revision="rev1")
     await k8s.patch_spec({"image": V2})
     second = await eventually(lambda: [j for j in k8s.names(JOBS) if j != first], message="the Job of 2.0")
-    k8s.finish_job(second[0], succeeded=True, revision="rev2")
+    await k8s.finish_job(second[0], succeeded=True, revision="rev2")
     await eventually(lambda: image_of(k8s, "shop-web") == V2 and image_of(k8s, "shop-worker") == V2)
     await eventually(lambda: k8s.noveltool()["status"].get("migratedRevision") == "rev2")
     return first, second[0]
@@ -122,7 +122,7 @@ async def test_a_rollback_with_downgrade_runs_the_newer_images_downgrade_then_ro
     assert container["image"] == V2 and container["command"][-1] == "rev1"
     # The newer version serves while the schema goes down.
     assert image_of(k8s, "shop-web") == V2
-    k8s.finish_job(down, succeeded=True, revision="rev1")
+    await k8s.finish_job(down, succeeded=True, revision="rev1")
     await eventually(lambda: image_of(k8s, "shop-web") == V1, message="1.0 rolled out")
     status = await eventually(
         lambda: k8s.noveltool()["status"].get("migratedRevision") == "rev1" and k8s.noveltool()["status"]
@@ -144,7 +144,7 @@ async def test_a_rollback_with_downgrade_runs_the_newer_images_downgrade_then_ro
     await eventually(lambda: k8s.get(JOBS, third), message="the Job itself")
     assert k8s.get(JOBS, third)["metadata"]["annotations"][c.MIGRATION_FROM_ANNOTATION] == "rev1"
     assert image_of(k8s, "shop-web") == V1
-    k8s.finish_job(third, succeeded=True, revision="rev2")
+    await k8s.finish_job(third, succeeded=True, revision="rev2")
     await eventually(lambda: image_of(k8s, "shop-web") == V2, message="2.0 again")
     assert k8s.get(DEPLOYMENTS, "shop-worker")
 
@@ -158,6 +158,6 @@ async def test_a_spec_edit_while_a_migration_runs_keeps_its_job(k8s: Cluster, ru
     await eventually(lambda: k8s.noveltool()["status"].get("observedGeneration") == 3, message="generation 3")
     assert k8s.names(JOBS) == sorted([first, job])
     assert k8s.noveltool()["status"]["migrationJob"]["name"] == job
-    k8s.finish_job(job, succeeded=True, revision="rev2")
+    await k8s.finish_job(job, succeeded=True, revision="rev2")
     await eventually(lambda: image_of(k8s, "shop-web") == V2, message="2.0")
     await eventually(lambda: "migrationJob" not in k8s.noveltool()["status"], message="the pass recorded as over")

@@ -16,7 +16,7 @@ def label_selector(text: str) -> dict[str, str]:
 @pytest.mark.asyncio
 async def test_the_status_serves_the_scale_subresource(k8s: Cluster, running_operator: None) -> None:
     await install(k8s)
-    k8s.roll_out("shop-web")
+    await k8s.roll_out("shop-web")
     status = await eventually(
         lambda: k8s.noveltool()["status"].get("webReplicas") == 2 and k8s.noveltool()["status"], message="webReplicas"
     )
@@ -30,7 +30,7 @@ async def test_the_status_serves_the_scale_subresource(k8s: Cluster, running_ope
     # What `kubectl scale noveltool shop --replicas=4` writes through /scale: spec.web.replicas.
     await k8s.patch_spec({"web": {"replicas": 4}})
     await eventually(lambda: k8s.get(DEPLOYMENTS, "shop-web")["spec"]["replicas"] == 4, message="4 web replicas")
-    k8s.roll_out("shop-web")
+    await k8s.roll_out("shop-web")
     await eventually(lambda: k8s.noveltool()["status"].get("webReplicas") == 4, message="webReplicas 4")
 
 

@@ -1,9 +1,8 @@
-"""Unit tests of the operator's pure decisions: scaling, conditions, comparisons, Job outcomes."""
+"""Unit tests of the operator's pure decisions: scaling, conditions, Job outcomes."""
 
 import pytest
 
 from novel_operator import status as st
-from novel_operator.apply import is_subset, merge_patch
 from novel_operator.config import OperatorConfig
 from novel_operator.migration import job_phase, revision_from_pods
 from novel_operator.scaling import clamp_workers, desired_workers
@@ -36,44 +35,6 @@ def test_condition_transition_time_moves_only_on_flips():
 
 def test_status_changes_hold_only_what_differs():
     assert st.status_changes({"a": 1, "b": [1]}, {"a": 1, "b": [1], "c": 2}) == {"c": 2}
-
-
-def test_is_subset_tolerates_server_defaults_but_not_removals():
-    assert is_subset({"a": {"b": 1}}, {"a": {"b": 1, "default": True}, "status": {}})
-    assert is_subset({"l": [{"x": 1}]}, {"l": [{"x": 1, "protocol": "TCP"}]})
-    assert not is_subset({"l": [{"x": 1}]}, {"l": [{"x": 1}, {"x": 2}]})
-    assert not is_subset({"a": 1}, {"a": 2})
-    assert not is_subset({"a": 1}, {})
-
-
-def test_is_subset_notices_a_key_removed_from_a_map_we_write_whole():
-    config = {"data": {"LOG_LEVEL": "INFO", "CORS_ORIGINS": "https://a.example"}}
-    assert not is_subset({"data": {"LOG_LEVEL": "INFO"}}, config)
-    container = {"name": "web", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}
-    assert not is_subset({"name": "web", "resources": {"requests": {"memory": "1Gi"}}}, container)
-    assert not is_subset({"name": "web", "resources": {}}, container)
-    # Not ours alone: others (kubectl rollout restart) add annotations; the server adds defaults.
-    assert is_subset({"annotations": {"a": "1"}}, {"annotations": {"a": "1", "restartedAt": "now"}})
-    assert is_subset({"name": "web", "resources": {}}, {"name": "web", "resources": {"limits": {}}})
-
-
-def test_merge_patch_nulls_removed_keys_outside_lists_only():
-    existing = {
-        "data": {"LOG_LEVEL": "INFO", "CORS_ORIGINS": "https://a.example"},
-        "spec": {"containers": [{"name": "web", "resources": {"requests": {"cpu": "1"}}}]},
-        "metadata": {"annotations": {"restartedAt": "now"}},
-    }
-    desired = {
-        "data": {"LOG_LEVEL": "INFO"},
-        "spec": {"containers": [{"name": "web", "resources": {}}]},
-        "metadata": {"annotations": {}},
-    }
-    assert merge_patch(desired, existing) == {
-        "data": {"LOG_LEVEL": "INFO", "CORS_ORIGINS": None},
-        # A merge patch replaces lists whole: the container goes as it is desired.
-        "spec": {"containers": [{"name": "web", "resources": {}}]},
-        "metadata": {"annotations": {}},
-    }
 
 
 def test_job_phase_reads_the_job_conditions():

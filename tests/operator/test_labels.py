@@ -1,0 +1,72 @@
+"""The children carry the NovelTool's labels, but not Helm's own bookkeeping about the NovelTool."""
+
+import pytest
+
+from novel_operator import apply, kube
+from novel_operator import constants as c
+from novel_operator.reconcile import reconcile
+from novel_operator.spec import parse_spec
+
+from .conftest import NAMESPACE, Cluster, noveltool
+
+# What `helm install novel ...` puts on the NovelTool the chart renders (templates/_helpers.tpl).
+HELM_LABELS = {
+    "helm.sh/chart": "novel-pyramid-0.1.0",
+    "app.kubernetes.io/name": "novel-pyramid",
+    "app.kubernetes.io/instance": "novel",
+    "app.kubernetes.io/version": "1.0.0",
+    "app.kubernetes.io/managed-by": "Helm",
+}
+HELM_ANNOTATIONS = {"meta.helm.sh/release-name": "novel", "meta.helm.sh/release-namespace": NAMESPACE}
+
+
+def helm_installed(**labels: str) -> dict:
+    body = noveltool(migration={"enabled": False})
+    body["metadata"]["labels"] = {**HELM_LABELS, **labels}
+    body["metadata"]["annotations"] = dict(HELM_ANNOTATIONS)
+    return body
+
+
+def test_helms_labels_are_not_inherited():
+    inherited = apply.inherited_labels(helm_installed(team="books", **{"helm.sh/other": "x"}))
+    assert inherited == {
+        "app.kubernetes.io/name": "novel-pyramid",
+        "app.kubernetes.io/instance": "novel",
+        "app.kubernetes.io/version": "1.0.0",
+        "team": "books",
+    }
+
+
+@pytest.mark.asyncio
+async def test_children_have_the_noveltools_labels_minus_helms_and_follow_their_removal(k8s: Cluster) -> None:
+    body = helm_installed(team="books")
+    spec = parse_spec("shop", NAMESPACE, body["spec"])
+    client = kube.KubeClient(kube.KubeConfig(server=str(k8s.emulator.url).rstrip("/")))
+    children = [
+        ("v1/configmaps", "shop-config"),
+        ("apps/v1/deployments", "shop-web"),
+        ("v1/services", "shop-web"),
+        ("apps/v1/deployments", "shop-realtime"),
+        ("v1/services", "shop-realtime"),
+        ("apps/v1/deployments", "shop-worker"),
+    ]
+    try:
+        await reconcile(client, body, spec)
+        for resource, name in children:
+            meta = k8s.get(resource, name)["metadata"]
+            labels = meta["labels"]
+            assert "helm.sh/chart" not in labels, name
+            # The operator's own labels win over the owner's: it manages them, not Helm, and
+            # each child is its NovelTool's instance, not the release's.
+            assert labels["app.kubernetes.io/managed-by"] == c.MANAGED_BY, name
+            assert labels["app.kubernetes.io/instance"] == "shop", name
+            assert labels["team"] == "books", name
+            assert not set(meta.get("annotations") or {}) & set(HELM_ANNOTATIONS), name
+
+        # A label removed from the NovelTool goes from the children: it is no longer applied.
+        del body["metadata"]["labels"]["team"]
+        await reconcile(client, body, spec)
+        for resource, name in children:
+            assert "team" not in k8s.get(resource, name)["metadata"]["labels"], name
+    finally:
+        await client.close()
