@@ -43,10 +43,72 @@ def adopt(manifest: dict[str, Any], owner: Mapping[str, Any]) -> None:
     kopf.label(manifest, labels=inherited_labels(owner))
 
 
+# The manager the API server named the operator's writes by before it applied
+# them: no fieldManager was sent, so the first word of aiohttp's user agent.
+LEGACY_MANAGERS = frozenset({"Python"})
+
+
+def _union(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """Two ``FieldsV1`` sets as one (nested maps whose leaves are ``{}``)."""
+    result = dict(a)
+    for key, value in b.items():
+        result[key] = _union(result[key], value) if isinstance(result.get(key), Mapping) else value
+    return result
+
+
+def upgraded_managed_fields(entries: list[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+    """``managedFields`` with the old writes' fields moved to the operator's apply; None when there are none.
+
+    Until the fields are the apply's alone, those the operator stops setting
+    (a deleted setting, Helm's label the children used to inherit) would stay
+    on the object, owned by the old manager (client-go's ``csaupgrade`` does the same).
+    """
+    ours = next(
+        (
+            e
+            for e in entries
+            if e.get("manager") == kube.FIELD_MANAGER and e.get("operation") == "Apply" and not e.get("subresource")
+        ),
+        None,
+    )
+    if ours is None:
+        return None
+    legacy = [
+        e
+        for e in entries
+        if e.get("manager") in LEGACY_MANAGERS
+        and e.get("operation") == "Update"
+        and not e.get("subresource")
+        and e.get("apiVersion") == ours.get("apiVersion")
+    ]
+    if not legacy:
+        return None
+    fields: dict[str, Any] = dict(ours.get("fieldsV1") or {})
+    for entry in legacy:
+        fields = _union(fields, entry.get("fieldsV1") or {})
+    return [{**e, "fieldsV1": fields} if e is ours else dict(e) for e in entries if not any(e is x for x in legacy)]
+
+
 async def ensure(client: kube.KubeClient, manifest: dict[str, Any], owner: Mapping[str, Any]) -> dict[str, Any]:
     """Make the child look like ``manifest`` (created if missing); return the object as the server has it."""
     adopt(manifest, owner)
-    return await client.apply(kube.object_path(manifest), manifest)
+    path = kube.object_path(manifest)
+    result = await client.apply(path, manifest)
+    meta = result.get("metadata") or {}
+    upgraded = upgraded_managed_fields(meta.get("managedFields") or [])
+    if upgraded is not None:
+        # Once per object made by an operator that did not apply yet.
+        operations = [
+            {"op": "test", "path": "/metadata/resourceVersion", "value": meta.get("resourceVersion")},
+            {"op": "replace", "path": "/metadata/managedFields", "value": upgraded},
+        ]
+        try:
+            await client.json_patch(path, operations)
+        except kube.KubeError:
+            return result  # changed meanwhile: the next reconciliation tries again
+        # Applied again, the fields the operator no longer sets go.
+        result = await client.apply(path, manifest)
+    return result
 
 
 def owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:

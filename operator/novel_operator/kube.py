@@ -159,6 +159,9 @@ class KubeClient:
         """A JSON merge patch: for the NovelTool's own status, which the operator alone writes, field by field."""
         return await self.request("PATCH", path, body=patch, content_type="application/merge-patch+json")
 
+    async def json_patch(self, path: str, operations: list[Mapping[str, Any]]) -> dict[str, Any]:
+        return await self.request("PATCH", path, body=operations, content_type="application/json-patch+json")
+
     async def apply(self, path: str, manifest: Mapping[str, Any], *, force: bool = True) -> dict[str, Any]:
         """Server-side apply of ``manifest`` as the operator's field manager (creates it if missing)."""
         params = {"fieldManager": FIELD_MANAGER, "force": "true" if force else "false"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from novel_operator import apply, kube
+from novel_operator import apply, kube, manifests
 from novel_operator import constants as c
 from novel_operator.reconcile import reconcile
 from novel_operator.spec import parse_spec
@@ -70,3 +70,63 @@ async def test_children_have_the_noveltools_labels_minus_helms_and_follow_their_
             assert "team" not in k8s.get(resource, name)["metadata"]["labels"], name
     finally:
         await client.close()
+
+
+def managed(manager: str, operation: str, fields: dict, **extra: str) -> dict:
+    return {"manager": manager, "operation": operation, "apiVersion": "apps/v1", "fieldsType": "FieldsV1",
+            "fieldsV1": fields, **extra}  # fmt: skip
+
+
+OLD_WRITES = managed("Python", "Update", {"f:metadata": {"f:labels": {"f:helm.sh/chart": {}, "f:team": {}}}})
+APPLIED = managed(c.FIELD_MANAGER, "Apply", {"f:metadata": {"f:labels": {"f:team": {}}}, "f:spec": {"f:replicas": {}}})
+CONTROLLER = managed("kube-controller-manager", "Update", {"f:status": {"f:replicas": {}}}, subresource="status")
+
+
+def test_the_old_operators_fields_move_to_the_apply():
+    upgraded = apply.upgraded_managed_fields([OLD_WRITES, APPLIED, CONTROLLER])
+    assert upgraded == [
+        {
+            **APPLIED,
+            "fieldsV1": {
+                "f:metadata": {"f:labels": {"f:team": {}, "f:helm.sh/chart": {}}},
+                "f:spec": {"f:replicas": {}},
+            },
+        },
+        CONTROLLER,
+    ]
+    # Nothing to move, or nothing applied yet to move it to.
+    assert apply.upgraded_managed_fields([APPLIED, CONTROLLER]) is None
+    assert apply.upgraded_managed_fields([OLD_WRITES, CONTROLLER]) is None
+
+
+@pytest.mark.asyncio
+async def test_a_child_made_before_the_operator_applied_is_handed_over_once(k8s: Cluster) -> None:
+    body = helm_installed(team="books")
+    spec = parse_spec("shop", NAMESPACE, body["spec"])
+    # What the API server holds after the operator's first apply to a Deployment an older operator made.
+    k8s.emulator.objects["apps/v1/deployments", NAMESPACE, "shop-worker"] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "shop-worker",
+            "namespace": NAMESPACE,
+            "resourceVersion": "7",
+            "labels": {"helm.sh/chart": "novel-pyramid-0.1.0", "team": "books"},
+            "managedFields": [OLD_WRITES, APPLIED, CONTROLLER],
+        },
+    }
+    client = kube.KubeClient(kube.KubeConfig(server=str(k8s.emulator.url).rstrip("/")))
+    try:
+        await apply.ensure(client, manifests.build_worker_deployment(spec, spec.image, 1), body)
+        await apply.ensure(client, manifests.build_worker_deployment(spec, spec.image, 1), body)
+    finally:
+        await client.close()
+    json_patches = [
+        r for r in list(k8s.emulator) if r.headers.get("Content-Type", "").startswith("application/json-patch")
+    ]
+    # Once: the second reconciliation finds nothing left to hand over.
+    (handover,) = json_patches
+    assert handover.data[0] == {"op": "test", "path": "/metadata/resourceVersion", "value": "7"}
+    entries = k8s.get("apps/v1/deployments", "shop-worker")["metadata"]["managedFields"]
+    assert [e["manager"] for e in entries] == [c.FIELD_MANAGER, "kube-controller-manager"]
+    assert "f:helm.sh/chart" in entries[0]["fieldsV1"]["f:metadata"]["f:labels"]
