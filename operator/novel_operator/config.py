@@ -6,9 +6,10 @@ import os
 
 @dataclasses.dataclass(frozen=True)
 class OperatorConfig:
-    # How often the timer corrects drift and re-reads the queue length.
+    # How often the timer corrects drift and re-reads the queue length (the watches of
+    # the Deployments and Jobs act at once; this is the fallback, and the queue's pace).
     timer_interval: float = 30.0
-    # How soon to look again at a running migration Job.
+    # How soon to look again at a running migration Job if its watch missed its end.
     migration_poll: float = 10.0
     # Backoff for temporary errors: base * 2**retry, capped.
     retry_base: float = 5.0
