@@ -20,7 +20,7 @@ pytestmark = pytest.mark.asyncio
 
 SLOW = OperatorConfig(timer_interval=60, migration_poll=60, retry_base=60, retry_max=60, exit_polling=0.2)
 # Far below the timer interval, with room for a loaded machine.
-SOON = 5
+SOON = 10
 
 
 @pytest.fixture()
