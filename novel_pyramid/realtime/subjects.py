@@ -32,6 +32,7 @@ class Subject:
     name: str  # in messages: "Job", "Coverage run"
     plural: str  # "jobs", "coverage runs"
     id_field: str  # of the join and leave payloads, and of the replies
+    id_node: Callable  # (name) -> the Colander node of that id
     join_event: str
     leave_event: str
     progress_event: str
@@ -53,10 +54,16 @@ class Subject:
         return schema
 
     def _id_node(self):
-        # Job ids are UUIDs; run ids are numbers, which the frontend sends as numbers.
-        if self.model is CoverageRun:
-            return colander.SchemaNode(colander.Integer(), name=self.id_field, validator=colander.Range(1, 2**63 - 1))
-        return string_node(name=self.id_field, max_length=64)
+        return self.id_node(self.id_field)
+
+
+def _uuid_node(name):
+    return string_node(name=name, max_length=64)
+
+
+def _number_node(name):
+    # Run ids are numbers, which the frontend sends as numbers.
+    return colander.SchemaNode(colander.Integer(), name=name, validator=colander.Range(1, 2**63 - 1))
 
 
 def _job_state(request, job):
@@ -72,6 +79,7 @@ JOBS = Subject(
     name="Job",
     plural="jobs",
     id_field="job_id",
+    id_node=_uuid_node,
     join_event="join_job",
     leave_event="leave_job",
     progress_event="job_progress",
@@ -86,6 +94,7 @@ COVERAGE_RUNS = Subject(
     name="Coverage run",
     plural="coverage runs",
     id_field="run_id",
+    id_node=_number_node,
     join_event="join_coverage_run",
     leave_event="leave_coverage_run",
     progress_event="coverage_progress",
