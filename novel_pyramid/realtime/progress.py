@@ -15,7 +15,6 @@ from zope.interface import implementer
 
 from novel_pyramid.coverage.models import RunStatus
 from novel_pyramid.db import own_transaction
-from novel_pyramid.jobs.events import job_room  # noqa: F401 (where the tests look for it)
 from novel_pyramid.jobs.models import JobStatus
 from novel_pyramid.metrics.record import count_emit
 from novel_pyramid.realtime.interfaces import IProgressPublisher

@@ -1,6 +1,7 @@
 """Once a job's final state has gone out, no state read before it follows it (``EndedJobs``)."""
 
-from novel_pyramid.realtime.progress import PROGRESS_EVENT, EndedJobs, job_room
+from novel_pyramid.jobs.events import job_room
+from novel_pyramid.realtime.progress import PROGRESS_EVENT, EndedJobs
 from tests.realtime.conftest import advance, running_job
 
 

@@ -7,8 +7,9 @@ Uses REDIS_URL when it is set (CI's PostgreSQL leg), else a redis-server of its 
 
 import redis
 
+from novel_pyramid.jobs.events import job_room
 from novel_pyramid.realtime.interfaces import IProgressPublisher
-from novel_pyramid.realtime.progress import PROGRESS_EVENT, RedisEmitter, job_room
+from novel_pyramid.realtime.progress import PROGRESS_EVENT, RedisEmitter
 from novel_pyramid.tasks import blank_request
 from tests.realtime.conftest import publish_in_another_process, running_job
 
