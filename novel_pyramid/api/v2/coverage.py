@@ -32,7 +32,7 @@ from novel_pyramid.api.v1.coverage import (
     RESPONSES as V1_RESPONSES,
 )
 from novel_pyramid.api.v1.coverage import (
-    AssignmentBody,
+    AssignmentsBody,
     LearningSetBody,
     SourceIdList,
     csv_response,
@@ -214,12 +214,8 @@ class RunPage(StrictMapping):
     next_cursor = nullable_text_field()
 
 
-class AssignmentItems(colander.SequenceSchema):
-    assignment = AssignmentBody()
-
-
 class AssignmentPage(StrictMapping):
-    items = AssignmentItems()
+    items = AssignmentsBody()
     total = integer_field()
     next_cursor = nullable_text_field()
 
