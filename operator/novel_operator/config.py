@@ -19,6 +19,8 @@ class OperatorConfig:
     exit_polling: float = 5.0
     # Apply (server-side) the CRD this operator was built with at start-up.
     manage_crd: bool = False
+    # Serve the operator's own metrics (GET /metrics) on this port; None: not served.
+    metrics_port: int | None = None
 
     @classmethod
     def from_environment(cls) -> "OperatorConfig":
@@ -32,6 +34,7 @@ class OperatorConfig:
             retry_max=number("NOVEL_OPERATOR_RETRY_MAX", cls.retry_max),
             exit_polling=number("NOVEL_OPERATOR_EXIT_POLLING", cls.exit_polling),
             manage_crd=os.environ.get("NOVEL_OPERATOR_MANAGE_CRD", "").lower() in ("1", "true", "yes"),
+            metrics_port=int(os.environ.get("NOVEL_OPERATOR_METRICS_PORT") or 0) or None,
         )
 
     def backoff(self, retry: int) -> float:

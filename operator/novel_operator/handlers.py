@@ -7,10 +7,11 @@ the real handlers against a mock API with their own timings, and
 """
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import kopf
@@ -19,9 +20,10 @@ import redis.exceptions
 from novel_operator import children, crd_sync, kube, scaling
 from novel_operator import constants as c
 from novel_operator import events as ev
+from novel_operator import metrics as m
 from novel_operator import status as st
 from novel_operator.config import OperatorConfig
-from novel_operator.reconcile import reconcile
+from novel_operator.reconcile import Outcome, reconcile
 from novel_operator.spec import InvalidSpec, NovelToolSpec, parse_spec
 
 RESOURCE = (c.GROUP, c.VERSION, c.PLURAL)
@@ -55,6 +57,14 @@ def noveltool_path(namespace: str, name: str) -> str:
     return f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{namespace}/{c.PLURAL}/{name}"
 
 
+@contextlib.asynccontextmanager
+async def _reconciling(memo: kopf.Memo, uid: str, trigger: str) -> AsyncIterator[m.Reconciliation]:
+    """The NovelTool's lock, then one reconciliation, timed and counted by how it ended."""
+    async with _owner(memo, uid).lock:
+        with memo["metrics"].reconciliation(trigger) as run:
+            yield run
+
+
 async def _fetch(client: kube.KubeClient, namespace: str, name: str, uid: str) -> dict[str, Any] | None:
     """The NovelTool as the API server has it now; None once it is gone, replaced or being deleted.
 
@@ -75,17 +85,35 @@ async def _write_status(client: kube.KubeClient, body: Mapping[str, Any], change
         await client.merge_patch(f"{noveltool_path(meta['namespace'], meta['name'])}/status", {"status": changes})
 
 
+def _post(memo: kopf.Memo, body: Mapping[str, Any], event: ev.Event) -> None:
+    kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+    memo["metrics"].events.labels(event.type, event.reason).inc()
+
+
 def announce(memo: kopf.Memo, body: Mapping[str, Any], conditions: list[dict[str, Any]] | None) -> None:
     """Post an Event for every condition that changed since the last one told."""
     if conditions is None:
         return
+    meta = body["metadata"]
+    memo["metrics"].show_conditions(meta["namespace"], meta["name"], conditions)
     owner = _owner(memo, _uid(body))
     before = owner.announced
     if before is None:
         before = list((body.get("status") or {}).get("conditions") or [])
     for event in ev.condition_events(before, conditions):
-        kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+        _post(memo, body, event)
     owner.announced = [dict(cond) for cond in conditions]
+
+
+async def _report(
+    client: kube.KubeClient, memo: kopf.Memo, body: Mapping[str, Any], outcome: Outcome, **extra: Any
+) -> None:
+    """Write a reconciliation's status, tell its transitions, count the migration it started."""
+    changes = {**extra, **outcome.status_patch}
+    await _write_status(client, body, changes)
+    announce(memo, body, _conditions_after(body, outcome.status_patch))
+    if outcome.started_migration:
+        memo["metrics"].migration_jobs.labels(outcome.started_migration).inc()
 
 
 def _conditions_after(body: Mapping[str, Any], status_patch: Mapping[str, Any]) -> list[dict[str, Any]] | None:
@@ -124,6 +152,12 @@ def _rejected(exc: kube.KubeError) -> str:
     return f"the API server refused a child: {exc.message}"
 
 
+def _classify(outcome: Outcome) -> str:
+    if outcome.failure:
+        return m.FAILED
+    return m.WAITING if outcome.waiting_for else m.OK
+
+
 def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
     """Register every handler of the operator into ``registry``."""
 
@@ -153,14 +187,17 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
         # Kopf's default re-check after 60 s would hold the finalizer that long.
         settings.background.instant_exit_timeout = 2.0
         settings.background.cancellation_polling = config.exit_polling
+        metrics: m.OperatorMetrics = memo.setdefault("metrics", m.OperatorMetrics())
         if "kube" not in memo:
-            memo["kube"] = kube.KubeClient(kube.KubeConfig.from_environment())
+            memo["kube"] = kube.KubeClient(kube.KubeConfig.from_environment(), observe=metrics.observe_api)
+        if config.metrics_port and "metrics_server" not in memo:
+            memo["metrics_server"] = await m.serve(metrics, config.metrics_port)
         # Made here, in the operator's memo, before any object's memo is copied
         # from it: the NovelTools' and the children's handlers share these dicts.
         memo.setdefault("owners", {})
         memo.setdefault("children", {})
         try:
-            await crd_sync.ensure_crd(memo["kube"], manage=config.manage_crd)
+            metrics.crd_generation.set(await crd_sync.ensure_crd(memo["kube"], manage=config.manage_crd))
         except crd_sync.CRDOutdated as exc:
             # A startup handler's permanent failure stops the operator: better than pruning fields.
             raise kopf.PermanentError(str(exc)) from exc
@@ -176,10 +213,19 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
     async def close(memo: kopf.Memo, **_: Any) -> None:
         if "kube" in memo:
             await memo["kube"].close()
+        if "metrics_server" in memo:
+            await memo.pop("metrics_server").cleanup()
 
     @kopf.on.probe(id="operator", registry=registry)
     def probe(**_: Any) -> str:
         return "ok"
+
+    # Optional: the timer's finalizer already holds the deletion until Kopf has seen it.
+    @kopf.on.delete(*RESOURCE, optional=True, registry=registry)
+    async def forget(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+        meta = body["metadata"]
+        memo["owners"].pop(_uid(body), None)
+        memo["metrics"].forget(meta["namespace"], meta["name"])
 
     @kopf.on.resume(*RESOURCE, registry=registry)
     @kopf.on.create(*RESOURCE, registry=registry)
@@ -188,22 +234,25 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
         client: kube.KubeClient = memo["kube"]
         meta = body["metadata"]
         try:
-            async with _owner(memo, _uid(body)).lock:
+            async with _reconciling(memo, _uid(body), "change") as run:
                 fresh = await _fetch(client, meta["namespace"], meta["name"], _uid(body))
                 if fresh is None:
+                    run.outcome = m.GONE
                     return
                 try:
                     spec = _parse(fresh)
                 except InvalidSpec as exc:
+                    run.outcome = m.REFUSED
                     raise await _refuse(client, memo, fresh, "InvalidSpec", str(exc)) from exc
                 try:
                     outcome = await reconcile(client, fresh, spec)
                 except kube.KubeError as exc:
                     if exc.retriable:
                         raise
+                    run.outcome = m.REFUSED
                     raise await _refuse(client, memo, fresh, "Rejected", _rejected(exc)) from exc
-                await _write_status(client, fresh, outcome.status_patch)
-                announce(memo, fresh, _conditions_after(fresh, outcome.status_patch))
+                await _report(client, memo, fresh, outcome)
+                run.outcome = _classify(outcome)
         except kube.KubeError as exc:
             raise kopf.TemporaryError(str(exc), delay=config.backoff(retry)) from exc
         if outcome.failure:
@@ -231,13 +280,15 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
                 # guess could stop workers in the middle of a backlog.
                 logger.warning("Cannot read the length of queue %r: %s", spec.queue, exc)
         try:
-            async with _owner(memo, _uid(body)).lock:
+            async with _reconciling(memo, _uid(body), "timer") as run:
                 fresh = await _fetch(client, meta["namespace"], meta["name"], _uid(body))
                 if fresh is None:
+                    run.outcome = m.GONE
                     return
                 try:
                     spec = _parse(fresh)
                 except InvalidSpec:
+                    run.outcome = m.REFUSED
                     return
                 status = fresh.get("status") or {}
                 replicas = None
@@ -255,20 +306,24 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
                     outcome = await reconcile(client, fresh, spec, worker_replicas=replicas, queue_length=queue_length)
                 except kube.KubeError as exc:
                     if exc.retriable:
+                        run.outcome = m.ERROR
                         await _write_status(client, fresh, kept)
                     else:
+                        run.outcome = m.REFUSED
                         await _refuse(client, memo, fresh, "Rejected", _rejected(exc), **kept)
                     logger.warning("Periodic reconciliation failed, will retry: %s", exc)
                     return
-                await _write_status(client, fresh, {**kept, **outcome.status_patch})
-                announce(memo, fresh, _conditions_after(fresh, outcome.status_patch))
+                await _report(client, memo, fresh, outcome, **kept)
+                run.outcome = _classify(outcome)
         except kube.KubeError as exc:
             logger.warning("Periodic reconciliation failed, will retry: %s", exc)
             return
         chosen = outcome.status_patch.get("workerReplicas")
+        running = chosen if chosen is not None else status.get("workerReplicas")
+        memo["metrics"].show_scaling(meta["namespace"], meta["name"], queue_length, running)
         scaled = ev.scaling_event(status.get("workerReplicas"), chosen, queue_length)
         if scaled is not None:
-            kopf.event(fresh, type=scaled.type, reason=scaled.reason, message=scaled.message)
+            _post(memo, fresh, scaled)
 
     @kopf.on.event("apps", "v1", "deployments", labels=children.CHILD_LABELS, registry=registry)
     @kopf.on.event("batch", "v1", "jobs", labels=children.CHILD_LABELS, registry=registry)
@@ -303,21 +358,25 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
             owner.pending = False
         client: kube.KubeClient = memo["kube"]
         try:
-            fresh = await _fetch(client, ref.namespace, ref.name, ref.uid)
-            if fresh is None:
-                return
-            try:
-                spec = _parse(fresh)
-            except InvalidSpec:
-                return  # refused by the change handler already
-            try:
-                outcome = await reconcile(client, fresh, spec)
-            except kube.KubeError as exc:
-                if not exc.retriable:
-                    await _refuse(client, memo, fresh, "Rejected", _rejected(exc))
-                raise
-            await _write_status(client, fresh, outcome.status_patch)
-            announce(memo, fresh, _conditions_after(fresh, outcome.status_patch))
+            with memo["metrics"].reconciliation("child") as run:
+                fresh = await _fetch(client, ref.namespace, ref.name, ref.uid)
+                if fresh is None:
+                    run.outcome = m.GONE
+                    return
+                try:
+                    spec = _parse(fresh)
+                except InvalidSpec:
+                    run.outcome = m.REFUSED
+                    return  # refused by the change handler already
+                try:
+                    outcome = await reconcile(client, fresh, spec)
+                except kube.KubeError as exc:
+                    if not exc.retriable:
+                        run.outcome = m.REFUSED
+                        await _refuse(client, memo, fresh, "Rejected", _rejected(exc))
+                    raise
+                await _report(client, memo, fresh, outcome)
+                run.outcome = _classify(outcome)
         except kube.KubeError as exc:
             # The timer comes back to it.
             logger.warning("Reconciling %s after a change of its %s failed: %s", ref.name, body.get("kind"), exc)

@@ -10,7 +10,8 @@ import dataclasses
 import json
 import os
 import ssl
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -99,10 +100,15 @@ def object_path(manifest: Mapping[str, Any]) -> str:
     return f"{collection_path(manifest['apiVersion'], manifest['kind'], meta['namespace'])}/{meta['name']}"
 
 
+# Told of every request: its method, the status answered (0: none) and its duration in seconds.
+Observer = Callable[[str, int, float], None]
+
+
 class KubeClient:
-    def __init__(self, config: KubeConfig, *, timeout: float = 30) -> None:
+    def __init__(self, config: KubeConfig, *, timeout: float = 30, observe: Observer | None = None) -> None:
         self.config = config
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.observe = observe
         self._session: aiohttp.ClientSession | None = None
 
     def _headers(self) -> dict[str, str]:
@@ -137,8 +143,11 @@ class KubeClient:
         if body is not None:
             kwargs["data"] = json.dumps(body)
             headers.setdefault("Content-Type", "application/json")
+        started = time.perf_counter()
+        code = 0
         try:
             async with self._get_session().request(method, self.config.server + path, **kwargs) as response:
+                code = response.status
                 if response.status == 404:
                     raise NotFound(404, f"{method} {path}: not found")
                 if response.status == 409:
@@ -148,6 +157,9 @@ class KubeClient:
                 return await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise KubeError(0, f"{method} {path}: {exc!r}") from exc
+        finally:
+            if self.observe is not None:
+                self.observe(method, code, time.perf_counter() - started)
 
     async def get(self, path: str) -> dict[str, Any] | None:
         try:

@@ -91,6 +91,8 @@ class MigrationState:
     job_name: str
     revision: str | None = None
     message: str = ""
+    # This reconciliation created the Job (the pass started now).
+    started: bool = False
 
 
 def job_phase(job: Mapping[str, Any]) -> tuple[Phase, str]:
@@ -143,7 +145,7 @@ async def ensure_migration(
         # A Job's template is immutable: it is applied once, to create it, and
         # never again (a spec edited while it runs would be refused with 422).
         await apply.ensure(client, manifest, owner)
-        return MigrationState("Running", name)
+        return MigrationState("Running", name, started=True)
     phase, message = job_phase(existing)
     if phase != "Succeeded":
         return MigrationState(phase, name, message=message)

@@ -32,6 +32,8 @@ class Outcome:
     # Set when nothing will change until someone edits the spec (a failed migration, a refused rollback).
     failure: str | None = None
     failure_reason: str | None = None
+    # The migration Job this reconciliation started: "upgrade" or "downgrade".
+    started_migration: str | None = None
 
 
 def deployment_rolled_out(deployment: Mapping[str, Any] | None) -> bool:
@@ -195,4 +197,5 @@ async def reconcile(
         waiting_for=waiting_for,
         failure=failure,
         failure_reason=failure_reason,
+        started_migration=plan.action if state is not None and state.started else None,
     )

@@ -835,7 +835,9 @@ def test_network_policies_let_each_pod_reach_only_what_it_needs(chart, mode):
         operator = policies["novels-novel-pyramid-operator"]
         (pod,) = by_name(render(chart, values), "Deployment").values()
         assert _selects(operator["spec"]["podSelector"]["matchLabels"], pod["spec"]["template"]["metadata"]["labels"])
-        assert "ingress" not in operator["spec"]
+        # Only the scraper, and only to the operator's own metrics port.
+        (scrape,) = operator["spec"]["ingress"]
+        assert scrape["ports"] == [{"port": "op-metrics", "protocol": "TCP"}]
         assert _egress_ports(operator) == {(53, "UDP"), (53, "TCP"), (443, "TCP"), (6443, "TCP"), (6380, "TCP")}
         api = next(r for r in operator["spec"]["egress"] if {"port": 6443, "protocol": "TCP"} in r["ports"])
         assert api["to"] == [{"ipBlock": {"cidr": "10.0.0.1/32"}}]
@@ -873,7 +875,7 @@ def test_metrics_are_served_on_a_named_port_and_scraped_through_a_headless_servi
     assert service["spec"]["ports"] == [{"name": "metrics", "port": 9200, "targetPort": "metrics", "protocol": "TCP"}]
     selected = {name for name, pod in labels.items() if _selects(service["spec"]["selector"], pod)}
     assert selected == set(labels)  # the migration pod too, left out of the endpoints: it has no such port
-    (monitor,) = by_name(objects, "ServiceMonitor").values()
+    monitor = by_name(objects, "ServiceMonitor")["novels-novel-pyramid"]
     assert _selects(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"])
     assert monitor["metadata"]["labels"]["release"] == "prometheus"
     assert monitor["spec"]["endpoints"] == [
@@ -887,6 +889,46 @@ def test_metrics_are_served_on_a_named_port_and_scraped_through_a_headless_servi
     if spec is not None:
         for build in (manifests.build_web_service, manifests.build_realtime_service):
             assert [p["name"] for p in build(spec)["spec"]["ports"]] == ["http"]
+
+
+def test_the_operator_serves_its_own_metrics_to_its_own_service_monitor(chart):
+    objects = render(chart, {"metrics": METRICS, "networkPolicy": NETWORK_POLICY})
+    (operator,) = [o for o, _ in pods(objects) if o["metadata"]["name"] == "novels-novel-pyramid-operator"]
+    pod = operator["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert {"name": "NOVEL_OPERATOR_METRICS_PORT", "value": "9200"} in container["env"]
+    assert {"name": "op-metrics", "containerPort": 9200, "protocol": "TCP"} in container["ports"]
+    services = by_name(objects, "Service")
+    service = services["novels-novel-pyramid-operator-metrics"]
+    assert service["spec"]["clusterIP"] == "None"
+    assert service["spec"]["ports"] == [
+        {"name": "metrics", "port": 9200, "targetPort": "op-metrics", "protocol": "TCP"}
+    ]
+    assert _selects(service["spec"]["selector"], pod["metadata"]["labels"])
+    # The app's metrics Service targets `metrics`, a port the operator's pod does not have.
+    assert services["novels-novel-pyramid-metrics"]["spec"]["ports"][0]["targetPort"] == "metrics"
+    monitors = by_name(objects, "ServiceMonitor")
+    own = monitors["novels-novel-pyramid-operator"]
+    assert [
+        name
+        for name, m in monitors.items()
+        if _selects(m["spec"]["selector"]["matchLabels"], service["metadata"]["labels"])
+    ] == ["novels-novel-pyramid-operator"]
+    assert own["metadata"]["labels"]["release"] == "prometheus"
+    assert own["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics", "scheme": "http", "interval": "30s"}]
+    # The scraper may reach the operator's metrics port, and nothing else may reach the operator.
+    policy = by_name(objects, "NetworkPolicy")["novels-novel-pyramid-operator"]
+    assert [rule["ports"] for rule in policy["spec"]["ingress"]] == [[{"port": "op-metrics", "protocol": "TCP"}]]
+
+
+def test_without_metrics_the_operator_serves_none(chart):
+    objects = render(chart, {"networkPolicy": NETWORK_POLICY})
+    (operator,) = [o for o, _ in pods(objects) if o["metadata"]["name"] == "novels-novel-pyramid-operator"]
+    container = operator["spec"]["template"]["spec"]["containers"][0]
+    assert "NOVEL_OPERATOR_METRICS_PORT" not in {e["name"] for e in container["env"]}
+    assert [p["name"] for p in container["ports"]] == ["liveness"]
+    assert "novels-novel-pyramid-operator-metrics" not in by_name(objects, "Service")
+    assert by_name(objects, "NetworkPolicy")["novels-novel-pyramid-operator"]["spec"].get("ingress", []) == []
 
 
 def test_metrics_are_off_by_default(chart):
