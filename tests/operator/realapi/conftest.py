@@ -1,0 +1,223 @@
+"""Fixtures for the tests against a real API server for custom resources.
+
+apiextensions-apiserver and etcd, built from Debian's packages by
+``build-apiextensions-apiserver`` (once per machine, into the user's cache),
+run for the session. The CRDs and custom resources live there for real
+(validation, defaults, CEL rules, subresources, server-side apply, finalizers,
+watches); the built-in kinds, which that server does not serve, stay in kmock's
+emulator, reached through the routing proxy (proxy.py). Where the server
+cannot be built (no network, not Debian) these tests skip, saying why.
+"""
+
+import asyncio
+import shutil
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import kmock
+import kopf
+import pytest
+import pytest_asyncio
+
+from novel_operator import constants as c
+from novel_operator.config import OperatorConfig
+from novel_operator.crd import build_crd
+from novel_operator.handlers import register
+
+from ..conftest import CRD_RESOURCE, NAMESPACE, eventually
+from . import servers
+from .proxy import RoutingProxy
+
+# The group of the test's own CRDs (test_handover.py).
+TEST_GROUP = "realapi.test.example"
+REAL_GROUPS = ("apiextensions.k8s.io", c.GROUP, TEST_GROUP)
+CRDS = f"/apis/{CRD_RESOURCE}"
+NT_PATH = f"/apis/{c.GROUP}/{c.VERSION}/namespaces/{NAMESPACE}/{c.PLURAL}"
+
+
+@pytest.fixture(scope="session")
+def real_api() -> Iterator[servers.RealAPI]:
+    try:
+        binaries = servers.build()
+    except servers.Unavailable as exc:
+        pytest.skip(f"no real API server: {exc}")
+    directory = Path(tempfile.mkdtemp(prefix="realapi-"))
+    try:
+        with servers.run_real_api(binaries, directory) as api:
+            yield api
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+class RealClient:
+    """Requests to the real server as its administrator; each answers the status and the decoded body."""
+
+    def __init__(self, api: servers.RealAPI) -> None:
+        self.api = api
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=api.credentials.client_context()))
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        headers = {"Accept": "application/json", "Content-Type": content_type}
+        async with self.session.request(
+            method, self.api.url + path, json=body, headers=headers, params=params
+        ) as response:
+            return response.status, await response.json(content_type=None)
+
+    async def get(self, path: str) -> dict[str, Any] | None:
+        status, body = await self.request("GET", path)
+        if status == 404:
+            return None
+        assert status == 200, body
+        return body
+
+    async def create(self, path: str, body: dict[str, Any], **params: str) -> dict[str, Any]:
+        status, answer = await self.request("POST", path, body, params=params)
+        assert status == 201, answer
+        return answer
+
+    async def merge_patch(self, path: str, patch: dict[str, Any], **params: str) -> dict[str, Any]:
+        status, answer = await self.request(
+            "PATCH", path, patch, content_type="application/merge-patch+json", params=params
+        )
+        assert status == 200, answer
+        return answer
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+@pytest_asyncio.fixture()
+async def real(real_api: servers.RealAPI) -> AsyncIterator[RealClient]:
+    client = RealClient(real_api)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+async def delete_crd(real: RealClient, name: str) -> None:
+    """Delete the CRD and wait until it is gone (the server first deletes its custom resources)."""
+    status, body = await real.request("DELETE", f"{CRDS}/{name}")
+    assert status in (200, 404), body
+    await poll(lambda: real.get(f"{CRDS}/{name}"), lambda crd: crd is None, f"the CRD {name} to go")
+
+
+async def install_crd(real: RealClient, crd: dict[str, Any], *, manager: str = "realapi-tests") -> dict[str, Any]:
+    """Create (or replace) the CRD as ``manager`` and wait until its resources are served."""
+    name = crd["metadata"]["name"]
+    existing = await real.get(f"{CRDS}/{name}")
+    if existing is None:
+        await real.create(CRDS, crd, fieldManager=manager)
+    else:
+        body = {**crd, "metadata": {**crd["metadata"], "resourceVersion": existing["metadata"]["resourceVersion"]}}
+        status, answer = await real.request("PUT", f"{CRDS}/{name}", body, params={"fieldManager": manager})
+        assert status == 200, answer
+    return await established(real, crd)
+
+
+async def established(real: RealClient, crd: dict[str, Any]) -> dict[str, Any]:
+    """The CRD once Established, and once a list of its resources answers (the watch cache is ready)."""
+    name = crd["metadata"]["name"]
+
+    def is_established(stored: dict[str, Any] | None) -> bool:
+        conditions = ((stored or {}).get("status") or {}).get("conditions") or ()
+        return any(cond["type"] == "Established" and cond["status"] == "True" for cond in conditions)
+
+    stored = await poll(lambda: real.get(f"{CRDS}/{name}"), is_established, f"the CRD {name} to be established")
+    spec = crd["spec"]
+    collection = f"/apis/{spec['group']}/{spec['versions'][0]['name']}/{spec['names']['plural']}"
+    await poll(lambda: real.request("GET", collection), lambda answer: answer[0] == 200, f"{collection} to list")
+    return stored
+
+
+async def poll(fetch: Any, check: Any, message: str, timeout: float = 20) -> Any:
+    """``await fetch()`` until ``check`` holds for its result; return that result."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await fetch()
+        if check(result):
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {message}; last: {result}")
+        await asyncio.sleep(0.1)
+
+
+@pytest_asyncio.fixture()
+async def noveltool_crd(real: RealClient) -> AsyncIterator[dict[str, Any]]:
+    """The operator's CRD installed; the NovelTools made meanwhile are deleted afterwards."""
+    crd = await install_crd(real, build_crd())
+    try:
+        yield crd
+    finally:
+        listing = await real.get(NT_PATH) or {"items": []}
+        for item in listing["items"]:
+            if item["metadata"].get("finalizers"):  # an operator stopped before it released it
+                await real.merge_patch(f"{NT_PATH}/{item['metadata']['name']}", {"metadata": {"finalizers": None}})
+        status, body = await real.request("DELETE", NT_PATH)
+        assert status == 200, body
+
+
+@pytest_asyncio.fixture()
+async def proxy(real_api: servers.RealAPI, kmock: kmock.KubernetesEmulator) -> AsyncIterator[RoutingProxy]:
+    async with RoutingProxy(
+        real_url=real_api.url,
+        real_ssl=real_api.credentials.client_context(),
+        emulator_url=str(kmock.url),
+        real_groups=REAL_GROUPS,
+    ) as routing:
+        yield routing
+
+
+@pytest_asyncio.fixture()
+async def operator_through_proxy(
+    cluster: kmock.KubernetesEmulator,
+    proxy: RoutingProxy,
+    noveltool_crd: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    operator_config: OperatorConfig,
+) -> AsyncIterator[None]:
+    """The real operator, as ``running_operator`` of tests/operator runs it, but aimed at the proxy."""
+    monkeypatch.setenv("NOVEL_OPERATOR_KUBE_URL", proxy.url)
+    registry = kopf.OperatorRegistry()
+    register(registry, operator_config)
+    stop = threading.Event()
+    ready = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(
+                kopf.operator(
+                    registry=registry,
+                    settings=kopf.OperatorSettings(),
+                    namespaces=[NAMESPACE],
+                    standalone=True,
+                    stop_flag=stop,
+                    ready_flag=ready,
+                    memo=kopf.Memo(),
+                )
+            )
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="kopf-operator-realapi", daemon=True)
+    thread.start()
+    await eventually(lambda: ready.is_set() or errors, message="the operator to start")
+    try:
+        yield
+    finally:
+        stop.set()
+        await eventually(lambda: not thread.is_alive(), timeout=15, message="the operator to stop")
+    assert not errors, errors
