@@ -110,6 +110,7 @@ class KubeClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.observe = observe
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json"}
@@ -120,6 +121,9 @@ class KubeClient:
         return headers
 
     def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            # A handler still finishing while the operator stops must not open a session nobody closes.
+            raise aiohttp.ClientConnectionError("the client is closed: the operator is stopping")
         if self._session is None or self._session.closed:
             ssl_context: ssl.SSLContext | bool = True
             if self.config.ca_path:
@@ -204,6 +208,7 @@ class KubeClient:
         ]
 
     async def close(self) -> None:
+        self._closed = True
         if self._session is not None:
             await self._session.close()
             self._session = None

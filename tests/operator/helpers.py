@@ -7,12 +7,14 @@ import kubernetes_validate
 
 from novel_operator.crd import build_crd
 
-KUBERNETES_VERSION = "1.30"
+# Every manifest (the chart's, the operator's children) is validated strictly against each of these.
+KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31")
 
 
 def validate_k8s(manifest: dict[str, Any]) -> None:
-    """Strict validation: unknown fields are errors, as with `kubectl apply --validate=strict`."""
-    kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    """Strict validation (unknown fields are errors, as with `kubectl apply --validate=strict`), in each version."""
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(manifest, version, strict=True)
 
 
 def validate_noveltool(manifest: dict[str, Any]) -> None:
