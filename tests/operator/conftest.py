@@ -78,16 +78,22 @@ def operator_config() -> OperatorConfig:
     return FAST
 
 
+@pytest.fixture()
+def kube_url(cluster: kmock.KubernetesEmulator) -> str:
+    """Where the operator finds its API server; tests/operator/realapi aims it at a real one."""
+    return str(cluster.url)
+
+
 @pytest_asyncio.fixture()
 async def running_operator(
-    cluster: kmock.KubernetesEmulator, monkeypatch: pytest.MonkeyPatch, operator_config: OperatorConfig
+    cluster: kmock.KubernetesEmulator, kube_url: str, monkeypatch: pytest.MonkeyPatch, operator_config: OperatorConfig
 ) -> AsyncIterator[None]:
     """The real operator (handlers, timers, Kopf's machinery), in a thread with its own event loop.
 
     Kopf cancels every task created in its loop after it started when it stops,
     so it must not share the loop with pytest-asyncio and the kmock server.
     """
-    monkeypatch.setenv("NOVEL_OPERATOR_KUBE_URL", str(cluster.url))
+    monkeypatch.setenv("NOVEL_OPERATOR_KUBE_URL", kube_url)
     registry = kopf.OperatorRegistry()
     register(registry, operator_config)
     stop = threading.Event()

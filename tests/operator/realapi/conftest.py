@@ -12,23 +12,19 @@ cannot be built (no network, not Debian) these tests skip, saying why.
 import asyncio
 import shutil
 import tempfile
-import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import kmock
-import kopf
 import pytest
 import pytest_asyncio
 
 from novel_operator import constants as c
-from novel_operator.config import OperatorConfig
 from novel_operator.crd import build_crd
-from novel_operator.handlers import register
 
-from ..conftest import CRD_RESOURCE, NAMESPACE, eventually
+from ..conftest import CRD_RESOURCE, NAMESPACE
 from . import servers
 from .proxy import RoutingProxy
 
@@ -180,44 +176,7 @@ async def proxy(real_api: servers.RealAPI, kmock: kmock.KubernetesEmulator) -> A
         yield routing
 
 
-@pytest_asyncio.fixture()
-async def operator_through_proxy(
-    cluster: kmock.KubernetesEmulator,
-    proxy: RoutingProxy,
-    noveltool_crd: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
-    operator_config: OperatorConfig,
-) -> AsyncIterator[None]:
-    """The real operator, as ``running_operator`` of tests/operator runs it, but aimed at the proxy."""
-    monkeypatch.setenv("NOVEL_OPERATOR_KUBE_URL", proxy.url)
-    registry = kopf.OperatorRegistry()
-    register(registry, operator_config)
-    stop = threading.Event()
-    ready = threading.Event()
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(
-                kopf.operator(
-                    registry=registry,
-                    settings=kopf.OperatorSettings(),
-                    namespaces=[NAMESPACE],
-                    standalone=True,
-                    stop_flag=stop,
-                    ready_flag=ready,
-                    memo=kopf.Memo(),
-                )
-            )
-        except BaseException as exc:  # reported to the test below
-            errors.append(exc)
-
-    thread = threading.Thread(target=run, name="kopf-operator-realapi", daemon=True)
-    thread.start()
-    await eventually(lambda: ready.is_set() or errors, message="the operator to start")
-    try:
-        yield
-    finally:
-        stop.set()
-        await eventually(lambda: not thread.is_alive(), timeout=15, message="the operator to stop")
-    assert not errors, errors
+@pytest.fixture()
+def kube_url(proxy: RoutingProxy, noveltool_crd: dict[str, Any]) -> str:
+    """``running_operator`` of tests/operator, aimed at the proxy once the operator's CRD is in the real server."""
+    return proxy.url

@@ -24,7 +24,7 @@ def condition(body: dict[str, Any] | None, kind: str) -> dict[str, Any]:
 
 
 async def test_a_noveltool_in_the_real_server_is_reconciled_and_released(
-    real: RealClient, k8s: Cluster, proxy: RoutingProxy, operator_through_proxy: None
+    real: RealClient, k8s: Cluster, proxy: RoutingProxy, running_operator: None
 ) -> None:
     body = noveltool()
     # The real server assigns the uid, the generation and the resourceVersion itself.
