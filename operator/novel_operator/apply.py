@@ -14,12 +14,14 @@ from typing import Any
 
 import kopf
 
+from novel_operator import constants as c
 from novel_operator import kube
 
-# The owner's labels that are Helm's own bookkeeping about the NovelTool (the
-# chart that rendered it, the release that owns it): they are not true of the
-# children, which the operator manages, so they are not copied onto them.
-NOT_INHERITED = frozenset({"helm.sh/chart", "app.kubernetes.io/managed-by"})
+# The owner's labels that are not true of the children: Helm's own bookkeeping
+# about the NovelTool (the chart that rendered it, the release that owns it; the
+# operator manages the children), and the chart's version, where the children
+# that run an image say that image's version (manifests.labels).
+NOT_INHERITED = frozenset({"helm.sh/chart", "app.kubernetes.io/managed-by", c.VERSION_LABEL})
 NOT_INHERITED_PREFIXES = ("helm.sh/", "meta.helm.sh/")
 
 

@@ -24,6 +24,8 @@ FINALIZER = f"{GROUP}/finalizer"
 
 APP_NAME = "novel-pyramid"
 MANAGED_BY = "novel-operator"
+# On the children that run an image: that image's tag (not the chart's appVersion the NovelTool carries).
+VERSION_LABEL = "app.kubernetes.io/version"
 
 # Where the image keeps its files (fixed by the Dockerfile).
 APP_DIR = "/app"

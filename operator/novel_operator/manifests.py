@@ -52,13 +52,26 @@ def migration_job_name(
     return f"{spec.name}-{'downgrade' if downgrade_to else 'migrate'}-{digest}"
 
 
-def labels(spec: NovelToolSpec, component: str) -> dict[str, str]:
-    return {
+def image_version(image: str) -> str:
+    """The ``app.kubernetes.io/version`` of what runs an image: its tag, or its digest's start (a valid label)."""
+    name, _, digest = image.partition("@")
+    if digest:
+        return digest.replace(":", "-")[:19]  # sha256-<12 hex digits>
+    tag = name.rsplit("/", 1)[-1].partition(":")[2] or "latest"
+    return tag[:63].strip("-_.") or "latest"
+
+
+def labels(spec: NovelToolSpec, component: str, image: str | None = None) -> dict[str, str]:
+    """The operator's labels of a child; those that run ``image`` say its version."""
+    found = {
         "app.kubernetes.io/name": c.APP_NAME,
         "app.kubernetes.io/instance": spec.name,
         "app.kubernetes.io/component": component,
         "app.kubernetes.io/managed-by": c.MANAGED_BY,
     }
+    if image is not None:
+        found[c.VERSION_LABEL] = image_version(image)
+    return found
 
 
 def selector(spec: NovelToolSpec, component: str) -> dict[str, str]:
@@ -70,8 +83,8 @@ def selector(spec: NovelToolSpec, component: str) -> dict[str, str]:
     }
 
 
-def _metadata(spec: NovelToolSpec, name: str, component: str) -> dict[str, Any]:
-    return {"name": name, "namespace": spec.namespace, "labels": labels(spec, component)}
+def _metadata(spec: NovelToolSpec, name: str, component: str, image: str | None = None) -> dict[str, Any]:
+    return {"name": name, "namespace": spec.namespace, "labels": labels(spec, component, image)}
 
 
 def _stringify(value: Any) -> str:
@@ -234,10 +247,10 @@ def _pod_spec(spec: NovelToolSpec, containers: list[dict[str, Any]], **extra: An
     return pod
 
 
-def _pod_template(spec: NovelToolSpec, component: str, pod: dict[str, Any]) -> dict[str, Any]:
+def _pod_template(spec: NovelToolSpec, component: str, image: str, pod: dict[str, Any]) -> dict[str, Any]:
     return {
         "metadata": {
-            "labels": labels(spec, component),
+            "labels": labels(spec, component, image),
             "annotations": {c.CONFIG_CHECKSUM_ANNOTATION: config_checksum(spec)},
         },
         "spec": pod,
@@ -274,14 +287,14 @@ def _serving_deployment(
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _metadata(spec, f"{spec.name}-{component}", component),
+        "metadata": _metadata(spec, f"{spec.name}-{component}", component, image),
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": selector(spec, component)},
             # Never go below the wanted capacity while rolling a new image.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
             "template": _pod_template(
-                spec, component, _pod_spec(spec, [container], **scheduling(spec, component, spread=True))
+                spec, component, image, _pod_spec(spec, [container], **scheduling(spec, component, spread=True))
             ),
         },
     }
@@ -362,11 +375,11 @@ def build_worker_deployment(spec: NovelToolSpec, image: str, replicas: int | Non
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _metadata(spec, worker_name(spec), "worker"),
+        "metadata": _metadata(spec, worker_name(spec), "worker", image),
         "spec": {
             **({} if replicas is None else {"replicas": replicas}),
             "selector": {"matchLabels": selector(spec, "worker")},
-            "template": _pod_template(spec, "worker", pod),
+            "template": _pod_template(spec, "worker", image, pod),
         },
     }
 
@@ -394,7 +407,7 @@ def build_migration_job(
     # The revision written by the command becomes the container's `terminated.message`.
     container["terminationMessagePolicy"] = "File"
     pod = _pod_spec(spec, [container], restartPolicy="Never", **scheduling(spec, "migration", spread=False))
-    job_labels = labels(spec, "migration")
+    job_labels = labels(spec, "migration", image)
     annotations = {c.MIGRATION_IMAGE_ANNOTATION: image, c.MIGRATION_FROM_ANNOTATION: from_revision}
     if downgrade_to:
         annotations[c.MIGRATION_TARGET_ANNOTATION] = downgrade_to

@@ -170,7 +170,9 @@ async def serve(metrics: OperatorMetrics, port: int, host: str = "0.0.0.0") -> a
     """Serve ``GET /metrics`` in the operator's event loop; the caller cleans the runner up at exit."""
 
     async def scrape(_: aiohttp.web.Request) -> aiohttp.web.Response:
-        return aiohttp.web.Response(body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return aiohttp.web.Response(
+            body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
 
     app = aiohttp.web.Application()
     app.router.add_get("/metrics", scrape)

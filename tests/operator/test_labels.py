@@ -1,5 +1,7 @@
 """The children carry the NovelTool's labels, but not Helm's own bookkeeping about the NovelTool."""
 
+import re
+
 import pytest
 
 from novel_operator import apply, kube, manifests
@@ -29,12 +31,28 @@ def helm_installed(**labels: str) -> dict:
 
 def test_helms_labels_are_not_inherited():
     inherited = apply.inherited_labels(helm_installed(team="books", **{"helm.sh/other": "x"}))
+    # The chart's version is not the children's: those running an image say its tag.
     assert inherited == {
         "app.kubernetes.io/name": "novel-pyramid",
         "app.kubernetes.io/instance": "novel",
-        "app.kubernetes.io/version": "1.0.0",
         "team": "books",
     }
+
+
+@pytest.mark.parametrize(
+    ("image", "version"),
+    [
+        ("novel-pyramid:1.0", "1.0"),
+        ("registry.example:5000/team/novel-pyramid:2.3.1-rc1", "2.3.1-rc1"),
+        ("registry.example:5000/novel-pyramid", "latest"),
+        ("novel-pyramid@sha256:" + "ab" * 32, "sha256-abababababab"),
+        ("novel-pyramid:" + "v" * 100, "v" * 63),
+        ("novel-pyramid:_x.", "x"),
+    ],
+)
+def test_the_version_label_is_the_images_and_a_valid_label_value(image, version):
+    assert manifests.image_version(image) == version
+    assert re.fullmatch(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?", version)
 
 
 @pytest.mark.asyncio
@@ -61,6 +79,12 @@ async def test_children_have_the_noveltools_labels_minus_helms_and_follow_their_
             assert labels["app.kubernetes.io/managed-by"] == c.MANAGED_BY, name
             assert labels["app.kubernetes.io/instance"] == "shop", name
             assert labels["team"] == "books", name
+            # What runs an image says its version; the rest says none (the chart's is not theirs).
+            runs_image = resource == "apps/v1/deployments"
+            assert labels.get("app.kubernetes.io/version") == ("1.0" if runs_image else None), name
+            if runs_image:
+                template = k8s.get(resource, name)["spec"]["template"]["metadata"]["labels"]
+                assert template["app.kubernetes.io/version"] == "1.0", name
             assert not set(meta.get("annotations") or {}) & set(HELM_ANNOTATIONS), name
 
         # A label removed from the NovelTool goes from the children: it is no longer applied.
