@@ -4,6 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from novel_pyramid.accounts.models import UserSettings
+from novel_pyramid.wordlists.models import WordList
+
+WORDLISTS = "/api/v1/wordlists"
 
 
 def test_defaults_before_anything_is_saved(testapp, auth_headers):
@@ -115,10 +118,11 @@ def test_the_newer_frontends_defaults_are_stored_and_returned(testapp, auth_head
         "default_wordlist_id": None,
         "updated_at": None,
     }
+    own = testapp.post_json(WORDLISTS, {"name": "Mes mots", "words": ["chat"]}, headers=headers).json["wordlist"]
     saved = {
         "default_folder_id": "1AbC-d_EfG",
         "default_sheet_name_pattern": "{filename}_{date}",
-        "default_wordlist_id": 3,
+        "default_wordlist_id": own["id"],
     }
     body = testapp.post_json("/api/v1/settings", saved, headers=headers).json
     assert {name: body["settings"][name] for name in saved} == saved
@@ -174,3 +178,31 @@ def test_an_unknown_field_names_the_accepted_ones(testapp, auth_headers):
     message = response.json["details"]["theme"][0]
     assert "sentence_length_limit" in message and "default_folder_id" in message
     assert "{" not in response.json["error"] and "Unrecognized" not in response.json["error"]
+
+
+def test_a_default_word_list_must_be_one_the_user_can_read(testapp, auth_headers, dbsession):
+    mine, theirs = auth_headers(), auth_headers(email="other@example.com")
+    private = testapp.post_json(WORDLISTS, {"name": "À moi", "words": ["chien"]}, headers=theirs).json["wordlist"]
+    for wanted in (private["id"], 999_999):
+        response = testapp.post_json(
+            "/api/v1/settings", {"default_wordlist_id": wanted, "sentence_length_limit": 12}, headers=mine, status=400
+        )
+        # Someone else's list and a missing one get the same words: the id tells nothing.
+        assert response.json["details"]["default_wordlist_id"] == [
+            f"Word list {wanted} was not found. Name one of GET /api/v1/wordlists."
+        ]
+        assert response.json["error"].startswith("default_wordlist_id: ")
+    # Nothing of the refused request was saved.
+    assert testapp.get("/api/v1/settings", headers=mine).json["sentence_length_limit"] == 8
+
+
+def test_the_stored_default_word_list_is_accepted_back_even_once_gone(testapp, auth_headers, dbsession):
+    """The frontend sends back what GET returned: a list gone since must not stop the other settings saving."""
+    headers = auth_headers()
+    own = testapp.post_json(WORDLISTS, {"name": "Mes mots", "words": ["chat"]}, headers=headers).json["wordlist"]
+    testapp.post_json("/api/v1/settings", {"default_wordlist_id": own["id"]}, headers=headers)
+    dbsession.execute(WordList.__table__.delete().where(WordList.id == own["id"]))  # as an administrator would
+    dbsession.commit()
+    read = testapp.get("/api/v1/settings", headers=headers).json
+    body = testapp.post_json("/api/v1/settings", {**read, "sentence_length_limit": 10}, headers=headers).json
+    assert body["sentence_length_limit"] == 10
