@@ -8,6 +8,7 @@ from zope.interface import implementer
 from novel_pyramid.accounts.interfaces import IAccountService
 from novel_pyramid.db.types import utcnow
 from novel_pyramid.errors import Conflict, Forbidden, NotFound
+from novel_pyramid.exporters.google_auth import GoogleGrantRevoked
 from novel_pyramid.pipeline.lemmas import entry_keys
 from novel_pyramid.wordlists.defaults import install_default
 from novel_pyramid.wordlists.ingestion import ingest
@@ -120,7 +121,7 @@ class WordListService:
 
     def create_from_sheet(self, user, name, sheet, *, fold_diacritics=None, include_header=True, field="sheet_url"):
         spreadsheet_id = spreadsheet_id_of(sheet, field)
-        entries = read_sheet(user, self.settings, spreadsheet_id, include_header=include_header, field=field)
+        entries = self._read_sheet(user, spreadsheet_id, include_header=include_header, field=field)
         return self.create(
             user.id,
             name,
@@ -130,6 +131,15 @@ class WordListService:
             fold_diacritics=fold_diacritics,
             field=field,
         )
+
+    def _read_sheet(self, user, spreadsheet_id, **options):
+        try:
+            return read_sheet(user, self.settings, spreadsheet_id, **options)
+        except GoogleGrantRevoked:
+            # Until they sign in again the user holds no grant, as after an export that found it revoked.
+            if self.accounts is not None:
+                self.accounts.forget_revoked_google_grant(user)
+            raise
 
     def rename(self, user_id, wordlist_id, name):
         wordlist = self.get_own(user_id, wordlist_id)
@@ -151,7 +161,7 @@ class WordListService:
         wordlist = self.get_own(user.id, wordlist_id)
         if wordlist.source_type != SourceType.GOOGLE_SHEET or not wordlist.source_ref:
             raise Conflict("Only a list made from a Google Sheet can be refreshed: this one has no sheet to read.")
-        entries = read_sheet(user, self.settings, wordlist.source_ref, include_header=include_header, field="id")
+        entries = self._read_sheet(user, wordlist.source_ref, include_header=include_header, field="id")
         made = self._ingest(entries, wordlist.fold_diacritics, "id")
         _fill(wordlist, made, wordlist.fold_diacritics)
         wordlist.updated_at = utcnow()

@@ -49,3 +49,11 @@ def test_each_user_has_their_own_upload_allowance(app, lea):
         app.post("/api/v2/jobs", headers=lea, status=400)
     app.post("/api/v2/jobs", headers=lea, status=429)
     assert app.post("/api/v2/jobs", headers=tom, status=400).headers["X-RateLimit-Remaining"] == "9"
+
+
+def test_reading_a_users_sheet_again_shares_the_sheets_import_allowance(app, lea):
+    # Refused (no such list, no such sheet) but counted: each reads the user's Google quota when it works.
+    for path in ("/api/v1/wordlists/999/refresh", "/api/v2/wordlists/999/refresh"):
+        assert app.post(path, headers=lea, status=404).headers["X-RateLimit-Limit"] == "20"
+    imported = app.post_json("/api/v1/coverage/import-from-sheets", {}, headers=lea, status=400)
+    assert imported.headers["X-RateLimit-Remaining"] == "17"

@@ -4,10 +4,13 @@ Bad input is a 4xx JSON error that says what is wrong, and writes nothing.
 """
 
 import codecs
+import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from novel_pyramid.accounts.models import User
+from novel_pyramid.db.types import utcnow
 from novel_pyramid.wordlists.defaults import install_default, shipped_default
 from novel_pyramid.wordlists.models import WordList
 
@@ -281,6 +284,33 @@ def test_a_sheet_the_user_cannot_read_is_a_400_naming_it(sheets_app, signed_in, 
 
     assert "cannot open it" in error["details"]["sheet_url"][0]
     assert list_count(dbsession) == 0
+
+
+def test_a_revoked_grant_is_403_and_forgotten_when_a_list_is_made_or_refreshed(
+    sheets_app, signed_in, google_apis, dbsession
+):
+    headers = signed_in()
+    sheet = google_apis.add_spreadsheet(tabs={"Mots": [["maison"], ["chien"]]})
+    body = {"name": "Feuille", "source_type": "google_sheet", "sheet_url": sheet.id}
+    made = sheets_app.post_json(URL, body, headers=headers, status=201).json["wordlist"]
+    lea = User.email == "lea@example.com"
+
+    for attempt in ("refresh", "create"):
+        # A grant whose access token must be refreshed, which Google has revoked meanwhile.
+        tokens = {"google_access_token": "google-access-1", "google_refresh_token": "google-refresh-1"}
+        expired = utcnow() - datetime.timedelta(minutes=5)
+        dbsession.execute(update(User).where(lea).values(**tokens, google_token_expiry=expired))
+        dbsession.commit()
+        google_apis.revoke()
+        if attempt == "refresh":
+            error = sheets_app.post(f"{URL}/{made['id']}/refresh", headers=headers, status=403).json
+        else:
+            error = sheets_app.post_json(URL, {**body, "name": "Autre"}, headers=headers, status=403).json
+        assert "Sign in with Google again" in error["error"], attempt
+        dbsession.expire_all()
+        user = dbsession.scalar(select(User).where(lea))
+        assert (user.google_access_token, user.google_refresh_token) == (None, None), attempt
+    assert list_count(dbsession) == 1
 
 
 def test_a_user_without_a_google_grant_is_asked_to_sign_in_again(testapp, headers, dbsession):

@@ -33,6 +33,7 @@ from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.errors import NotFound
 from novel_pyramid.errors.rendering import cornice_error_handler
+from novel_pyramid.ratelimit.rates import SHEETS_IMPORT_BUCKET
 from novel_pyramid.schema.types import NoInputRequest, StrictMapping
 from novel_pyramid.wordlists import schemas
 from novel_pyramid.wordlists.interfaces import IWordListService
@@ -123,7 +124,12 @@ def delete_wordlist(request):
     return {"message": "Word list deleted"}
 
 
-@wordlist_refresh.post(permission=AUTHENTICATED, schema=schemas.RefreshRequest(), validators=(colander_validator,))
+@wordlist_refresh.post(
+    permission=AUTHENTICATED,
+    schema=schemas.RefreshRequest(),
+    validators=(colander_validator,),
+    rate_limit=SHEETS_IMPORT_BUCKET,  # each refresh reads the user's sheet: Google's quota is theirs
+)
 def refresh_wordlist(request):
     refreshed, report = request.find_service(IWordListService).refresh(
         request.identity.user,

@@ -31,6 +31,7 @@ from novel_pyramid.api.v1.wordlists import (
 from novel_pyramid.api.validators import querystring_validator
 from novel_pyramid.auth import AUTHENTICATED
 from novel_pyramid.errors import NotFound
+from novel_pyramid.ratelimit.rates import SHEETS_IMPORT_BUCKET
 from novel_pyramid.schema.types import EmptyQuery, QueryInt, StrictMapping, StrictString, string_node
 from novel_pyramid.wordlists import schemas
 from novel_pyramid.wordlists.interfaces import IWordListService
@@ -143,7 +144,12 @@ def delete_wordlist(request):
     return response
 
 
-@wordlist_refresh.post(permission=AUTHENTICATED, schema=schemas.RefreshRequest(), validators=(colander_validator,))
+@wordlist_refresh.post(
+    permission=AUTHENTICATED,
+    schema=schemas.RefreshRequest(),
+    validators=(colander_validator,),
+    rate_limit=SHEETS_IMPORT_BUCKET,  # each refresh reads the user's sheet: Google's quota is theirs
+)
 def refresh_wordlist(request):
     refreshed, report = request.find_service(IWordListService).refresh(
         request.identity.user,
