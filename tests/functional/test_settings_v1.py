@@ -185,13 +185,13 @@ def test_a_default_word_list_must_be_one_the_user_can_read(testapp, auth_headers
     private = testapp.post_json(WORDLISTS, {"name": "À moi", "words": ["chien"]}, headers=theirs).json["wordlist"]
     for wanted in (private["id"], 999_999):
         response = testapp.post_json(
-            "/api/v1/settings", {"default_wordlist_id": wanted, "sentence_length_limit": 12}, headers=mine, status=400
+            "/api/v1/settings", {"default_wordlist_id": wanted, "sentence_length_limit": 12}, headers=mine, status=404
         )
         # Someone else's list and a missing one get the same words: the id tells nothing.
         assert response.json["details"]["default_wordlist_id"] == [
             f"Word list {wanted} was not found. Name one of GET /api/v1/wordlists."
         ]
-        assert response.json["error"].startswith("default_wordlist_id: ")
+        assert response.json["code"] == "not_found"
     # Nothing of the refused request was saved.
     assert testapp.get("/api/v1/settings", headers=mine).json["sentence_length_limit"] == 8
 

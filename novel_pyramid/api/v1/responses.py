@@ -110,6 +110,8 @@ class JobStatusBody(StrictMapping):
     error = text_field(missing=colander.drop, description="Why it failed or was cancelled")
 
 
+NO_SUCH_WORDLIST = Response(ERROR.schema, "A new default_wordlist_id the user cannot read; nothing was saved")
+
 RESPONSES = {
     ("v1.health", "GET"): {
         200: HealthBody(),
@@ -122,8 +124,8 @@ RESPONSES = {
     ("v1.auth.me", "GET"): {200: UserBody()},
     ("v1.auth.logout", "POST"): {200: MessageBody()},
     ("v1.settings", "GET"): {200: SettingsBody()},
-    ("v1.settings", "POST"): {200: SavedSettingsBody()},
-    ("v1.settings", "PUT"): {200: SavedSettingsBody()},
+    ("v1.settings", "POST"): {200: SavedSettingsBody(), 404: NO_SUCH_WORDLIST},
+    ("v1.settings", "PUT"): {200: SavedSettingsBody(), 404: NO_SUCH_WORDLIST},
     ("v1.history.entry", "DELETE"): {200: MessageBody()},
     ("v1.process_pdf", "POST"): {
         200: Response(SentencesBody(), "The sentences, once the job has finished"),

@@ -25,7 +25,7 @@ def read_settings(request):
 
 
 def visible_wordlist_validator(request, **kwargs):
-    """A new default word list must be one the user can read, or the coverage tool would start from nothing.
+    """A new default word list must be one the user can read (else 404), or the coverage tool would start from nothing.
 
     The id the settings already hold is accepted as it is: the frontend sends
     back what GET returned, and that must never stop the other settings saving.
@@ -38,7 +38,9 @@ def visible_wordlist_validator(request, **kwargs):
     try:
         request.find_service(IWordListService).get_visible(request.identity.id, chosen)
     except NotFound as exc:
-        request.errors.add("body", "default_wordlist_id", f"{exc.message} Name one of GET /api/v1/wordlists.")
+        # 404, as the coverage tool answers for a list named in its body that it cannot find.
+        message = f"{exc.message} Name one of GET /api/v1/wordlists."
+        raise NotFound(message, details={"default_wordlist_id": [message]}) from exc
 
 
 SAVE = {
