@@ -98,21 +98,31 @@ async def running_operator(
     register(registry, operator_config)
     stop = threading.Event()
     ready = threading.Event()
+    cleaned_up = threading.Event()
     errors: list[BaseException] = []
+    running: dict[str, Any] = {}
+
+    @kopf.on.cleanup(registry=registry)
+    def tell_the_test(**_: Any) -> None:
+        cleaned_up.set()
+
+    async def operate() -> None:
+        running["loop"], running["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        await kopf.operator(
+            registry=registry,
+            settings=kopf.OperatorSettings(),
+            namespaces=[NAMESPACE],
+            standalone=True,
+            stop_flag=stop,
+            ready_flag=ready,
+            memo=kopf.Memo(),
+        )
 
     def run() -> None:
         try:
-            asyncio.run(
-                kopf.operator(
-                    registry=registry,
-                    settings=kopf.OperatorSettings(),
-                    namespaces=[NAMESPACE],
-                    standalone=True,
-                    stop_flag=stop,
-                    ready_flag=ready,
-                    memo=kopf.Memo(),
-                )
-            )
+            asyncio.run(operate())
+        except asyncio.CancelledError:
+            pass  # cut short after its clean-up, below
         except BaseException as exc:  # reported to the test below
             errors.append(exc)
 
@@ -123,6 +133,12 @@ async def running_operator(
         yield
     finally:
         stop.set()
+        await eventually(lambda: cleaned_up.is_set() or not thread.is_alive(), timeout=15, message="the clean-up")
+        # After its clean-up Kopf gives the tasks still running 5 s before it cancels them: a
+        # timer it re-spawned while stopping (kmock echoes its patches late) is all there is.
+        await asyncio.sleep(0.2)
+        if thread.is_alive():
+            running["loop"].call_soon_threadsafe(running["task"].cancel)
         await eventually(lambda: not thread.is_alive(), timeout=15, message="the operator to stop")
     assert not errors, errors
 
