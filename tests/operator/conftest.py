@@ -183,6 +183,18 @@ async def eventually(check: Callable[[], Any], timeout: float = 10, message: str
         await asyncio.sleep(0.05)
 
 
+async def poll(fetch: Any, check: Any, message: str, timeout: float = 20) -> Any:
+    """``await fetch()`` until ``check`` holds for its result; return that result."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await fetch()
+        if check(result):
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {message}; last: {result}")
+        await asyncio.sleep(0.1)
+
+
 class Cluster:
     """Reading the emulator's objects, and playing the parts of the controllers it lacks.
 

@@ -1,6 +1,5 @@
 """docs/grafana/novel_operator.json: every query names a series the operator's metrics expose."""
 
-import json
 import pathlib
 import re
 
@@ -8,6 +7,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from novel_operator.metrics import OperatorMetrics
+from tests.dashboards import assert_panels, load, queries
 
 DASHBOARD = pathlib.Path(__file__).resolve().parents[2] / "docs" / "grafana" / "novel_operator.json"
 METRIC = re.compile(r"\bnovel_operator_[a-z_]*[a-z]\b")
@@ -24,25 +24,12 @@ def series_names() -> set[str]:
 
 @pytest.fixture(scope="module")
 def dashboard():
-    return json.loads(DASHBOARD.read_text(encoding="utf-8"))
-
-
-def queries(dashboard):
-    for panel in dashboard["panels"]:
-        for target in panel["targets"]:
-            yield panel["title"], target["expr"]
-    for variable in dashboard["templating"]["list"]:
-        if variable["type"] == "query":
-            yield variable["name"], variable["query"]["query"]
+    return load(DASHBOARD)
 
 
 def test_it_is_a_dashboard_of_panels_with_queries(dashboard):
-    assert dashboard["title"] == "novel_operator" and dashboard["uid"] and dashboard["schemaVersion"] >= 36
-    ids = [panel["id"] for panel in dashboard["panels"]]
-    assert len(ids) == len(set(ids)) >= 8
-    for panel in dashboard["panels"]:
-        assert panel["type"] == "timeseries" and panel["targets"], panel["title"]
-        assert set(panel["gridPos"]) == {"h", "w", "x", "y"}
+    assert dashboard["title"] == "novel_operator"
+    assert_panels(dashboard, at_least=8)
 
 
 def test_every_query_names_series_that_exist_and_every_metric_is_shown(dashboard):

@@ -1,6 +1,5 @@
 """The operator's own metrics, scraped over HTTP from the real operator running against kmock."""
 
-import asyncio
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +16,7 @@ from novel_operator.config import OperatorConfig
 from tests.fakes.servers import free_port
 from tests.scrapes import names, samples, total, value
 
-from .conftest import FAST, NAMESPACE, Cluster, eventually, noveltool
+from .conftest import FAST, NAMESPACE, Cluster, eventually, noveltool, poll
 from .test_operator import DEPLOYMENTS, install
 
 CONDITION = "novel_operator_noveltool_condition"
@@ -34,15 +33,12 @@ class Scraper:
 
     async def until(self, check: Callable[[str], Any], message: str, timeout: float = 10) -> str:
         """Scrape until ``check`` holds of the text: the operator counts as it works."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            status, _, text = await self.get("/metrics")
-            assert status == 200
-            if check(text):
-                return text
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"timed out waiting: {message}\n{text}")
-            await asyncio.sleep(0.05)
+        return await poll(self.scrape, check, message, timeout=timeout)
+
+    async def scrape(self) -> str:
+        status, _, text = await self.get("/metrics")
+        assert status == 200
+        return text
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ emulator, reached through the routing proxy (proxy.py). Where the server
 cannot be built (no network, not Debian) these tests skip, saying why.
 """
 
-import asyncio
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -24,7 +23,7 @@ import pytest_asyncio
 from novel_operator import constants as c
 from novel_operator.crd import build_crd
 
-from ..conftest import CRD_RESOURCE, NAMESPACE
+from ..conftest import CRD_RESOURCE, NAMESPACE, poll
 from . import servers
 from .proxy import RoutingProxy
 
@@ -136,18 +135,6 @@ async def established(real: RealClient, crd: dict[str, Any]) -> dict[str, Any]:
     collection = f"/apis/{spec['group']}/{spec['versions'][0]['name']}/{spec['names']['plural']}"
     await poll(lambda: real.request("GET", collection), lambda answer: answer[0] == 200, f"{collection} to list")
     return stored
-
-
-async def poll(fetch: Any, check: Any, message: str, timeout: float = 20) -> Any:
-    """``await fetch()`` until ``check`` holds for its result; return that result."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await fetch()
-        if check(result):
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {message}; last: {result}")
-        await asyncio.sleep(0.1)
 
 
 @pytest_asyncio.fixture()

@@ -6,8 +6,8 @@ import pytest
 
 from novel_operator import constants as c
 
-from ..conftest import Cluster, eventually, noveltool
-from .conftest import NT_PATH, RealClient, poll
+from ..conftest import Cluster, eventually, noveltool, poll
+from .conftest import NT_PATH, RealClient
 from .proxy import RoutingProxy
 
 pytestmark = pytest.mark.asyncio

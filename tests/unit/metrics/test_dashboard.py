@@ -1,12 +1,12 @@
 """docs/grafana/novel_pyramid.json is a dashboard whose every query names metrics the application exposes."""
 
-import json
 import pathlib
 import re
 
 import pytest
 
 from novel_pyramid.metrics.registry import series_names
+from tests.dashboards import assert_panels, load, queries
 
 DASHBOARD = pathlib.Path(__file__).resolve().parents[3] / "docs" / "grafana" / "novel_pyramid.json"
 
@@ -15,25 +15,11 @@ METRIC = re.compile(r"\bnovel_pyramid_[a-z_]*[a-z]\b")
 
 @pytest.fixture(scope="module")
 def dashboard():
-    return json.loads(DASHBOARD.read_text(encoding="utf-8"))
-
-
-def queries(dashboard):
-    for panel in dashboard["panels"]:
-        for target in panel["targets"]:
-            yield panel["title"], target["expr"]
-    for variable in dashboard["templating"]["list"]:
-        if variable["type"] == "query":
-            yield variable["name"], variable["query"]["query"]
+    return load(DASHBOARD)
 
 
 def test_it_is_a_dashboard_of_panels_with_queries(dashboard):
-    assert dashboard["title"] and dashboard["uid"] and dashboard["schemaVersion"] >= 36
-    ids = [panel["id"] for panel in dashboard["panels"]]
-    assert len(ids) == len(set(ids)) >= 10
-    for panel in dashboard["panels"]:
-        assert panel["type"] == "timeseries" and panel["targets"], panel["title"]
-        assert set(panel["gridPos"]) == {"h", "w", "x", "y"}
+    assert_panels(dashboard, at_least=10)
 
 
 def test_every_metric_a_query_names_exists(dashboard):
