@@ -78,6 +78,24 @@ async def _fetch(client: kube.KubeClient, namespace: str, name: str, uid: str) -
     return body
 
 
+async def _fetch_valid(
+    client: kube.KubeClient, run: m.Reconciliation, namespace: str, name: str, uid: str
+) -> tuple[dict[str, Any], NovelToolSpec] | None:
+    """The fresh NovelTool and its spec; None, with the run's outcome said, when it is gone or its spec invalid.
+
+    For the timer and the children's watches: an invalid spec was refused by the change handler already.
+    """
+    fresh = await _fetch(client, namespace, name, uid)
+    if fresh is None:
+        run.outcome = m.GONE
+        return None
+    try:
+        return fresh, _parse(fresh)
+    except InvalidSpec:
+        run.outcome = m.REFUSED
+        return None
+
+
 async def _write_status(client: kube.KubeClient, body: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
     """Patch the status at once, before the lock is released (Kopf would patch only after the handler)."""
     if changes:
@@ -281,15 +299,10 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
                 logger.warning("Cannot read the length of queue %r: %s", spec.queue, exc)
         try:
             async with _reconciling(memo, _uid(body), "timer") as run:
-                fresh = await _fetch(client, meta["namespace"], meta["name"], _uid(body))
-                if fresh is None:
-                    run.outcome = m.GONE
+                found = await _fetch_valid(client, run, meta["namespace"], meta["name"], _uid(body))
+                if found is None:
                     return
-                try:
-                    spec = _parse(fresh)
-                except InvalidSpec:
-                    run.outcome = m.REFUSED
-                    return
+                fresh, spec = found
                 status = fresh.get("status") or {}
                 replicas = None
                 # Recommendations of an autoscaler that is off are forgotten (None deletes the field).
@@ -359,15 +372,10 @@ def register(registry: kopf.OperatorRegistry, config: OperatorConfig) -> None:
         client: kube.KubeClient = memo["kube"]
         try:
             with memo["metrics"].reconciliation("child") as run:
-                fresh = await _fetch(client, ref.namespace, ref.name, ref.uid)
-                if fresh is None:
-                    run.outcome = m.GONE
+                found = await _fetch_valid(client, run, ref.namespace, ref.name, ref.uid)
+                if found is None:
                     return
-                try:
-                    spec = _parse(fresh)
-                except InvalidSpec:
-                    run.outcome = m.REFUSED
-                    return  # refused by the change handler already
+                fresh, spec = found
                 try:
                     outcome = await reconcile(client, fresh, spec)
                 except kube.KubeError as exc:
